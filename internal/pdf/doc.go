@@ -1,0 +1,34 @@
+// Package pdf reads what signature verification needs from a PDF: its
+// revisions, its signature fields and dictionaries, the byte ranges each
+// signature covers, and what later incremental updates changed.
+//
+// It does no cryptography. The verifier (package verify) opens a file,
+// asks each signature for its ByteRange verdict, hashes the ranges it is
+// given with the digest the CMS names, verifies the CMS, and judges the
+// changes made after signing against the signature's DocMDP permissions:
+//
+//	doc, err := pdf.Open(f, size) // *pdf.FormatError for unusable input
+//	for _, s := range doc.Signatures {
+//		check := doc.CheckByteRange(s) // Coverage, GapIsContents, Problems, Ranges
+//		changes, err := doc.ChangesAfter(s)
+//		...
+//	}
+//
+// The reading follows the structure a conforming reader uses: startxref,
+// the /Prev chain of cross-reference tables and streams (hybrid and
+// linearized files included), object streams, and the form fields of the
+// last revision. Each revision ends at its %%EOF; a signature covers the
+// entire file, an entire earlier revision, or something unclear. Changes
+// after a signed revision are classified per object by walking the later
+// revision's object graph (as pyHanko and EU DSS do): new signatures and
+// timestamps, validation data (/DSS), metadata, form filling, annotations,
+// or anything else. An object reached both as a signature appearance and
+// as page content counts as page content, which defeats appearance-override
+// attacks. Signature dictionaries no field reaches (found by scanning the
+// file and object streams for /ByteRange) are reported, not ignored.
+//
+// The file is read through an io.ReaderAt in small windows and never held in
+// memory, so a 100 MB PDF costs well under a megabyte of allocation. Hostile
+// input is bounded by limits on nesting, sizes and total work, and gives an
+// error, never a panic.
+package pdf

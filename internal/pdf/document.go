@@ -1,0 +1,556 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+)
+
+// Document is the structure of a PDF as far as signature verification needs
+// it. It keeps r and reads from it again in CheckByteRange and ChangesAfter:
+// r must stay readable while the Document is used. Its methods may be called
+// from several goroutines; they take turns.
+type Document struct {
+	Size    int64
+	Version string // from the %PDF-x.y header
+
+	// Revisions in file order: the original document first, then one per
+	// incremental update.
+	Revisions []Revision
+
+	// Signatures: the signature fields of the last revision's AcroForm
+	// (with /Kids) whose /V is a signature dictionary, in field order.
+	Signatures []*Signature
+
+	// UnreachableSignatures are dictionaries with a /ByteRange that no
+	// signature field of the last revision points to: a signature removed
+	// from the form, a rewritten signature dictionary, or a decoy. They are a
+	// finding in themselves and must not be verified as if they were fields.
+	UnreachableSignatures []*Signature
+
+	// EmptySignatureFields names the signature fields that have no value yet.
+	EmptySignatureFields []string
+
+	// TrailingBytes counts the bytes after the last revision's %%EOF (and its
+	// end-of-line): data no conforming reader interprets.
+	TrailingBytes int64
+
+	// Warnings are structural oddities that do not stop reading.
+	Warnings []string
+
+	r         io.ReaderAt
+	eofs      []int64 // offsets of every "%%EOF" in the file
+	brHits    []int64 // offsets of "/ByteRange" in the raw file
+	startxref int64   // offset of the last "startxref"
+
+	mu         sync.Mutex // held by each exported method
+	work       int        // remaining work budget for the current operation
+	workErr    error      // set when work ran out
+	objs       map[loc]object
+	cacheBytes int64
+	objStms    map[int64]*objStm
+	stmSize    int
+	walks      map[int]*walkResult
+}
+
+// Revision is one %%EOF-terminated part of the file: the original document
+// or one incremental update.
+type Revision struct {
+	Index      int
+	Start      int64 // first byte of this revision (End of the previous one)
+	End        int64 // offset just after this revision's %%EOF and its end-of-line
+	EOFOffset  int64 // offset of the "%%EOF" marker, -1 if it has none
+	XrefOffset int64 // the cross-reference section startxref or /Prev names
+	// Objects (re)defined or freed in this revision, by object number.
+	Objects []ObjectRef
+
+	sections []*xrefSection // newest first
+	trailer  dict
+}
+
+// ObjectRef is one cross-reference entry of a revision.
+type ObjectRef struct {
+	Num, Gen int
+	Free     bool  // the entry frees (deletes) the object
+	Offset   int64 // byte offset of "num gen obj", -1 if free or compressed
+	InStream int   // object stream holding it, 0 if none
+}
+
+// loc identifies where an object version is written: a file offset, or an
+// object stream's file offset and an index in it.
+type loc struct {
+	off int64
+	idx int // -1 for objects written directly in the file
+}
+
+func (l loc) inFile() bool { return l.idx < 0 }
+
+// Open reads the structure of the PDF in r: its revisions, signature fields
+// and signature dictionaries. It reads r in small windows and never holds the
+// file in memory. Unusable input gives a *FormatError.
+func Open(r io.ReaderAt, size int64) (doc *Document, err error) {
+	defer containPanic(&err)
+	if size < 0 {
+		return nil, fmt.Errorf("pdf: negative file size %d", size)
+	}
+	d := &Document{Size: size, r: r, startxref: -1}
+	d.resetCaches()
+	d.budget()
+	if err := d.readHeader(); err != nil {
+		return nil, err
+	}
+	if err := d.scan(); err != nil {
+		return nil, err
+	}
+	if d.startxref < 0 {
+		return nil, formatErr(NoXref, -1, "no startxref")
+	}
+	xoff, err := d.readStartxref(d.startxref)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.readRevisions(xoff); err != nil {
+		return nil, err
+	}
+	last := d.Revisions[len(d.Revisions)-1]
+	d.TrailingBytes = d.Size - last.End
+	if d.TrailingBytes < 0 {
+		d.TrailingBytes = 0
+	}
+	if _, ok := last.trailer["Root"].(ref); !ok {
+		return nil, formatErr(BadXref, last.XrefOffset, "the trailer has no /Root")
+	}
+	if err := d.findSignatures(); err != nil {
+		return nil, err
+	}
+	if err := d.findUnreachable(); err != nil {
+		return nil, err
+	}
+	if d.workErr != nil {
+		return nil, d.workErr
+	}
+	return d, nil
+}
+
+func (d *Document) resetCaches() {
+	d.objs = map[loc]object{}
+	d.objStms = map[int64]*objStm{}
+	d.stmSize = 0
+}
+
+func (d *Document) warnf(format string, args ...any) {
+	if len(d.Warnings) < 100 {
+		d.Warnings = append(d.Warnings, fmt.Sprintf(format, args...))
+	}
+}
+
+// spend charges n units of work; hostile files with huge or looping
+// structures run out of budget instead of running for ever.
+func (d *Document) spend(n int) error {
+	d.work -= n
+	if d.work < 0 {
+		// Sticky: lenient lookups swallow errors, so each exported call
+		// checks workErr before it returns.
+		if d.workErr == nil {
+			d.workErr = formatErr(TooComplex, -1, "work limit reached")
+		}
+		return d.workErr
+	}
+	return nil
+}
+
+// budget starts the work budget of an exported call.
+func (d *Document) budget() {
+	d.work, d.workErr = workBudget, nil
+}
+
+func (d *Document) readHeader() error {
+	n := int64(1024)
+	if d.Size < n {
+		n = d.Size
+	}
+	buf := make([]byte, n)
+	if m, err := d.r.ReadAt(buf, 0); int64(m) < n {
+		return fmt.Errorf("pdf: reading header: %w", err)
+	}
+	i := bytes.Index(buf, []byte("%PDF-"))
+	if i < 0 {
+		return formatErr(NotPDF, -1, "no %%PDF- header in the first %d bytes", n)
+	}
+	v := buf[i+5:]
+	j := 0
+	for j < len(v) && j < 8 && (v[j] == '.' || (v[j] >= '0' && v[j] <= '9')) {
+		j++
+	}
+	d.Version = string(v[:j])
+	if i > 0 {
+		d.warnf("%d bytes before the %%PDF- header", i)
+	}
+	return nil
+}
+
+// scan reads the whole file once, in windows, and notes where %%EOF,
+// startxref and /ByteRange occur.
+func (d *Document) scan() error {
+	const window = 64 << 10
+	pats := [][]byte{[]byte("%%EOF"), []byte("startxref"), []byte("/ByteRange")}
+	const overlap = 16 // longer than every pattern
+	buf := make([]byte, window)
+	var seenUpTo int64
+	for off := int64(0); off < d.Size; {
+		n := int64(window)
+		if d.Size-off < n {
+			n = d.Size - off
+		}
+		m, err := d.r.ReadAt(buf[:n], off)
+		if int64(m) < n {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("pdf: reading at byte %d: %w", off, err)
+		}
+		chunk := buf[:n]
+		for pi, pat := range pats {
+			for i := 0; ; {
+				j := bytes.Index(chunk[i:], pat)
+				if j < 0 {
+					break
+				}
+				p := off + int64(i+j)
+				i += j + 1
+				if p < seenUpTo {
+					continue
+				}
+				switch pi {
+				case 0:
+					if len(d.eofs) < maxEOFMarks {
+						d.eofs = append(d.eofs, p)
+					}
+				case 1:
+					d.startxref = p
+				case 2:
+					if len(d.brHits) < maxHits {
+						d.brHits = append(d.brHits, p)
+					}
+				}
+			}
+		}
+		if off+n >= d.Size {
+			break
+		}
+		seenUpTo = off + n - overlap
+		off = seenUpTo
+	}
+	if len(d.eofs) == maxEOFMarks {
+		d.warnf("more than %d %%%%EOF markers; later ones ignored", maxEOFMarks)
+	}
+	return nil
+}
+
+func (d *Document) readStartxref(at int64) (int64, error) {
+	lx := newFileLexer(d.r, d.Size, at)
+	defer lx.release()
+	t, err := lx.next()
+	if err != nil || !t.is("startxref") {
+		return 0, formatErr(NoXref, at, "unreadable startxref")
+	}
+	t, err = lx.next()
+	if err != nil || t.kind != tokInt || t.i < 0 || t.i >= d.Size {
+		return 0, formatErr(NoXref, at, "startxref is not followed by an offset inside the file")
+	}
+	return t.i, nil
+}
+
+// lookup finds the entry for num as seen from revision view (-1: last).
+func (d *Document) lookup(num, view int) (xrefEntry, int, bool) {
+	if view < 0 || view >= len(d.Revisions) {
+		view = len(d.Revisions) - 1
+	}
+	for rv := view; rv >= 0; rv-- {
+		for _, s := range d.Revisions[rv].sections {
+			if e, ok := s.find(num); ok {
+				return e, rv, true
+			}
+		}
+	}
+	return xrefEntry{}, -1, false
+}
+
+// definedIn returns the revision whose entry for num is current in view.
+func (d *Document) definedIn(num, view int) int {
+	_, rv, ok := d.lookup(num, view)
+	if !ok {
+		return -1
+	}
+	return rv
+}
+
+// resolve returns the object r names in revision view (nil when free or
+// missing, as PDF says) and where that version is written.
+func (d *Document) resolve(r ref, view int) (object, loc, error) {
+	return d.resolveDepth(r, view, 0)
+}
+
+func (d *Document) resolveDepth(r ref, view, depth int) (object, loc, error) {
+	for hops := 0; hops < 32; hops++ {
+		e, _, ok := d.lookup(r.num, view)
+		if !ok || e.typ == 0 {
+			return nil, loc{off: -1, idx: -1}, nil
+		}
+		var (
+			v   object
+			l   loc
+			err error
+		)
+		switch e.typ {
+		case 1:
+			if int(e.gen) != r.gen {
+				return nil, loc{off: -1, idx: -1}, nil
+			}
+			l = loc{off: e.off, idx: -1}
+			v, err = d.objectAt(l, r.num, view, depth)
+		case 2:
+			if r.gen != 0 {
+				return nil, loc{off: -1, idx: -1}, nil
+			}
+			v, l, err = d.objectInStream(int(e.off), int(e.idx), r.num, view)
+		}
+		if err != nil {
+			return nil, l, err
+		}
+		next, isRef := v.(ref)
+		if !isRef {
+			return v, l, nil
+		}
+		r = next
+	}
+	return nil, loc{off: -1, idx: -1}, fmt.Errorf("reference chain too long")
+}
+
+// objectAt parses (or takes from the cache) the object at l.off.
+func (d *Document) objectAt(l loc, num, view, depth int) (object, error) {
+	if v, ok := d.objs[l]; ok {
+		if e, bad := v.(cachedErr); bad {
+			return nil, e.err
+		}
+		return v, nil
+	}
+	po, err := d.parseIndirect(l.off, view, depth)
+	if err == nil && po.hdr.num != num {
+		err = synErr(l.off, "cross-reference entry for object %d points at object %d", num, po.hdr.num)
+	}
+	if err != nil {
+		if !isFatal(err) {
+			d.cache(l, cachedErr{err}, 64)
+		}
+		return nil, err
+	}
+	d.cache(l, po.val, po.end-po.start)
+	return po.val, nil
+}
+
+// cachedErr remembers that an object is unreadable, so hostile files cannot
+// make the same broken object be parsed over and over.
+type cachedErr struct{ err error }
+
+// isFatal: running out of work is not a property of the object, so it is
+// not remembered.
+func isFatal(err error) bool {
+	var fe *FormatError
+	return errors.As(err, &fe)
+}
+
+// cache keeps parsed objects, about 8 MiB of them at most.
+func (d *Document) cache(l loc, v object, size int64) {
+	if len(d.objs) > 16384 || d.cacheBytes > 8<<20 {
+		d.objs, d.cacheBytes = map[loc]object{}, 0
+	}
+	d.objs[l] = v
+	d.cacheBytes += size
+}
+
+// objStm is a decoded object stream.
+type objStm struct {
+	err   error // the stream is unreadable
+	data  []byte
+	nums  []int
+	offs  []int64
+	first int64
+}
+
+func (d *Document) objectInStream(stmNum, idx, num, view int) (object, loc, error) {
+	e, _, ok := d.lookup(stmNum, view)
+	if !ok || e.typ != 1 {
+		return nil, loc{off: -1, idx: -1}, fmt.Errorf("object stream %d not found", stmNum)
+	}
+	l := loc{off: e.off, idx: idx}
+	if v, cached := d.objs[l]; cached {
+		if e, bad := v.(cachedErr); bad {
+			return nil, l, e.err
+		}
+		return v, l, nil
+	}
+	os, err := d.objStream(stmNum, e.off, view)
+	if err != nil {
+		return nil, l, err
+	}
+	if idx >= len(os.nums) {
+		return nil, l, fmt.Errorf("object stream %d has no object at index %d", stmNum, idx)
+	}
+	if os.nums[idx] != num {
+		return nil, l, fmt.Errorf("object stream %d holds object %d at index %d, not %d", stmNum, os.nums[idx], idx, num)
+	}
+	v, err := os.value(idx)
+	if err != nil {
+		d.cache(l, cachedErr{err}, 64)
+		return nil, l, err
+	}
+	d.cache(l, v, 256)
+	return v, l, nil
+}
+
+func (os *objStm) value(idx int) (object, error) {
+	start := os.first + os.offs[idx]
+	if start < 0 || start > int64(len(os.data)) {
+		return nil, fmt.Errorf("object offset outside its object stream")
+	}
+	lx := newMemLexer(os.data)
+	lx.pos = start
+	p := &parser{lx: lx}
+	return p.value(0)
+}
+
+func (d *Document) objStream(num int, off int64, view int) (*objStm, error) {
+	if os, ok := d.objStms[off]; ok {
+		if os.err != nil {
+			return nil, os.err
+		}
+		return os, nil
+	}
+	os, err := d.readObjStream(num, off, view)
+	if err != nil {
+		if !isFatal(err) {
+			d.objStms[off] = &objStm{err: err}
+		}
+		return nil, err
+	}
+	if d.stmSize+len(os.data) > 2*maxObjStmLen {
+		d.objStms, d.stmSize = map[int64]*objStm{}, 0
+	}
+	d.objStms[off] = os
+	d.stmSize += len(os.data)
+	return os, nil
+}
+
+func (d *Document) readObjStream(num int, off int64, view int) (*objStm, error) {
+	po, err := d.parseIndirect(off, view, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := po.val.(*stream)
+	if !ok || po.hdr.num != num {
+		return nil, synErr(off, "object %d is not an object stream", num)
+	}
+	n, _ := st.dict["N"].(int64)
+	first, _ := st.dict["First"].(int64)
+	data, err := d.streamData(st, view, maxObjStmLen)
+	if err != nil {
+		if isFatal(err) {
+			return nil, err
+		}
+		return nil, synErr(off, "object stream %d: %v", num, err)
+	}
+	if n < 0 || n > int64(len(data))/2+1 || first < 0 || first > int64(len(data)) {
+		return nil, synErr(off, "object stream %d: bad /N or /First", num)
+	}
+	os := &objStm{data: data, first: first}
+	lx := newMemLexer(data[:first])
+	for i := int64(0); i < n; i++ {
+		t1, err1 := lx.next()
+		t2, err2 := lx.next()
+		if err1 != nil || err2 != nil || t1.kind != tokInt || t2.kind != tokInt || t1.i < 0 || t1.i > maxObjNum || t2.i < 0 {
+			return nil, synErr(off, "object stream %d: bad header", num)
+		}
+		os.nums = append(os.nums, int(t1.i))
+		os.offs = append(os.offs, t2.i)
+	}
+	return os, nil
+}
+
+// deref resolves references, returning nil for anything unreadable.
+func (d *Document) deref(v object, view int) object {
+	if r, ok := v.(ref); ok {
+		o, _, err := d.resolve(r, view)
+		if err != nil {
+			return nil
+		}
+		return o
+	}
+	return v
+}
+
+// dictOf resolves v and returns it as a dictionary (a stream's dictionary
+// counts).
+func (d *Document) dictOf(v object, view int) dict {
+	switch x := d.deref(v, view).(type) {
+	case dict:
+		return x
+	case *stream:
+		return x.dict
+	}
+	return nil
+}
+
+func (d *Document) arrayOf(v object, view int) array {
+	a, _ := d.deref(v, view).(array)
+	return a
+}
+
+func (d *Document) nameOf(v object, view int) name {
+	n, _ := d.deref(v, view).(name)
+	return n
+}
+
+func (d *Document) intOf(v object, view int) (int64, bool) {
+	n, ok := d.deref(v, view).(int64)
+	return n, ok
+}
+
+func (d *Document) numberOf(v object, view int) (float64, bool) {
+	switch x := d.deref(v, view).(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
+func (d *Document) stringOf(v object, view int) (pdfString, bool) {
+	s, ok := d.deref(v, view).(pdfString)
+	return s, ok
+}
+
+func sortNames(ns []name) { sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] }) }
+
+// trailer of revision view.
+func (d *Document) trailer(view int) dict {
+	if view < 0 || view >= len(d.Revisions) {
+		view = len(d.Revisions) - 1
+	}
+	return d.Revisions[view].trailer
+}
+
+// RevisionAt returns the index of the revision whose bytes contain the
+// file offset off, or -1.
+func (d *Document) RevisionAt(off int64) int {
+	for i, r := range d.Revisions {
+		if off >= r.Start && off < r.End {
+			return i
+		}
+	}
+	return -1
+}
