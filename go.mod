@@ -3,19 +3,22 @@ module github.com/eseal/eseal
 go 1.26.8
 
 require (
-	github.com/digitorus/pdf v0.1.2 // indirect
-	github.com/digitorus/pdfsign v0.0.0-20250819064552-5f74f69dda1d // indirect
+	github.com/digitorus/pdf v0.1.2
+	github.com/digitorus/pdfsign v0.0.0-20250819064552-5f74f69dda1d
+	github.com/emmansun/gmsm v0.44.1
+	github.com/emmansun/go-pkcs12 v0.4.2
+	github.com/go-chi/chi/v5 v5.5.0
+	github.com/rogpeppe/go-internal v1.16.0
+	github.com/tjfoc/gmsm v1.4.1
+	go.etcd.io/bbolt v1.5.0
+	golang.org/x/crypto v0.54.0
+	golang.org/x/text v0.40.0
+)
+
+require (
 	github.com/digitorus/pkcs7 v0.0.0-20230818184609-3a137a874352 // indirect
 	github.com/digitorus/timestamp v0.0.0-20231217203849-220c5c2851b7 // indirect
-	github.com/emmansun/gmsm v0.44.1 // indirect
-	github.com/emmansun/go-pkcs12 v0.4.2 // indirect
-	github.com/go-chi/chi/v5 v5.5.0 // indirect
 	github.com/mattetti/filebuffer v1.0.1 // indirect
-	github.com/rogpeppe/go-internal v1.16.0 // indirect
-	github.com/tjfoc/gmsm v1.4.1 // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
-	golang.org/x/crypto v0.54.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
-	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/tools v0.47.0 // indirect
 )

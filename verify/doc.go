@@ -1,0 +1,96 @@
+// Package verify checks the signatures of a document and reports, per signature and overall,
+// whether it is valid, invalid or undecidable, and exactly why, in the vocabulary of
+// ETSI EN 319 102-1 (TOTAL_PASSED, TOTAL_FAILED, INDETERMINATE with sub-indications).
+//
+// It is a library: trust anchors and revocation status come in through the small TrustAnchors and
+// RevocationChecker interfaces (implemented by certstore, or by the caller), and it never depends
+// on the sign package, on storage or on HTTP.
+//
+// # Use
+//
+//	rep, err := verify.VerifyPDF(f, size, verify.Options{Anchors: store, Revocation: store})
+//	// err != nil only for input that is not a usable PDF (*InputError);
+//	// rep.Indication is the overall verdict, rep.Signatures one report per signature.
+//	verify.WriteText(os.Stdout, rep) // the clerk's one-screen view; the Report is also JSON
+//
+// # What is checked, in order
+//
+// Every signature field (approval and certification signatures, and ETSI.RFC3161 document
+// timestamps) gets these checks, each a Check with a status and a precise detail:
+//
+//   - format: the SubFilter (adbe.pkcs7.detached, ETSI.CAdES.detached, adbe.pkcs7.sha1,
+//     adbe.x509.rsa_sha1, ETSI.RFC3161) and the CMS: both SM2 conventions (PKCS#7 OIDs with
+//     SM2-with-SM3 1.2.156.10197.1.501, GM/T 0010 OIDs with 1.2.156.10197.1.301.1), RSA (PKCS#1
+//     v1.5, PSS) and ECDSA; an unknown format or an unfilled placeholder is FORMAT_FAILURE.
+//   - byte range: the signed bytes must be the whole file, or a whole revision, minus exactly
+//     the /Contents string (internal/pdf decides); anything else is FORMAT_FAILURE.
+//   - integrity: the messageDigest (or the timestamp's messageImprint) against a streaming hash
+//     of the signed bytes; a mismatch is HASH_FAILURE.
+//   - signature value: SIG_CRYPTO_FAILURE when it does not verify; the detail names the
+//     algorithm, the SM2 signer ID that verified and the value's encoding (DER, raw r‖s).
+//   - signer certificate: found in the CMS and confirmed by the ESS signing-certificate
+//     attribute, else NO_SIGNING_CERTIFICATE_FOUND.
+//   - seal (GB/T 38540 seal carried as a signed attribute): the maker's signature, the signer in
+//     the seal's certList, the seal's validity covering the signing time, the maker chaining to
+//     a trust anchor (and not revoked before the seal was made).
+//   - certificate chain: to Options.Anchors plus Options.ExtraAnchors; none is
+//     NO_CERTIFICATE_CHAIN_FOUND, and the detail says which issuer is missing.
+//   - certificate validity and key usage at the signing time (see below).
+//   - revocation, through Options.Revocation (see below).
+//   - algorithms: SHA-1 and RSA keys under 2048 bits are acceptable only with a proof that the
+//     signature existed before 2014 (CRYPTO_CONSTRAINTS_FAILURE_NO_POE otherwise).
+//   - later changes: the revisions after the signed one (see below).
+//   - timestamp: a signature timestamp token must cover the signature value, verify, and come
+//     from a TSA that chains to a trust anchor; then its time is a proof of existence.
+//
+// A signature is TOTAL_FAILED with the sub-indication of its first failed check, else
+// INDETERMINATE with that of its first indeterminate check, else TOTAL_PASSED. The document is
+// NO_SIGNATURE_FOUND without signatures, TOTAL_FAILED if any signature failed, INDETERMINATE if
+// any is undecided, TOTAL_PASSED otherwise. Every check that can run does, so the report shows
+// all that is wrong, not only the first thing.
+//
+// # Decisions
+//
+// Times. The claimed signing time is the signingTime signed attribute, else the signature
+// dictionary's /M (which the ByteRange covers too); it is a claim, not a proof. A proof of
+// existence (POE) is a trusted signature timestamp, or a trusted document timestamp written
+// after the signature. A certificate that was valid at the claimed time but has expired since
+// is INDETERMINATE/OUT_OF_BOUNDS_NO_POE unless a POE shows the signature is older than its
+// expiry. A signature whose own claimed time lies after a certificate's expiry (or before its
+// start) contradicts itself and is TOTAL_FAILED/EXPIRED (NOT_YET_VALID): no anchor or
+// timestamp can mend that.
+//
+// Revocation. Revoked (at the revocation time, or the invalidity date when earlier) before the
+// POE: does not matter. Revoked at or before the claimed signing time: TOTAL_FAILED/REVOKED.
+// Revoked after the claimed time with no POE before it: INDETERMINATE/REVOKED_NO_POE, with the
+// date and reason. A source that fails or does not know the certificate: INDETERMINATE/TRY_LATER
+// (fail closed). No RevocationChecker at all: a warning that revocation was not checked.
+//
+// Later changes. A certification signature's DocMDP P decides; validation data (/DSS) and
+// document timestamps are always allowed. An approval signature without DocMDP allows later
+// signatures, timestamps, validation data, form filling and annotations, like pyHanko; any other
+// change (page content, resources, new fields, rewritten signatures, bytes after the last
+// %%EOF that are not white space) means the document shown is not the document signed, and the
+// signature is TOTAL_FAILED/FORMAT_FAILURE, as EU DSS reports unauthorised modifications.
+//
+// Seal rules. A signer outside the seal's certList, or a signing time outside the seal's
+// validity, makes the signature TOTAL_FAILED with SIG_CONSTRAINTS_FAILURE: ETSI lists that
+// sub-indication under INDETERMINATE for constraints a policy may relax, but GB/T 38540 makes
+// these mandatory and no further information could cure them.
+//
+// Timestamps. A signature timestamp that is damaged, does not cover the signature, or comes from
+// an untrusted TSA is reported as a warning and proves nothing; it does not count against the
+// signature, since anyone can add or damage an unsigned attribute.
+//
+// # Not done
+//
+// Validation data embedded in the document (/DSS, the CMS revocation-info attribute, CRLs in
+// the SignedData) is not used: revocation comes only from the RevocationChecker. FieldMDP locks
+// are not enforced beyond what internal/pdf classifies. Certificates signed with SHA-1 cannot
+// be chained (the X.509 library refuses them), even with an old POE.
+//
+// # Memory
+//
+// The document is read through its io.ReaderAt in small windows (internal/pdf) and hashed in
+// 256 KiB chunks; a 100 MB file is verified with about 1 MB of allocations.
+package verify

@@ -1,0 +1,681 @@
+package verify
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/big"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/eseal/eseal/internal/seal"
+	"github.com/eseal/eseal/internal/smcrypto"
+)
+
+// This file builds the synthetic documents of the tests: a small PKI (SM2 root, signer, seal
+// maker, TSA), a GB/T 38540 seal, a one-page PDF, and incremental updates that add signatures
+// (CMS from smcrypto.BuildDetachedSignedData), document timestamps, content changes or
+// annotations. Every PDF byte is written here, so each test knows exactly what it verifies.
+
+// The fixed timeline of the synthetic tests.
+var (
+	tRootStart = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tSign      = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC) // the claimed signing time
+	tNow       = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)  // the validation time
+)
+
+// pki is a small certificate hierarchy.
+type pki struct {
+	rootKey, signerKey, makerKey, tsaKey crypto.Signer
+	root, signer, maker, tsa             *smcrypto.Certificate
+}
+
+type certOpts struct {
+	notBefore, notAfter time.Time
+	keyUsage            x509.KeyUsage
+}
+
+// newPKI makes a root, a signer, a seal maker and a TSA. signerOpts changes the signer's validity
+// and key usage.
+func newPKI(t testing.TB, signerOpts *certOpts) *pki {
+	t.Helper()
+	return newPKINamed(t, "Test Region Root", signerOpts)
+}
+
+// newPKINamed is newPKI with the root's common name.
+func newPKINamed(t testing.TB, rootCN string, signerOpts *certOpts) *pki {
+	t.Helper()
+	p := &pki{}
+	var err error
+	for _, k := range []*crypto.Signer{&p.rootKey, &p.signerKey, &p.makerKey, &p.tsaKey} {
+		if *k, err = smcrypto.GenerateKey(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.root, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{
+		Subject:   pkix.Name{Country: []string{"CN"}, Organization: []string{"测试政务CA"}, CommonName: rootCN},
+		NotBefore: tRootStart, NotAfter: tRootStart.AddDate(10, 0, 0), IsCA: true,
+	}, p.rootKey.Public(), nil, p.rootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	so := certOpts{notBefore: tRootStart.AddDate(0, 1, 0), notAfter: tRootStart.AddDate(3, 0, 0)}
+	if signerOpts != nil {
+		so = *signerOpts
+	}
+	p.signer = p.issue(t, "审批专用章", p.signerKey, so.notBefore, so.notAfter, so.keyUsage, nil)
+	p.maker = p.issue(t, "Seal Maker", p.makerKey, tRootStart, tRootStart.AddDate(10, 0, 0), 0, nil)
+	p.tsa = p.issue(t, "Test TSA", p.tsaKey, tRootStart, tRootStart.AddDate(10, 0, 0), x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping})
+	return p
+}
+
+func (p *pki) issue(t testing.TB, cn string, key crypto.Signer, nb, na time.Time, ku x509.KeyUsage, eku []x509.ExtKeyUsage) *smcrypto.Certificate {
+	t.Helper()
+	c, err := smcrypto.CreateCertificate(smcrypto.CertTemplate{
+		Subject:   pkix.Name{Country: []string{"CN"}, Organization: []string{"某市行政审批局"}, CommonName: cn},
+		NotBefore: nb, NotAfter: na, KeyUsage: ku, ExtKeyUsage: eku,
+	}, key.Public(), p.root, p.rootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var (
+	pictureOnce sync.Once
+	picture     seal.Picture
+)
+
+// makeSeal builds a version 4 seal for the allowed signer certificates, valid from..until.
+func (p *pki) makeSeal(t testing.TB, allowed []*smcrypto.Certificate, from, until time.Time) []byte {
+	t.Helper()
+	esID, err := seal.NewESID("330100", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pictureOnce.Do(func() { picture, err = seal.GeneratePicture("审批专用章", esID, 20) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ders [][]byte
+	for _, c := range allowed {
+		ders = append(ders, c.Raw)
+	}
+	s, err := seal.BuildSeal(seal.NewSealOptions{
+		ESID: esID, Name: "某市行政审批局审批专用章", SignerCerts: ders,
+		CreateDate: from, ValidStart: from, ValidEnd: until, Picture: picture,
+	}, p.maker.Raw, p.makerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Raw
+}
+
+// ---- PDF writing ----
+
+// doc is a PDF being written revision by revision.
+type doc struct {
+	// prefix holds the first base bytes of the file when they are not in data (a large file
+	// written to disk); data is everything after them.
+	prefix   io.ReaderAt
+	base     int64
+	data     []byte
+	prevXref int64
+	size     int   // the trailer /Size: next free object number
+	fields   []int // signature fields, all widgets on page 3
+	annots   []int // other annotations on page 3
+	certObj  int   // the certification signature's dictionary, 0 if none
+}
+
+// newDoc writes the original revision: a catalog, a page tree, one page with a text stream, and
+// extra (when not empty) as object 5, a stream placed before anything is signed.
+func newDoc() *doc {
+	d := &doc{size: 5}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	offs := map[int]int64{}
+	obj := func(n int, body string) {
+		offs[n] = int64(b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, body)
+	}
+	obj(1, d.catalog())
+	obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	obj(3, d.page())
+	obj(4, streamObject("BT /F1 18 Tf 20 100 Td (Approved: licence 2026-001) Tj ET"))
+	d.data = b.Bytes()
+	d.writeXref(offs)
+	return d
+}
+
+func streamObject(content string) string {
+	return fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)
+}
+
+func (d *doc) catalog() string {
+	s := "<< /Type /Catalog /Pages 2 0 R"
+	if len(d.fields) > 0 {
+		s += " /AcroForm << /Fields [" + refs(d.fields) + "] /SigFlags 3 >>"
+	}
+	if d.certObj > 0 {
+		s += fmt.Sprintf(" /Perms << /DocMDP %d 0 R >>", d.certObj)
+	}
+	return s + " >>"
+}
+
+func (d *doc) page() string {
+	s := "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> /Contents 4 0 R"
+	if all := append(append([]int{}, d.fields...), d.annots...); len(all) > 0 {
+		s += " /Annots [" + refs(all) + "]"
+	}
+	return s + " >>"
+}
+
+func refs(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = fmt.Sprintf("%d 0 R", n)
+	}
+	return strings.Join(parts, " ")
+}
+
+// writeXref appends a cross-reference section for the objects at offs, the trailer and %%EOF.
+func (d *doc) writeXref(offs map[int]int64) {
+	var b bytes.Buffer
+	xref := d.base + int64(len(d.data))
+	nums := make([]int, 0, len(offs))
+	for n := range offs {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	b.WriteString("xref\n")
+	if d.prevXref == 0 {
+		b.WriteString("0 1\n0000000000 65535 f \n")
+	}
+	for i := 0; i < len(nums); {
+		j := i
+		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
+			j++
+		}
+		fmt.Fprintf(&b, "%d %d\n", nums[i], j-i+1)
+		for k := i; k <= j; k++ {
+			fmt.Fprintf(&b, "%010d 00000 n \n", offs[nums[k]])
+		}
+		i = j + 1
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R", d.size)
+	if d.prevXref > 0 {
+		fmt.Fprintf(&b, " /Prev %d", d.prevXref)
+	}
+	fmt.Fprintf(&b, " >>\nstartxref\n%d\n%%%%EOF\n", xref)
+	d.data = append(d.data, b.Bytes()...)
+	d.prevXref = xref
+}
+
+// update appends an incremental update redefining or adding the objects given.
+func (d *doc) update(objs map[int]string) {
+	offs := map[int]int64{}
+	nums := make([]int, 0, len(objs))
+	for n := range objs {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	for _, n := range nums {
+		offs[n] = d.base + int64(len(d.data))
+		d.data = append(d.data, fmt.Sprintf("%d 0 obj\n%s\nendobj\n", n, objs[n])...)
+	}
+	d.writeXref(offs)
+}
+
+func (d *doc) newObj() int {
+	d.size++
+	return d.size - 1
+}
+
+// changeContent replaces the page's text: a change of what the page shows.
+func (d *doc) changeContent(text string) {
+	d.update(map[int]string{4: streamObject("BT /F1 18 Tf 20 100 Td (" + text + ") Tj ET")})
+}
+
+// addAnnotation adds a sticky note to the page.
+func (d *doc) addAnnotation() {
+	n := d.newObj()
+	d.annots = append(d.annots, n)
+	d.update(map[int]string{
+		n: "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (reviewed) /P 3 0 R >>",
+		3: d.page(),
+	})
+}
+
+// sigOpts describes a signature to add.
+type sigOpts struct {
+	pki         *pki
+	key         crypto.Signer           // default pki.signerKey
+	chain       []*smcrypto.Certificate // default signer, root
+	convention  smcrypto.CMSConvention
+	signingTime time.Time // default tSign
+	seal        []byte
+	subFilter   string // default adbe.pkcs7.detached
+	docMDP      int    // > 0: a certification signature with this P
+	// cms rewrites the CMS before it is written (raw r‖s, removed certificates, a timestamp).
+	cms func(t testing.TB, der []byte) []byte
+	// emptyContents leaves the placeholder unfilled.
+	emptyContents bool
+	// sha1Encap makes an adbe.pkcs7.sha1 signature: the SignedData encapsulates the SHA-1 of the
+	// signed bytes. noSignedAttrs makes a signer without signed attributes, whose SM2 signature
+	// signs the signed bytes directly.
+	sha1Encap, noSignedAttrs bool
+}
+
+const contentsBytes = 16 << 10 // room for the CMS in /Contents
+
+// addSignature appends an incremental update with a new signature field and its signature
+// dictionary, then signs: the ByteRange covers the whole file except /Contents.
+func (d *doc) addSignature(t testing.TB, o sigOpts) {
+	t.Helper()
+	field, sig := d.newObj(), d.newObj()
+	d.fields = append(d.fields, field)
+	sub := o.subFilter
+	if sub == "" {
+		sub = "adbe.pkcs7.detached"
+	}
+	ref := ""
+	if o.docMDP > 0 {
+		d.certObj = sig
+		ref = fmt.Sprintf(" /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", o.docMDP)
+	}
+	st := o.signingTime
+	if st.IsZero() {
+		st = tSign
+	}
+	sigDict := fmt.Sprintf("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /ByteRange [0 0000000000 0000000000 0000000000] /Contents <%s> /M (D:%s+00'00') /Name (Signer) /Reason (approval)%s >>",
+		sub, strings.Repeat("0", 2*contentsBytes), st.UTC().Format("20060102150405"), ref)
+	start := len(d.data)
+	d.update(map[int]string{
+		1:     d.catalog(),
+		3:     d.page(),
+		field: fmt.Sprintf("<< /FT /Sig /T (Signature%d) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /P 3 0 R /V %d 0 R >>", len(d.fields), sig),
+		sig:   sigDict,
+	})
+	d.sign(t, start, func(ranges func(io.Writer)) []byte {
+		if o.emptyContents {
+			return nil
+		}
+		key, chain := o.key, o.chain
+		if key == nil {
+			key = o.pki.signerKey
+		}
+		if chain == nil {
+			chain = []*smcrypto.Certificate{o.pki.signer, o.pki.root}
+		}
+		// The signed content: the signed bytes (hashed as they stream, so a large file is never
+		// held), or their SHA-1 for adbe.pkcs7.sha1; held whole only to sign without attributes.
+		var content []byte
+		h, h1 := smcrypto.NewSM3(), sha1.New()
+		var whole bytes.Buffer
+		w := io.MultiWriter(h, h1)
+		if o.noSignedAttrs {
+			w = io.MultiWriter(h, h1, &whole)
+		}
+		ranges(w)
+		digest := h.Sum(nil)
+		content = whole.Bytes()
+		if o.sha1Encap {
+			content = h1.Sum(nil)
+			sum := smcrypto.SM3(content)
+			digest = sum[:]
+		}
+		der, err := smcrypto.BuildDetachedSignedData(digest, key, chain, smcrypto.SignedDataOptions{
+			Convention: o.convention, SigningTime: st, ESeal: o.seal,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.sha1Encap {
+			der = encapsulateCMS(t, der, content)
+		}
+		if o.noSignedAttrs {
+			der = withoutSignedAttrsCMS(t, der, key, content)
+		}
+		if o.cms != nil {
+			der = o.cms(t, der)
+		}
+		return der
+	})
+}
+
+// addDocTimestamp appends a document timestamp (ETSI.RFC3161) by the pki's TSA at genTime.
+func (d *doc) addDocTimestamp(t testing.TB, p *pki, genTime time.Time) {
+	t.Helper()
+	field, sig := d.newObj(), d.newObj()
+	d.fields = append(d.fields, field)
+	start := len(d.data)
+	d.update(map[int]string{
+		1:     d.catalog(),
+		3:     d.page(),
+		field: fmt.Sprintf("<< /FT /Sig /T (Timestamp%d) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /P 3 0 R /V %d 0 R >>", len(d.fields), sig),
+		sig: fmt.Sprintf("<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [0 0000000000 0000000000 0000000000] /Contents <%s> >>",
+			strings.Repeat("0", 2*contentsBytes)),
+	})
+	d.sign(t, start, func(ranges func(io.Writer)) []byte {
+		h := smcrypto.NewSM3()
+		ranges(h)
+		return timestampToken(t, p, h.Sum(nil), genTime)
+	})
+}
+
+// sign fills the ByteRange and /Contents of the signature dictionary written after offset start.
+func (d *doc) sign(t testing.TB, start int, makeCMS func(ranges func(io.Writer)) []byte) {
+	t.Helper()
+	upd := d.data[start:]
+	ci := bytes.Index(upd, []byte("/Contents <")) + len("/Contents ")
+	ce := ci + bytes.IndexByte(upd[ci:], '>') + 1
+	cStart, cEnd := int64(start+ci), int64(start+ce) // in data
+	br := fmt.Sprintf("[0 %010d %010d %010d]", d.base+cStart, d.base+cEnd, int64(len(d.data))-cEnd)
+	bi := bytes.Index(upd, []byte("[0 0000000000 0000000000 0000000000]"))
+	copy(upd[bi:], br)
+	ranges := func(w io.Writer) {
+		if d.base > 0 {
+			if _, err := io.Copy(w, io.NewSectionReader(d.prefix, 0, d.base)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Write(d.data[:cStart])
+		w.Write(d.data[cEnd:])
+	}
+	der := makeCMS(ranges)
+	if 2*len(der) > int(cEnd-cStart)-2 {
+		t.Fatalf("CMS of %d bytes does not fit", len(der))
+	}
+	copy(d.data[cStart+1:], strings.ToUpper(hex.EncodeToString(der)))
+}
+
+// ---- CMS surgery ----
+
+// tlv is a DER element read into a tree, so a test can change one part of a CMS and write it
+// back with correct lengths.
+type tlv struct {
+	tag      byte
+	content  []byte // primitive content
+	children []*tlv // constructed content
+}
+
+func parseTLV(t testing.TB, b []byte) (*tlv, []byte) {
+	t.Helper()
+	if len(b) < 2 {
+		t.Fatalf("short DER")
+	}
+	tag, l := b[0], int(b[1])
+	hdr := 2
+	if l >= 0x80 {
+		n := l & 0x7f
+		l = 0
+		for i := 0; i < n; i++ {
+			l = l<<8 | int(b[2+i])
+		}
+		hdr = 2 + n
+	}
+	body := b[hdr : hdr+l]
+	e := &tlv{tag: tag}
+	if tag&0x20 != 0 {
+		for rest := body; len(rest) > 0; {
+			var c *tlv
+			c, rest = parseTLV(t, rest)
+			e.children = append(e.children, c)
+		}
+	} else {
+		e.content = body
+	}
+	return e, b[hdr+l:]
+}
+
+func (e *tlv) bytes() []byte {
+	body := e.content
+	if e.tag&0x20 != 0 {
+		body = nil
+		for _, c := range e.children {
+			body = append(body, c.bytes()...)
+		}
+	}
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.Tag(e.tag), func(b *cryptobyte.Builder) { b.AddBytes(body) })
+	return b.BytesOrPanic()
+}
+
+// signedData returns the SignedData SEQUENCE and its first SignerInfo.
+func signedDataParts(ci *tlv) (sd, si *tlv) {
+	sd = ci.children[1].children[0]
+	set := sd.children[len(sd.children)-1]
+	return sd, set.children[0]
+}
+
+// rawSignatureCMS rewrites the SignerInfo's DER signature value as raw 64-byte r‖s.
+func rawSignatureCMS(t testing.TB, der []byte) []byte {
+	ci, _ := parseTLV(t, der)
+	_, si := signedDataParts(ci)
+	sig := si.children[len(si.children)-1]
+	r, s, _, err := smcrypto.DecodeSignature(sig.content, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]byte, 64)
+	r.FillBytes(raw[:32])
+	s.FillBytes(raw[32:])
+	sig.content = raw
+	return ci.bytes()
+}
+
+// encapsulateCMS puts content into the SignedData's encapContentInfo (as eContent).
+func encapsulateCMS(t testing.TB, der, content []byte) []byte {
+	ci, _ := parseTLV(t, der)
+	sd, _ := signedDataParts(ci)
+	eci := sd.children[2]
+	eci.children = append(eci.children, &tlv{tag: 0xa0, children: []*tlv{{tag: 0x04, content: content}}})
+	return ci.bytes()
+}
+
+// withoutSignedAttrsCMS removes the signed attributes and signs content directly (SM2 over
+// SM3(Z‖content)), as signers without signed attributes do.
+func withoutSignedAttrsCMS(t testing.TB, der []byte, key crypto.Signer, content []byte) []byte {
+	ci, _ := parseTLV(t, der)
+	_, si := signedDataParts(ci)
+	var kept []*tlv
+	for _, c := range si.children {
+		if c.tag != 0xa0 {
+			kept = append(kept, c)
+		}
+	}
+	sig, err := smcrypto.SignSM2(key, nil, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept[len(kept)-1].content = sig
+	si.children = kept
+	return ci.bytes()
+}
+
+// corruptSignatureCMS flips a bit of the SM2 signature value's s.
+func corruptSignatureCMS(t testing.TB, der []byte) []byte {
+	ci, _ := parseTLV(t, der)
+	_, si := signedDataParts(ci)
+	sig := si.children[len(si.children)-1]
+	c := append([]byte{}, sig.content...)
+	c[len(c)-1] ^= 0x01
+	sig.content = c
+	return ci.bytes()
+}
+
+// withoutCertificatesCMS removes the certificates from the SignedData.
+func withoutCertificatesCMS(t testing.TB, der []byte) []byte {
+	ci, _ := parseTLV(t, der)
+	sd, _ := signedDataParts(ci)
+	var kept []*tlv
+	for _, c := range sd.children {
+		if c.tag != 0xa0 {
+			kept = append(kept, c)
+		}
+	}
+	sd.children = kept
+	return ci.bytes()
+}
+
+// withTimestampCMS adds a signature timestamp token (unsigned attribute) by the TSA at genTime
+// over the signature value; imprint overrides the imprinted digest when not nil.
+func withTimestampCMS(p *pki, genTime time.Time, imprint []byte) func(testing.TB, []byte) []byte {
+	return func(t testing.TB, der []byte) []byte {
+		ci, _ := parseTLV(t, der)
+		_, si := signedDataParts(ci)
+		sig := si.children[len(si.children)-1]
+		if imprint == nil {
+			sum := smcrypto.SM3(sig.content)
+			imprint = sum[:]
+		}
+		token := timestampToken(t, p, imprint, genTime)
+		tok, _ := parseTLV(t, token)
+		oid, _ := parseTLV(t, mustDER(t, smcrypto.OIDAttributeTimeStampToken))
+		attr := &tlv{tag: 0x30, children: []*tlv{oid, {tag: 0x31, children: []*tlv{tok}}}}
+		si.children = append(si.children, &tlv{tag: 0xa1, children: []*tlv{attr}})
+		return ci.bytes()
+	}
+}
+
+func mustDER(t testing.TB, o smcrypto.OID) []byte {
+	b, err := o.MarshalDER()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// timestampToken makes an RFC 3161 token: TSTInfo over the SM3 imprint, signed by the TSA with
+// SM2 over signed attributes (contentType, messageDigest).
+func timestampToken(t testing.TB, p *pki, imprint []byte, genTime time.Time) []byte {
+	t.Helper()
+	oid := func(b *cryptobyte.Builder, o smcrypto.OID) { b.AddBytes(mustDER(t, o)) }
+	alg := func(b *cryptobyte.Builder, o smcrypto.OID) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { oid(b, o) })
+	}
+	var ti cryptobyte.Builder
+	ti.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1Int64(1)
+		oid(b, "1.2.3.4.1")
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			alg(b, smcrypto.OIDSM3)
+			b.AddASN1OctetString(imprint)
+		})
+		b.AddASN1BigInt(big.NewInt(genTime.Unix()))
+		b.AddASN1(cbasn1.GeneralizedTime, func(b *cryptobyte.Builder) {
+			b.AddBytes([]byte(genTime.UTC().Format("20060102150405") + ".5Z"))
+		})
+	})
+	tstInfo := ti.BytesOrPanic()
+	md := smcrypto.SM3(tstInfo)
+	attrs := func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			oid(b, smcrypto.OIDAttributeContentType)
+			b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { oid(b, oidTSTInfo) })
+		})
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			oid(b, smcrypto.OIDAttributeMessageDigest)
+			b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { b.AddASN1OctetString(md[:]) })
+		})
+	}
+	var set cryptobyte.Builder
+	set.AddASN1(cbasn1.SET, attrs)
+	sig, err := smcrypto.SignSM2(p.tsaKey, nil, set.BytesOrPanic())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ci cryptobyte.Builder
+	ci.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		oid(b, smcrypto.OIDSignedData)
+		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1Int64(3)
+				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { alg(b, smcrypto.OIDSM3) })
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					oid(b, oidTSTInfo)
+					b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+						b.AddASN1OctetString(tstInfo)
+					})
+				})
+				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+					b.AddBytes(p.tsa.Raw)
+				})
+				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+						b.AddASN1Int64(1)
+						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+							b.AddBytes(p.tsa.RawIssuer)
+							b.AddASN1BigInt(p.tsa.SerialNumber)
+						})
+						alg(b, smcrypto.OIDSM3)
+						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), attrs)
+						alg(b, smcrypto.OIDSM2Sign)
+						b.AddASN1OctetString(sig)
+					})
+				})
+			})
+		})
+	})
+	return ci.BytesOrPanic()
+}
+
+// ---- verifier inputs ----
+
+type anchorList struct {
+	certs []*smcrypto.Certificate
+	err   error
+}
+
+func (a anchorList) TrustAnchors() ([]*smcrypto.Certificate, error) { return a.certs, a.err }
+
+// fakeRevocation answers from a table by serial; certificates not in it are known and good,
+// unless unknown is set.
+type fakeRevocation struct {
+	revoked map[string]RevocationStatus
+	err     error
+	unknown bool
+}
+
+func (f *fakeRevocation) CertificateStatus(cert, issuer *smcrypto.Certificate) (RevocationStatus, error) {
+	if f.err != nil {
+		return RevocationStatus{}, f.err
+	}
+	if f.unknown {
+		return RevocationStatus{Source: "test store"}, nil
+	}
+	if s, ok := f.revoked[smcrypto.SerialHex(cert.SerialNumber)]; ok {
+		return s, nil
+	}
+	return RevocationStatus{Known: true, Source: "test store", ProducedAt: tNow}, nil
+}
+
+func revokedAt(c *smcrypto.Certificate, at time.Time, reason int) *fakeRevocation {
+	return &fakeRevocation{revoked: map[string]RevocationStatus{
+		smcrypto.SerialHex(c.SerialNumber): {Known: true, Revoked: true, RevokedAt: at, Reason: reason, Source: "test store", ProducedAt: tNow},
+	}}
+}
+
+// verifyBytes verifies a document with the pki's root as anchor (unless opts says otherwise).
+func verifyBytes(t testing.TB, data []byte, opts Options) *Report {
+	t.Helper()
+	if opts.CurrentTime.IsZero() {
+		opts.CurrentTime = tNow
+	}
+	rep, err := VerifyPDF(bytes.NewReader(data), int64(len(data)), opts)
+	if err != nil {
+		t.Fatalf("VerifyPDF: %v", err)
+	}
+	return rep
+}

@@ -1,0 +1,130 @@
+package verify
+
+import "time"
+
+// Indication is the overall result of a validation, in ETSI EN 319 102-1 terms.
+type Indication string
+
+const (
+	TotalPassed      Indication = "TOTAL_PASSED"
+	TotalFailed      Indication = "TOTAL_FAILED"
+	Indeterminate    Indication = "INDETERMINATE"
+	NoSignatureFound Indication = "NO_SIGNATURE_FOUND"
+)
+
+// SubIndication says why a signature is not TOTAL_PASSED (ETSI EN 319 102-1 §5.1.3).
+type SubIndication string
+
+const (
+	FormatFailure                 SubIndication = "FORMAT_FAILURE"
+	HashFailure                   SubIndication = "HASH_FAILURE"
+	SigCryptoFailure              SubIndication = "SIG_CRYPTO_FAILURE"
+	Revoked                       SubIndication = "REVOKED"
+	SigConstraintsFailure         SubIndication = "SIG_CONSTRAINTS_FAILURE"
+	ChainConstraintsFailure       SubIndication = "CHAIN_CONSTRAINTS_FAILURE"
+	CertificateChainGeneral       SubIndication = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+	CryptoConstraintsFailure      SubIndication = "CRYPTO_CONSTRAINTS_FAILURE"
+	ExpiredSub                    SubIndication = "EXPIRED"
+	NotYetValid                   SubIndication = "NOT_YET_VALID"
+	SignedDataNotFound            SubIndication = "SIGNED_DATA_NOT_FOUND"
+	NoSigningCertificateFound     SubIndication = "NO_SIGNING_CERTIFICATE_FOUND"
+	NoCertificateChainFound       SubIndication = "NO_CERTIFICATE_CHAIN_FOUND"
+	RevokedNoPOE                  SubIndication = "REVOKED_NO_POE"
+	RevokedCANoPOE                SubIndication = "REVOKED_CA_NO_POE"
+	OutOfBoundsNoPOE              SubIndication = "OUT_OF_BOUNDS_NO_POE"
+	OutOfBoundsNotRevoked         SubIndication = "OUT_OF_BOUNDS_NOT_REVOKED"
+	CryptoConstraintsFailureNoPOE SubIndication = "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
+	TryLater                      SubIndication = "TRY_LATER"
+)
+
+// CheckStatus is the outcome of one check in a signature's report.
+type CheckStatus string
+
+const (
+	CheckPassed        CheckStatus = "passed"
+	CheckFailed        CheckStatus = "failed"
+	CheckIndeterminate CheckStatus = "indeterminate"
+	CheckWarning       CheckStatus = "warning"
+	CheckSkipped       CheckStatus = "skipped" // not applicable, or not reached because an earlier check failed
+)
+
+// Check is one step of the validation of a signature, in the order it was made.
+type Check struct {
+	Name   string      `json:"name"`
+	Status CheckStatus `json:"status"`
+	Detail string      `json:"detail,omitempty"`
+	// SubIndication is what a failed or indeterminate check means in ETSI terms; the signature's
+	// sub-indication is that of its first failed (else first indeterminate) check.
+	SubIndication SubIndication `json:"subIndication,omitempty"`
+}
+
+// Party names a certificate holder.
+type Party struct {
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	Serial    string    `json:"serial"` // lower-case hex
+	NotBefore time.Time `json:"notBefore"`
+	NotAfter  time.Time `json:"notAfter"`
+}
+
+// SealInfo describes the GB/T 38540 electronic seal a signature carries.
+type SealInfo struct {
+	Name       string    `json:"name,omitempty"`
+	ESID       string    `json:"esID,omitempty"`
+	Type       int       `json:"type,omitempty"`
+	Version    int       `json:"version,omitempty"`
+	ValidStart time.Time `json:"validStart,omitzero"`
+	ValidEnd   time.Time `json:"validEnd,omitzero"`
+	Maker      string    `json:"maker,omitempty"` // subject of the seal maker's certificate
+}
+
+// Change is a revision of the document written after a signature.
+type Change struct {
+	// Revision counts from 1 (the original document); 0 stands for bytes after the last %%EOF
+	// that belong to no revision.
+	Revision int    `json:"revision"`
+	Kind     string `json:"kind"`
+	Detail   string `json:"detail,omitempty"`
+	Allowed  bool   `json:"allowed"`
+}
+
+// SignatureReport is the validation result of one signature.
+type SignatureReport struct {
+	Index         int           `json:"index"`
+	FieldName     string        `json:"fieldName,omitempty"`
+	Indication    Indication    `json:"indication"`
+	SubIndication SubIndication `json:"subIndication,omitempty"`
+	// Summary says the verdict and its main reason in one sentence for a clerk.
+	Summary           string     `json:"summary"`
+	Format            string     `json:"format"` // e.g. "PDF adbe.pkcs7.detached, CMS (PKCS#7 OIDs), SM2-with-SM3"
+	Signer            *Party     `json:"signer,omitempty"`
+	Chain             []Party    `json:"chain,omitempty"` // signer first, trust anchor last, when one was built
+	Seal              *SealInfo  `json:"seal,omitempty"`
+	SigningTime       *time.Time `json:"signingTime,omitempty"`       // claimed, from the signed attributes (or /M)
+	SigningTimeSource string     `json:"signingTimeSource,omitempty"` // "signed attribute", "PDF /M (unsigned)", "timestamp"
+	Coverage          string     `json:"coverage"`                    // "entire_file", "entire_revision", "unclear", "invalid"
+	Reason            string     `json:"reason,omitempty"`            // the signer's /Reason
+	Location          string     `json:"location,omitempty"`          // the signer's /Location
+	Page              int        `json:"page,omitempty"`
+	Checks            []Check    `json:"checks"`
+	LaterChanges      []Change   `json:"laterChanges,omitempty"`
+}
+
+// Report is the result of verifying one document.
+type Report struct {
+	Indication Indication        `json:"indication"`
+	Document   DocumentInfo      `json:"document"`
+	Signatures []SignatureReport `json:"signatures"`
+	// ValidationTime is the time the validation was made at (VerifyOptions.CurrentTime).
+	ValidationTime time.Time `json:"validationTime"`
+	Findings       []string  `json:"findings,omitempty"` // document-level observations, e.g. orphan signature dictionaries
+}
+
+// DocumentInfo describes the verified file.
+type DocumentInfo struct {
+	Name      string `json:"name,omitempty"`
+	Format    string `json:"format"` // "PDF"
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256,omitempty"`
+	Revisions int    `json:"revisions"`
+}

@@ -1,0 +1,492 @@
+package verify
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eseal/eseal/internal/smcrypto"
+)
+
+// expect is what a test asserts about one signature.
+type expect struct {
+	ind    Indication
+	sub    SubIndication
+	status map[string]CheckStatus // check name → status
+	detail map[string][]string    // check name → substrings its detail must contain
+}
+
+func assertSignature(t *testing.T, rep *Report, i int, e expect) {
+	t.Helper()
+	if i >= len(rep.Signatures) {
+		t.Fatalf("report has %d signatures, want at least %d", len(rep.Signatures), i+1)
+	}
+	s := rep.Signatures[i]
+	if s.Indication != e.ind || s.SubIndication != e.sub {
+		t.Errorf("signature %d: %s/%s, want %s/%s\n%s", i+1, s.Indication, s.SubIndication, e.ind, e.sub, dumpChecks(s))
+	}
+	byName := map[string]Check{}
+	for _, c := range s.Checks {
+		byName[c.Name] = c
+	}
+	for name, st := range e.status {
+		c, ok := byName[name]
+		if !ok {
+			t.Errorf("signature %d: no %q check\n%s", i+1, name, dumpChecks(s))
+			continue
+		}
+		if c.Status != st {
+			t.Errorf("signature %d: check %q is %s, want %s: %s", i+1, name, c.Status, st, c.Detail)
+		}
+	}
+	for name, subs := range e.detail {
+		c := byName[name]
+		for _, sub := range subs {
+			if !strings.Contains(c.Detail, sub) {
+				t.Errorf("signature %d: check %q detail lacks %q: %s", i+1, name, sub, c.Detail)
+			}
+		}
+	}
+	if s.Summary == "" {
+		t.Errorf("signature %d has no summary", i+1)
+	}
+}
+
+func dumpChecks(s SignatureReport) string {
+	var b strings.Builder
+	for _, c := range s.Checks {
+		b.WriteString("  " + string(c.Status) + " " + c.Name + ": " + c.Detail + "\n")
+	}
+	return b.String()
+}
+
+// sealedDoc is the common case: a document signed once by the pki's signer with a seal that
+// allows it and is valid around the signing time.
+func sealedDoc(t *testing.T, p *pki, o sigOpts) *doc {
+	d := newDoc()
+	o.pki = p
+	if o.seal == nil {
+		o.seal = p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
+	}
+	d.addSignature(t, o)
+	return d
+}
+
+func TestSyntheticSignatures(t *testing.T) {
+	p := newPKI(t, nil)
+	anchors := anchorList{certs: []*smcrypto.Certificate{p.root}}
+	good := &fakeRevocation{}
+	seal := p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
+
+	type tc struct {
+		name string
+		data func(t *testing.T) []byte
+		opts Options
+		want expect
+	}
+	passedAll := map[string]CheckStatus{checkFormat: CheckPassed, checkByteRange: CheckPassed, checkIntegrity: CheckPassed,
+		checkSignature: CheckPassed, checkSignerCert: CheckPassed, checkSeal: CheckPassed, checkChain: CheckPassed,
+		checkValidity: CheckPassed, checkRevocation: CheckPassed, checkAlgorithms: CheckPassed, checkChanges: CheckPassed}
+	cases := []tc{
+		{
+			name: "valid SM2, PKCS#7 OIDs",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalPassed, status: passedAll, detail: map[string][]string{
+				checkSignature: {"SM2-with-SM3", "signer ID 1234567812345678", "DER-encoded"},
+				checkSeal:      {"某市行政审批局审批专用章", "allowed signers", "maker's SM2 signature over the seal verifies"},
+				checkChain:     {"Test Region Root"},
+				checkIntegrity: {"SM3", "equal to the signed messageDigest"},
+			}},
+		},
+		{
+			name: "valid SM2, GM/T 0010 OIDs",
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: seal, convention: smcrypto.ConventionGMT0010}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalPassed, status: passedAll, detail: map[string][]string{checkFormat: {"GM/T 0010 OIDs"}}},
+		},
+		{
+			name: "raw r||s signature value",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, cms: rawSignatureCMS}).data },
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalPassed, detail: map[string][]string{checkSignature: {"raw r‖s"}}},
+		},
+		{
+			name: "adbe.pkcs7.sha1",
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "adbe.pkcs7.sha1", sha1Encap: true}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: Indeterminate, sub: CryptoConstraintsFailureNoPOE,
+				status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkSignature: CheckPassed, checkAlgorithms: CheckIndeterminate},
+				detail: map[string][]string{checkIntegrity: {"SHA-1", "encapsulates"}, checkAlgorithms: {"SHA-1"}}},
+		},
+		{
+			name: "adbe.pkcs7.sha1, tampered",
+			data: func(t *testing.T) []byte {
+				d := sealedDoc(t, p, sigOpts{seal: seal, subFilter: "adbe.pkcs7.sha1", sha1Encap: true})
+				d.data[20] ^= 0x01
+				return d.data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: HashFailure, status: map[string]CheckStatus{checkIntegrity: CheckFailed, checkSignature: CheckPassed}},
+		},
+		{
+			name: "adbe.pkcs7.sha1 without an encapsulated digest",
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "adbe.pkcs7.sha1"}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkFormat: {"20-byte SHA-1"}}},
+		},
+		{
+			name: "detached SubFilter with encapsulated content",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: nil, sha1Encap: true}).data },
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkFormat: {"must be a detached signature"}}},
+		},
+		{
+			name: "no signed attributes",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, noSignedAttrs: true}).data },
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkSignature: CheckPassed},
+				detail: map[string][]string{checkFormat: {"no signed attributes"}, checkSignature: {"digest of the signed bytes"}}},
+		},
+		{
+			name: "no signed attributes, tampered",
+			data: func(t *testing.T) []byte {
+				d := sealedDoc(t, p, sigOpts{seal: seal, noSignedAttrs: true})
+				d.data[20] ^= 0x01
+				return d.data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: HashFailure, status: map[string]CheckStatus{checkIntegrity: CheckFailed, checkSignature: CheckFailed}},
+		},
+		{
+			name: "tampered byte in the signed range",
+			data: func(t *testing.T) []byte {
+				d := sealedDoc(t, p, sigOpts{seal: seal})
+				i := strings.Index(string(d.data), "licence 2026-001")
+				d.data[i+len("licence 2026-00")] = '7'
+				return d.data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: HashFailure, status: map[string]CheckStatus{checkIntegrity: CheckFailed, checkSignature: CheckPassed},
+				detail: map[string][]string{checkIntegrity: {"signed messageDigest is", "changed after signing"}}},
+		},
+		{
+			name: "corrupted signature value",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, cms: corruptSignatureCMS}).data },
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: SigCryptoFailure, status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkSignature: CheckFailed},
+				detail: map[string][]string{checkSignature: {"does not verify", "empty ID"}}},
+		},
+		{
+			name: "bytes appended after the signed revision",
+			data: func(t *testing.T) []byte {
+				d := sealedDoc(t, p, sigOpts{seal: seal})
+				return append(d.data, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"...)
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkChanges: CheckFailed},
+				detail: map[string][]string{checkChanges: {"after the last %EOF"}}},
+		},
+		{
+			name: "white space appended after the signed revision",
+			data: func(t *testing.T) []byte { return append(sealedDoc(t, p, sigOpts{seal: seal}).data, "\r\n\r\n  \n"...) },
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalPassed},
+		},
+		{
+			name: "page content changed after signing",
+			data: func(t *testing.T) []byte {
+				d := sealedDoc(t, p, sigOpts{seal: seal})
+				d.changeContent("Refused: licence 2026-001")
+				return d.data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[string]CheckStatus{checkByteRange: CheckPassed, checkIntegrity: CheckPassed, checkChanges: CheckFailed},
+				detail: map[string][]string{checkChanges: {"revision 3", "not the document that was signed"}}},
+		},
+		{
+			name: "annotation added after an approval signature",
+			data: func(t *testing.T) []byte {
+				d := sealedDoc(t, p, sigOpts{seal: seal})
+				d.addAnnotation()
+				return d.data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkChanges: CheckPassed}, detail: map[string][]string{checkChanges: {"annotation"}}},
+		},
+		{
+			name: "annotation added after a certification signature P=2",
+			data: func(t *testing.T) []byte {
+				d := sealedDoc(t, p, sigOpts{seal: seal, docMDP: 2})
+				d.addAnnotation()
+				return d.data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkChanges: {"P=2", "annotation"}}},
+		},
+		{
+			name: "annotation added after a certification signature P=3",
+			data: func(t *testing.T) []byte {
+				d := sealedDoc(t, p, sigOpts{seal: seal, docMDP: 3})
+				d.addAnnotation()
+				return d.data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalPassed},
+		},
+		{
+			name: "second signature after a certification signature P=1",
+			data: func(t *testing.T) []byte {
+				d := sealedDoc(t, p, sigOpts{seal: seal, docMDP: 1})
+				d.addSignature(t, sigOpts{pki: p, seal: seal})
+				return d.data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkChanges: {"P=1", "signature"}}},
+		},
+		{
+			name: "revoked before signing",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(-24*time.Hour), 1)},
+			want: expect{ind: TotalFailed, sub: Revoked, status: map[string]CheckStatus{checkRevocation: CheckFailed},
+				detail: map[string][]string{checkRevocation: {"2026-04-30 12:00:00 UTC", "keyCompromise (1)", "revoked certificate"}}},
+		},
+		{
+			name: "revoked after signing, no proof of existence",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), 4)},
+			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[string]CheckStatus{checkRevocation: CheckIndeterminate},
+				detail: map[string][]string{checkRevocation: {"2026-05-02 12:00:00 UTC", "superseded (4)", "no trusted timestamp"}}},
+		},
+		{
+			// Both times have one-second resolution: the same second cannot order them.
+			name: "revoked in the same second as the claimed signing time",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign, 1)},
+			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[string]CheckStatus{checkRevocation: CheckIndeterminate},
+				detail: map[string][]string{checkRevocation: {"the same second", "no trusted timestamp"}}},
+		},
+		{
+			name: "revoked after a trusted signature timestamp",
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign.Add(time.Minute), nil)}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), 1)},
+			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkRevocation: CheckPassed, checkTimestamp: CheckPassed},
+				detail: map[string][]string{checkRevocation: {"does not affect it"}, checkTimestamp: {"2026-05-01 12:01:00 UTC", "Test TSA"}}},
+		},
+		{
+			name: "timestamp that does not cover the signature",
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign, make([]byte, 32))}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), 1)},
+			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[string]CheckStatus{checkTimestamp: CheckWarning},
+				detail: map[string][]string{checkTimestamp: {"does not cover this signature value"}}},
+		},
+		{
+			name: "revocation source fails",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{err: errors.New("CRL server unreachable")}},
+			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkRevocation: {"CRL server unreachable"}}},
+		},
+		{
+			name: "revocation status unknown",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{unknown: true}},
+			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkRevocation: {"no information"}}},
+		},
+		{
+			name: "no revocation source",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors},
+			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkRevocation: CheckWarning}, detail: map[string][]string{checkRevocation: {"not checked"}}},
+		},
+		{
+			name: "anchor with the root's name but another key",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKI(t, nil).root}, Revocation: good},
+			want: expect{ind: Indeterminate, sub: CertificateChainGeneral, status: map[string]CheckStatus{checkChain: CheckIndeterminate, checkSignature: CheckPassed},
+				detail: map[string][]string{checkChain: {"does not verify", "forged"}}},
+		},
+		{
+			name: "untrusted root",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).root}, Revocation: good},
+			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, status: map[string]CheckStatus{checkChain: CheckIndeterminate, checkSignature: CheckPassed},
+				detail: map[string][]string{checkChain: {"Test Region Root", "self-signed certificate that is not a trust anchor"}}},
+		},
+		{
+			name: "root missing from the signature and the anchors",
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: seal, chain: []*smcrypto.Certificate{p.signer}}).data
+			},
+			opts: Options{Revocation: good, ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).root}},
+			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, detail: map[string][]string{checkChain: {`the issuer "CN=Test Region Root`}}},
+		},
+		{
+			name: "no trust anchors",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Revocation: good},
+			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, detail: map[string][]string{checkChain: {"no trust anchors are configured"}}},
+		},
+		{
+			name: "trust anchors cannot be loaded",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchorList{err: errors.New("store locked")}, Revocation: good},
+			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkChain: {"store locked"}}},
+		},
+		{
+			name: "signer certificate missing from the CMS",
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: seal, cms: withoutCertificatesCMS}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: Indeterminate, sub: NoSigningCertificateFound, status: map[string]CheckStatus{checkSignature: CheckSkipped, checkSignerCert: CheckIndeterminate}},
+		},
+		{
+			name: "seal not valid at the signing time",
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tSign.Add(-time.Hour))}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, status: map[string]CheckStatus{checkSeal: CheckFailed},
+				detail: map[string][]string{checkSeal: {"outside its validity", "2026-05-01 11:00:00 UTC"}}},
+		},
+		{
+			name: "signer not in the seal's certList",
+			data: func(t *testing.T) []byte {
+				other := p.issue(t, "Someone Else", p.makerKey, tRootStart, tRootStart.AddDate(3, 0, 0), 0, nil)
+				return sealedDoc(t, p, sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{other}, tRootStart, tRootStart.AddDate(5, 0, 0))}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, detail: map[string][]string{checkSeal: {"is NOT among the seal's 1 allowed signer"}}},
+		},
+		{
+			name: "seal maker's signature broken",
+			data: func(t *testing.T) []byte {
+				s := append([]byte{}, seal...)
+				s[len(s)-1] ^= 0x01 // the last byte of the maker's signature value
+				return sealedDoc(t, p, sigOpts{seal: s}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: SigCryptoFailure, status: map[string]CheckStatus{checkSignature: CheckPassed, checkSeal: CheckFailed}},
+		},
+		{
+			name: "seal maker revoked before the seal was made",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.maker, tRootStart.Add(-time.Hour), 2)},
+			want: expect{ind: TotalFailed, sub: Revoked, status: map[string]CheckStatus{checkSeal: CheckFailed, checkRevocation: CheckPassed}},
+		},
+		{
+			name: "unknown SubFilter",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "x.custom.sm2"}).data },
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[string]CheckStatus{checkFormat: CheckFailed, checkIntegrity: CheckSkipped},
+				detail: map[string][]string{checkFormat: {"x.custom.sm2"}}},
+		},
+		{
+			name: "unfilled placeholder",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, emptyContents: true}).data },
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkFormat: {"never filled in"}}},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep := verifyBytes(t, c.data(t), c.opts)
+			if len(rep.Signatures) == 0 {
+				t.Fatalf("no signature found; findings %v", rep.Findings)
+			}
+			assertSignature(t, rep, 0, c.want)
+			if want := c.want.ind; rep.Indication != want && !(len(rep.Signatures) > 1) {
+				t.Errorf("overall %s, want %s", rep.Indication, want)
+			}
+		})
+	}
+}
+
+// TestSyntheticCertificateTimes covers certificate validity against the claimed signing time,
+// the validation time and proofs of existence.
+func TestSyntheticCertificateTimes(t *testing.T) {
+	type tc struct {
+		name   string
+		signer certOpts
+		ts     bool // add a trusted signature timestamp at the signing time
+		dts    bool // add a trusted document timestamp after signing
+		want   expect
+	}
+	cases := []tc{
+		{name: "expired before signing", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, -1, 0)},
+			want: expect{ind: TotalFailed, sub: ExpiredSub, detail: map[string][]string{checkValidity: {"expired on 2026-04-01", "made with an expired certificate"}}}},
+		{name: "not yet valid at signing", signer: certOpts{notBefore: tSign.Add(time.Hour), notAfter: tSign.AddDate(1, 0, 0)},
+			want: expect{ind: TotalFailed, sub: NotYetValid}},
+		{name: "expired since signing, no proof", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)},
+			want: expect{ind: Indeterminate, sub: OutOfBoundsNoPOE, detail: map[string][]string{checkValidity: {"expired on 2026-05-08", "no trusted timestamp"}}}},
+		{name: "expired since signing, signature timestamp", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)}, ts: true,
+			want: expect{ind: TotalPassed, detail: map[string][]string{checkValidity: {"signature timestamp"}}}},
+		{name: "expired since signing, document timestamp", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)}, dts: true,
+			want: expect{ind: TotalPassed, detail: map[string][]string{checkValidity: {"document timestamp 2"}}}},
+		{name: "no signing key usage", signer: certOpts{notBefore: tRootStart, notAfter: tRootStart.AddDate(3, 0, 0), keyUsage: 1 << 2 /* keyEncipherment */},
+			want: expect{ind: Indeterminate, sub: ChainConstraintsFailure, detail: map[string][]string{checkValidity: {"keyEncipherment", "not meant for signing"}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPKI(t, &c.signer)
+			o := sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))}
+			if c.ts {
+				o.cms = withTimestampCMS(p, tSign, nil)
+			}
+			d := sealedDoc(t, p, o)
+			if c.dts {
+				d.addDocTimestamp(t, p, tSign.AddDate(0, 0, 1))
+			}
+			rep := verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, Revocation: &fakeRevocation{}})
+			assertSignature(t, rep, 0, c.want)
+			if c.dts {
+				assertSignature(t, rep, 1, expect{ind: TotalPassed, status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkSignature: CheckPassed}})
+			}
+		})
+	}
+}
+
+func TestTwoSignatures(t *testing.T) {
+	p := newPKI(t, nil)
+	seal := p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
+	d := sealedDoc(t, p, sigOpts{seal: seal})
+	d.addSignature(t, sigOpts{pki: p, seal: seal, convention: smcrypto.ConventionGMT0010, signingTime: tSign.Add(time.Hour)})
+	rep := verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, Revocation: &fakeRevocation{}})
+	if rep.Indication != TotalPassed || len(rep.Signatures) != 2 {
+		t.Fatalf("overall %s with %d signatures, want TOTAL_PASSED with 2", rep.Indication, len(rep.Signatures))
+	}
+	first := rep.Signatures[0]
+	if first.Coverage != "entire_revision" || len(first.LaterChanges) != 1 || first.LaterChanges[0].Kind != "signature" || !first.LaterChanges[0].Allowed {
+		t.Errorf("first signature: coverage %s, later changes %+v", first.Coverage, first.LaterChanges)
+	}
+	if rep.Signatures[1].Coverage != "entire_file" {
+		t.Errorf("second signature coverage %s", rep.Signatures[1].Coverage)
+	}
+	// Tampering with the second signature's revision breaks it, not the first.
+	d.changeContent("Refused")
+	rep = verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, Revocation: &fakeRevocation{}})
+	if rep.Indication != TotalFailed || rep.Signatures[0].Indication != TotalFailed || rep.Signatures[1].Indication != TotalFailed {
+		t.Errorf("after a content change: %s, %s, %s; want all TOTAL_FAILED", rep.Indication, rep.Signatures[0].Indication, rep.Signatures[1].Indication)
+	}
+}
+
+func TestNoSignature(t *testing.T) {
+	rep := verifyBytes(t, newDoc().data, Options{})
+	if rep.Indication != NoSignatureFound || len(rep.Signatures) != 0 || rep.Signatures == nil {
+		t.Fatalf("indication %s, %d signatures (nil %v)", rep.Indication, len(rep.Signatures), rep.Signatures == nil)
+	}
+	if rep.Document.Revisions != 1 || rep.Document.SHA256 == "" {
+		t.Errorf("document info %+v", rep.Document)
+	}
+}
