@@ -1,0 +1,33 @@
+// Package certstore is eseal's persistent state: a region's SM2 root CA, the certificates it issued,
+// electronic seals, trust anchors, revocations and an audit log, in one bbolt file.
+//
+// It implements the interfaces that the sign and verify libraries take (trust anchors, revocation
+// status, a seal's signer), so those libraries never see bbolt.
+//
+// # File and locking
+//
+// One file, <data dir>/eseal.db. bbolt holds an exclusive file lock while the store is open; Open
+// waits at most Options.LockTimeout and then fails with ErrLocked, naming the file, rather than
+// blocking forever behind another eseal process.
+//
+// # Private keys
+//
+// Private keys are stored only as encrypted PKCS#8 (PBES2) under the store passphrase, which comes
+// from ESEAL_KEY_PASSPHRASE (via Options.Passphrase). When none is given on the first start, a random
+// one is written to <data dir>/key-passphrase with mode 0600 and a warning is logged; later starts
+// read it from there.
+//
+// # Bucket layout (schema version 1)
+//
+//	meta          "schema_version" → "1"; "region" → JSON Region; "next_seal_seq" → uint64 big endian
+//	keys          key ID (hex of the SM3 hash of the public key) → encrypted PKCS#8 PEM
+//	certs         issuer key ID hex + "/" + serial (lower-case hex) → JSON CertRecord
+//	seals         esID → JSON SealRecord
+//	anchors       SHA-256 fingerprint (hex) of the certificate → JSON AnchorRecord
+//	revocations   issuer key ID hex + "/" + serial (lower-case hex) → JSON Revocation
+//	blocked_keys  key ID hex → JSON {reason, time}: keys revoked for keyCompromise, never certified again
+//	audit         sequence number (uint64 big endian) → JSON AuditRecord, each hash-chained to the previous
+//
+// Every administrative action writes its records and its audit record in one transaction: either
+// all of it is stored or nothing is.
+package certstore

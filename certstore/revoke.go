@@ -1,0 +1,254 @@
+package certstore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/verify"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Reason is an RFC 5280 CRLReason code.
+type Reason int
+
+// The RFC 5280 CRLReason codes (7 is not used).
+const (
+	ReasonUnspecified          Reason = 0
+	ReasonKeyCompromise        Reason = 1
+	ReasonCACompromise         Reason = 2
+	ReasonAffiliationChanged   Reason = 3
+	ReasonSuperseded           Reason = 4
+	ReasonCessationOfOperation Reason = 5
+	ReasonCertificateHold      Reason = 6
+	ReasonRemoveFromCRL        Reason = 8
+	ReasonPrivilegeWithdrawn   Reason = 9
+	ReasonAACompromise         Reason = 10
+)
+
+var reasonNames = map[Reason]string{
+	ReasonUnspecified: "unspecified", ReasonKeyCompromise: "keyCompromise", ReasonCACompromise: "cACompromise",
+	ReasonAffiliationChanged: "affiliationChanged", ReasonSuperseded: "superseded",
+	ReasonCessationOfOperation: "cessationOfOperation", ReasonCertificateHold: "certificateHold",
+	ReasonRemoveFromCRL: "removeFromCRL", ReasonPrivilegeWithdrawn: "privilegeWithdrawn", ReasonAACompromise: "aACompromise",
+}
+
+func (r Reason) String() string {
+	if n, ok := reasonNames[r]; ok {
+		return n
+	}
+	return fmt.Sprintf("reason(%d)", int(r))
+}
+
+// ParseReason reads an RFC 5280 reason by name (case-insensitive, e.g. keyCompromise) or code.
+// removeFromCRL is refused: it only has a meaning in delta CRLs.
+func ParseReason(s string) (Reason, error) {
+	t := strings.TrimSpace(s)
+	if n, err := strconv.Atoi(t); err == nil {
+		if _, ok := reasonNames[Reason(n)]; ok && Reason(n) != ReasonRemoveFromCRL {
+			return Reason(n), nil
+		}
+		return 0, fmt.Errorf("certstore: %w: %q is not a usable RFC 5280 reason code (0-6, 9, 10)", ErrInvalidArgument, s)
+	}
+	for r, n := range reasonNames {
+		if strings.EqualFold(n, t) && r != ReasonRemoveFromCRL {
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("certstore: %w: unknown revocation reason %q (use one of: %s)", ErrInvalidArgument, s, ReasonNames())
+}
+
+// ReasonNames lists the reasons ParseReason accepts.
+func ReasonNames() string {
+	var names []string
+	for _, r := range []Reason{0, 1, 2, 3, 4, 5, 6, 9, 10} {
+		names = append(names, reasonNames[r])
+	}
+	return strings.Join(names, ", ")
+}
+
+// Revocation is a revoked certificate.
+type Revocation struct {
+	Serial      string    `json:"serial"`
+	IssuerKeyID string    `json:"issuerKeyID"`
+	Subject     string    `json:"subject"`
+	Reason      Reason    `json:"reason"`
+	RevokedAt   time.Time `json:"revokedAt"`
+	// InvalidityDate is when the key is known or suspected to have become unusable (RFC 5280
+	// §5.3.2); zero when not given.
+	InvalidityDate time.Time `json:"invalidityDate,omitzero"`
+}
+
+// ErrAlreadyRevoked is returned when a revoked certificate is revoked again with another reason
+// (the one change allowed is to keyCompromise).
+var ErrAlreadyRevoked = errors.New("certificate already revoked")
+
+// ErrAmbiguousSerial is returned when certificates from several issuers share the serial.
+var ErrAmbiguousSerial = errors.New("serial number matches certificates from several issuers")
+
+// RevokeRequest says what to revoke and why.
+type RevokeRequest struct {
+	Serial string // hex, as typed by a user
+	// IssuerKeyID (hex) picks the issuer when several issued the serial; empty: any.
+	IssuerKeyID    string
+	Reason         Reason
+	InvalidityDate time.Time
+}
+
+// RevokeCertificate revokes a certificate issued by this store. Revoking again with the same reason
+// returns the existing record unchanged; changing the reason to keyCompromise keeps the original
+// revocation time; any other change is ErrAlreadyRevoked.
+func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
+	serial, err := CanonicalSerial(req.Serial)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := reasonNames[req.Reason]; !ok || req.Reason == ReasonRemoveFromCRL {
+		return nil, fmt.Errorf("certstore: %w: reason %d", ErrInvalidArgument, int(req.Reason))
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	if !req.InvalidityDate.IsZero() && req.InvalidityDate.After(now) {
+		return nil, fmt.Errorf("certstore: %w: the invalidity date is in the future", ErrInvalidArgument)
+	}
+	var out Revocation
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		key, rec, err := findCertBySerial(tx, serial, req.IssuerKeyID)
+		if err != nil {
+			return err
+		}
+		var prev Revocation
+		switch err := getJSON(tx, bucketRevocations, key, &prev); {
+		case err == nil:
+			if prev.Reason == req.Reason {
+				out = prev
+				return nil
+			}
+			if req.Reason != ReasonKeyCompromise {
+				return fmt.Errorf("certstore: %w on %s with reason %s; the only allowed change is to keyCompromise",
+					ErrAlreadyRevoked, prev.RevokedAt.Format(time.RFC3339), prev.Reason)
+			}
+			out = prev
+			out.Reason = req.Reason
+			if !req.InvalidityDate.IsZero() {
+				out.InvalidityDate = req.InvalidityDate.UTC()
+			}
+		case errors.Is(err, ErrNotFound):
+			out = Revocation{Serial: serial, IssuerKeyID: rec.IssuerKeyID, Subject: rec.Subject,
+				Reason: req.Reason, RevokedAt: now, InvalidityDate: req.InvalidityDate.UTC()}
+		default:
+			return err
+		}
+		if err := putJSON(tx, bucketRevocations, key, out); err != nil {
+			return err
+		}
+		if out.Reason == ReasonKeyCompromise {
+			if err := blockKey(tx, rec, now); err != nil {
+				return err
+			}
+		}
+		return appendAudit(tx, now, "cert.revoke", string(key), fmt.Sprintf("revoked %s (%s), reason %s", serial, rec.Subject, out.Reason))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func findCertBySerial(tx *bolt.Tx, serial, issuerKeyID string) ([]byte, *CertRecord, error) {
+	suffix := []byte("/" + serial)
+	var foundKey []byte
+	var found *CertRecord
+	count := 0
+	err := tx.Bucket(bucketCerts).ForEach(func(k, v []byte) error {
+		if !bytes.HasSuffix(k, suffix) {
+			return nil
+		}
+		if issuerKeyID != "" && !strings.EqualFold(string(k[:len(k)-len(suffix)]), issuerKeyID) {
+			return nil
+		}
+		var rec CertRecord
+		if err := getJSON(tx, bucketCerts, k, &rec); err != nil {
+			return err
+		}
+		count++
+		foundKey, found = append([]byte(nil), k...), &rec
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	switch count {
+	case 0:
+		return nil, nil, fmt.Errorf("certstore: no certificate with serial %s was issued by this store: %w", serial, ErrNotFound)
+	case 1:
+		return foundKey, found, nil
+	default:
+		return nil, nil, fmt.Errorf("certstore: %w (%s); give the issuer key ID", ErrAmbiguousSerial, serial)
+	}
+}
+
+func blockKey(tx *bolt.Tx, rec *CertRecord, now time.Time) error {
+	cert, err := smcrypto.ParseCertificate(rec.DER)
+	if err != nil {
+		return err
+	}
+	return putJSON(tx, bucketBlockedKeys, []byte(fmt.Sprintf("%x", cert.SubjectKeyId)),
+		map[string]any{"reason": ReasonKeyCompromise.String(), "time": now, "serial": rec.Serial})
+}
+
+// Revocations lists every revocation.
+func (s *Store) Revocations() ([]Revocation, error) {
+	var out []Revocation
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRevocations).ForEach(func(k, _ []byte) error {
+			var r Revocation
+			if err := getJSON(tx, bucketRevocations, k, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// CertificateStatus implements verify.RevocationChecker for the certificates this store issued.
+// For others it answers Known=false.
+func (s *Store) CertificateStatus(cert, issuer *smcrypto.Certificate) (verify.RevocationStatus, error) {
+	now := s.now().UTC()
+	st := verify.RevocationStatus{Source: "eseal store " + s.dir, ProducedAt: now}
+	issuerKeyID := cert.AuthorityKeyId
+	if len(issuerKeyID) == 0 && issuer != nil {
+		issuerKeyID = issuer.SubjectKeyId
+	}
+	if len(issuerKeyID) == 0 {
+		return st, nil
+	}
+	key := certKey(issuerKeyID, smcrypto.SerialHex(cert.SerialNumber))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var rec CertRecord
+		if err := getJSON(tx, bucketCerts, key, &rec); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil // not ours: Known stays false
+			}
+			return err
+		}
+		if !bytes.Equal(rec.DER, cert.Raw) {
+			return nil // same issuer key and serial but another certificate: not one we issued
+		}
+		st.Known = true
+		var rev Revocation
+		switch err := getJSON(tx, bucketRevocations, key, &rev); {
+		case err == nil:
+			st.Revoked, st.RevokedAt, st.Reason, st.InvalidityDate = true, rev.RevokedAt, int(rev.Reason), rev.InvalidityDate
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		return nil
+	})
+	return st, err
+}
