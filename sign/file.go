@@ -1,0 +1,78 @@
+package sign
+
+import (
+	"bufio"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// SignPDFFile seals the PDF at inPath into outPath. The input is only read. The output is
+// written to a temporary file next to outPath, synced, and renamed over outPath only when
+// complete, so a failure at any step leaves no partial output (and an existing outPath as it
+// was). outPath must not name the input, through any path, link or symlink.
+func SignPDFFile(inPath, outPath string, s Sealer, opts PDFOptions) (res *Result, err error) {
+	if inPath == "" || outPath == "" {
+		return nil, errorf(IOFailed, nil, "empty path")
+	}
+	in, err := os.Open(inPath)
+	if err != nil {
+		return nil, errorf(IOFailed, err, "opening the input")
+	}
+	defer in.Close()
+	inInfo, err := in.Stat()
+	if err != nil {
+		return nil, errorf(IOFailed, err, "reading the input")
+	}
+	if !inInfo.Mode().IsRegular() {
+		return nil, errorf(IOFailed, nil, "input %s is not a regular file", inPath)
+	}
+	mode := fs.FileMode(0o644)
+	switch outInfo, err := os.Stat(outPath); {
+	case err == nil:
+		if os.SameFile(inInfo, outInfo) {
+			return nil, errorf(SameFile, nil, "%s and %s are the same file", inPath, outPath)
+		}
+		if !outInfo.Mode().IsRegular() {
+			return nil, errorf(IOFailed, nil, "output %s exists and is not a regular file", outPath)
+		}
+		mode = outInfo.Mode().Perm()
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, errorf(IOFailed, err, "checking the output path")
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(outPath), "."+filepath.Base(outPath)+".*.tmp")
+	if err != nil {
+		return nil, errorf(IOFailed, err, "creating the output next to %s", outPath)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	if res, err = SignPDF(in, w, s, opts); err != nil {
+		return nil, err
+	}
+	if err := w.Flush(); err != nil {
+		return nil, errorf(IOFailed, err, "writing the output")
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return nil, errorf(IOFailed, err, "setting the output's permissions")
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, errorf(IOFailed, err, "writing the output")
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, errorf(IOFailed, err, "writing the output")
+	}
+	if err := os.Rename(tmp.Name(), outPath); err != nil {
+		os.Remove(tmp.Name())
+		done = true
+		return nil, errorf(IOFailed, err, "renaming the output into place")
+	}
+	done = true
+	return res, nil
+}

@@ -1,0 +1,139 @@
+package sign
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/licence.pdf from buildLicencePDF")
+
+// fixture varies the sample licence for tests; the zero value is testdata/licence.pdf.
+type fixture struct {
+	// extra > 0 adds a stream of that many random bytes (not drawn), for large documents.
+	extra int64
+	// zeroRun > 0 adds a stream holding that many '0' characters in a row.
+	zeroRun int
+	// rotate sets the page's /Rotate.
+	rotate int
+	// fields are form field dictionaries (also widgets on the page), listed in /AcroForm.
+	fields []string
+}
+
+// buildLicencePDF writes a one-page A4 sample licence (title, holder, number, issuer) as a
+// minimal classic PDF: fonts are the standard Helvetica pair, so nothing is embedded.
+func buildLicencePDF(w io.Writer, extra int64) error {
+	return buildPDF(w, fixture{extra: extra})
+}
+
+func buildPDF(w io.Writer, fx fixture) error {
+	content := `q 0.55 0.08 0.08 RG 3 w 28 28 539 786 re S 0.8 w 36 36 523 770 re S Q
+BT /F1 30 Tf 148 735 Td (BUSINESS LICENCE) Tj ET
+BT /F2 11 Tf 190 712 Td (Issued under the Market Entity Registration Regulations) Tj ET
+q 0.55 0.08 0.08 RG 1.5 w 72 690 m 523 690 l S Q
+BT /F2 13 Tf 72 650 Td 24 TL
+(Unified social credit code:  91110108MA01ABCD2X) Tj T*
+(Licence number:  1.2.156.3005.2.11100000000013338W011.) Tj T*
+(                          91110108MA01ABCD2X.0001.001.K) Tj T*
+(Holder:  Example Trading Co., Ltd.) Tj T*
+(Type:  Limited liability company) Tj T*
+(Legal representative:  Zhang San) Tj T*
+(Registered capital:  CNY 1,000,000) Tj T*
+(Date of establishment:  15 January 2024) Tj T*
+(Business term:  15 January 2024 to 14 January 2054) Tj T*
+(Address:  No. 1 Example Road, Haidian District, Beijing) Tj T*
+(Scope:  Wholesale and retail of stationery and office equipment.) Tj ET
+BT /F1 13 Tf 330 175 Td (Registration authority) Tj ET
+BT /F2 12 Tf 330 155 Td (Haidian District Market Supervision) Tj 0 -16 Td (Administration, Beijing) Tj 0 -24 Td (Date of issue:  15 January 2024) Tj ET
+BT /F2 8 Tf 72 48 Td (Sample document for the eseal test suite. Not a real licence.) Tj ET
+`
+	var buf bytes.Buffer
+	var offsets []int
+	obj := func(body string) {
+		offsets = append(offsets, buf.Len())
+		fmt.Fprintf(&buf, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
+	}
+	buf.WriteString("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")
+	var form, annots, rotate string
+	if len(fx.fields) > 0 {
+		var refs []string
+		for i := range fx.fields {
+			refs = append(refs, fmt.Sprintf("%d 0 R", 8+i))
+		}
+		form = " /AcroForm << /Fields [" + strings.Join(refs, " ") + "] >>"
+		annots = " /Annots [" + strings.Join(refs, " ") + "]"
+	}
+	if fx.rotate != 0 {
+		rotate = fmt.Sprintf(" /Rotate %d", fx.rotate)
+	}
+	obj("<< /Type /Catalog /Pages 2 0 R" + form + " >>")
+	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R" + annots + rotate + " >>")
+	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
+	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(content), content))
+	obj("<< /Title (Business Licence \\(sample\\)) /Producer (eseal sign test fixture) >>")
+	for _, f := range fx.fields {
+		obj(f)
+	}
+	if fx.zeroRun > 0 {
+		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", fx.zeroRun+1, strings.Repeat("0", fx.zeroRun)))
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	pos := int64(buf.Len())
+	buf.Reset()
+	if extra := fx.extra; extra > 0 {
+		// Random bytes so nothing compresses it away; the generator is seeded for repeatability.
+		offsets = append(offsets, int(pos))
+		fmt.Fprintf(&buf, "%d 0 obj\n<< /Length %d >>\nstream\n", len(offsets), extra)
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		pos += int64(buf.Len())
+		buf.Reset()
+		rng := rand.NewChaCha8([32]byte{1})
+		n, err := io.CopyN(w, rng, extra)
+		if err != nil {
+			return err
+		}
+		pos += n
+		buf.WriteString("\nendstream\nendobj\n")
+	}
+	xref := pos + int64(buf.Len())
+	fmt.Fprintf(&buf, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&buf, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R /ID [<5E5EA1C0E5EA1C0E5EA1C0E5EA1C0E5E><5E5EA1C0E5EA1C0E5EA1C0E5EA1C0E5E>] >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// TestLicenceFixture keeps testdata/licence.pdf what buildLicencePDF makes (go test -update
+// rewrites it) and checks it with qpdf.
+func TestLicenceFixture(t *testing.T) {
+	var buf bytes.Buffer
+	if err := buildLicencePDF(&buf, 0); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("testdata/licence.pdf", buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile("testdata/licence.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, buf.Bytes()) {
+		t.Fatal("testdata/licence.pdf differs from buildLicencePDF; run go test -run TestLicenceFixture -update")
+	}
+	qpdfCheck(t, "testdata/licence.pdf")
+}

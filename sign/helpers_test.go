@@ -1,0 +1,266 @@
+package sign
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/digitorus/pdf"
+
+	"github.com/eseal/eseal/internal/seal"
+	"github.com/eseal/eseal/internal/smcrypto"
+)
+
+// testPKI is a fresh region PKI: root → signer (the seal holder's key), root → seal maker.
+type testPKI struct {
+	root, signer, maker        *smcrypto.Certificate
+	rootKey, signerKey, maker_ crypto.Signer
+}
+
+var (
+	pkiOnce sync.Once
+	pki     testPKI
+	pkiErr  error
+)
+
+// fixedNow is the signing time of most tests: inside every validity period below.
+var fixedNow = time.Date(2025, 3, 14, 9, 26, 53, 0, time.FixedZone("CST", 8*3600))
+
+func getPKI(t testing.TB) testPKI {
+	t.Helper()
+	pkiOnce.Do(func() {
+		pkiErr = func() error {
+			var err error
+			if pki.rootKey, err = smcrypto.GenerateKey(); err != nil {
+				return err
+			}
+			nb, na := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC)
+			if pki.root, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{
+				Subject:   pkix.Name{CommonName: "eseal test region root", Country: []string{"CN"}},
+				NotBefore: nb, NotAfter: na, IsCA: true,
+			}, pki.rootKey.Public(), nil, pki.rootKey); err != nil {
+				return err
+			}
+			if pki.signerKey, err = smcrypto.GenerateKey(); err != nil {
+				return err
+			}
+			if pki.signer, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{
+				Subject:   pkix.Name{CommonName: "11010800000001", Organization: []string{"Example Trading Co., Ltd."}, Country: []string{"CN"}},
+				NotBefore: nb, NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+			}, pki.signerKey.Public(), pki.root, pki.rootKey); err != nil {
+				return err
+			}
+			if pki.maker_, err = smcrypto.GenerateKey(); err != nil {
+				return err
+			}
+			pki.maker, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{
+				Subject:   pkix.Name{CommonName: "eseal test seal maker", Country: []string{"CN"}},
+				NotBefore: nb, NotAfter: na,
+			}, pki.maker_.Public(), pki.root, pki.rootKey)
+			return err
+		}()
+	})
+	if pkiErr != nil {
+		t.Fatalf("test PKI: %v", pkiErr)
+	}
+	return pki
+}
+
+// newSeal builds a version 4 seal named name for the test signer, with a generated picture.
+func newSeal(t testing.TB, name, esID string) *seal.Seal {
+	t.Helper()
+	p := getPKI(t)
+	pic, err := seal.GeneratePicture(name, esID, 42)
+	if err != nil {
+		t.Fatalf("GeneratePicture: %v", err)
+	}
+	s, err := seal.BuildSeal(seal.NewSealOptions{
+		ESID: esID, Name: name,
+		SignerCerts: [][]byte{p.signer.Raw},
+		CreateDate:  time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC),
+		ValidEnd:    time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
+		Picture:     pic,
+	}, p.maker.Raw, p.maker_)
+	if err != nil {
+		t.Fatalf("BuildSeal: %v", err)
+	}
+	return s
+}
+
+func newSealer(t testing.TB, name, esID string) Sealer {
+	p := getPKI(t)
+	return Sealer{Signer: p.signerKey, Seal: newSeal(t, name, esID), Chain: []*smcrypto.Certificate{p.signer, p.root}}
+}
+
+func fixedClock() time.Time { return fixedNow }
+
+// requireTool fails (never skips) when an outside tool is missing: the project's test
+// command installs qpdf, poppler-utils and openssl.
+func requireTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is required by this test and was not found in PATH (install qpdf, poppler-utils and openssl)", name)
+	}
+	return path
+}
+
+// qpdfCheck runs qpdf --check and fails on any error or warning.
+func qpdfCheck(t testing.TB, path string) {
+	t.Helper()
+	out, err := exec.Command(requireTool(t, "qpdf"), "--check", path).CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("WARNING")) {
+		t.Fatalf("qpdf --check %s: %v\n%s", path, err, out)
+	}
+}
+
+// pdfSignature is one signature field read back from a document.
+type pdfSignature struct {
+	field     string
+	byteRange []int64
+	contents  []byte
+	name      string // /Name decoded
+	reason    string
+	location  string
+	contact   string
+	subFilter string
+	digestMth string
+}
+
+// readSignatures lists the signature fields of data with digitorus/pdf.
+func readSignatures(t testing.TB, data []byte) []pdfSignature {
+	t.Helper()
+	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("reading back: %v", err)
+	}
+	var sigs []pdfSignature
+	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	for i := 0; i < fields.Len(); i++ {
+		f := fields.Index(i)
+		if f.Key("FT").Name() != "Sig" {
+			continue
+		}
+		v := f.Key("V")
+		var s pdfSignature
+		s.field = f.Key("T").Text()
+		br := v.Key("ByteRange")
+		for k := 0; k < br.Len(); k++ {
+			s.byteRange = append(s.byteRange, br.Index(k).Int64())
+		}
+		s.contents = []byte(v.Key("Contents").RawString())
+		s.name = decodeTextString(v.Key("Name").RawString())
+		s.reason = decodeTextString(v.Key("Reason").RawString())
+		s.location = decodeTextString(v.Key("Location").RawString())
+		s.contact = decodeTextString(v.Key("ContactInfo").RawString())
+		s.subFilter = v.Key("SubFilter").Name()
+		s.digestMth = v.Key("DigestMethod").Name()
+		sigs = append(sigs, s)
+	}
+	return sigs
+}
+
+// decodeTextString decodes a PDF text string (UTF-16BE with BOM, or PDFDocEncoding as ASCII).
+func decodeTextString(raw string) string {
+	if strings.HasPrefix(raw, "\xFE\xFF") && len(raw)%2 == 0 {
+		u := make([]uint16, 0, len(raw)/2-1)
+		for i := 2; i < len(raw); i += 2 {
+			u = append(u, uint16(raw[i])<<8|uint16(raw[i+1]))
+		}
+		return string(utf16.Decode(u))
+	}
+	return raw
+}
+
+// checkedSignature is what verifySignature found.
+type checkedSignature struct {
+	sd     *smcrypto.SignedData
+	si     *smcrypto.SignerInfo
+	signer *smcrypto.Certificate
+	digest []byte
+}
+
+// verifySignature checks one signature of data end to end, independently of SignPDF's own
+// bookkeeping: the ByteRange frames the /Contents hex string, its SM3 equals the CMS
+// messageDigest, and the SM2 signature over the signed attributes verifies.
+func verifySignature(t testing.TB, data []byte, s pdfSignature) checkedSignature {
+	t.Helper()
+	br := s.byteRange
+	if len(br) != 4 || br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[2]+br[3] > int64(len(data)) {
+		t.Fatalf("%s: bad ByteRange %v for %d bytes", s.field, br, len(data))
+	}
+	if data[br[1]] != '<' || data[br[2]-1] != '>' {
+		t.Fatalf("%s: ByteRange gap is not the /Contents hex string", s.field)
+	}
+	raw := make([]byte, hex.DecodedLen(int(br[2]-br[1]-2)))
+	if _, err := hex.Decode(raw, data[br[1]+1:br[2]-1]); err != nil {
+		t.Fatalf("%s: /Contents: %v", s.field, err)
+	}
+	if !bytes.Equal(raw, s.contents) {
+		t.Fatalf("%s: /Contents read by the PDF parser differs from the ByteRange gap", s.field)
+	}
+	h := smcrypto.NewSM3()
+	h.Write(data[br[0] : br[0]+br[1]])
+	h.Write(data[br[2] : br[2]+br[3]])
+	digest := h.Sum(nil)
+	sd, err := smcrypto.ParseSignedData(raw)
+	if err != nil {
+		t.Fatalf("%s: ParseSignedData: %v", s.field, err)
+	}
+	if len(sd.Signers) != 1 {
+		t.Fatalf("%s: %d signers", s.field, len(sd.Signers))
+	}
+	si := sd.Signers[0]
+	if !bytes.Equal(si.MessageDigest, digest) {
+		t.Fatalf("%s: messageDigest %x, SM3 of the ByteRange %x", s.field, si.MessageDigest, digest)
+	}
+	cert := sd.SignerCertificate(si)
+	if cert == nil {
+		t.Fatalf("%s: signer certificate not in the CMS", s.field)
+	}
+	if _, err := si.VerifySignature(cert); err != nil {
+		t.Fatalf("%s: SM2 signature: %v", s.field, err)
+	}
+	return checkedSignature{sd: sd, si: si, signer: cert, digest: digest}
+}
+
+// opensslVerify is the outside oracle: OpenSSL checks the SM2 signature over the signed
+// attributes with the signer certificate's key and the standard signer ID.
+func opensslVerify(t testing.TB, c checkedSignature) {
+	t.Helper()
+	openssl := requireTool(t, "openssl")
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cert := write("signer.pem", smcrypto.EncodeCertificatePEM(c.signer))
+	attrs := write("attrs.der", c.si.SignedAttrsDER)
+	sig := write("sig.der", c.si.Signature)
+	out, err := exec.Command(openssl, "pkeyutl", "-verify", "-certin", "-inkey", cert, "-rawin", "-digest", "sm3",
+		"-pkeyopt", "distid:"+smcrypto.DefaultSignerID, "-in", attrs, "-sigfile", sig).CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("Signature Verified Successfully")) {
+		t.Fatalf("openssl pkeyutl -verify: %v\n%s", err, out)
+	}
+	// And the same bytes with one bit changed must fail, or the oracle proves nothing.
+	bad := bytes.Clone(c.si.SignedAttrsDER)
+	bad[len(bad)-1] ^= 1
+	write("attrs.der", bad)
+	out, err = exec.Command(openssl, "pkeyutl", "-verify", "-certin", "-inkey", cert, "-rawin", "-digest", "sm3",
+		"-pkeyopt", "distid:"+smcrypto.DefaultSignerID, "-in", attrs, "-sigfile", sig).CombinedOutput()
+	if err == nil {
+		t.Fatalf("openssl accepted altered signed attributes:\n%s", out)
+	}
+}

@@ -1,0 +1,796 @@
+package sign
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/revocation"
+	pdfsign "github.com/digitorus/pdfsign/sign"
+
+	"github.com/eseal/eseal/internal/seal"
+	"github.com/eseal/eseal/internal/smcrypto"
+)
+
+// Sealer is what signing needs from the key holder (certstore, or a hardware key): the seal's
+// SM2 key, the seal, and the signer's certificate chain.
+type Sealer struct {
+	// Signer is the SM2 private key of the signer certificate. It signs exactly once per
+	// document, over the CMS signed attributes.
+	Signer crypto.Signer
+	// Seal is the parsed GB/T 38540 seal; its Raw DER is embedded in the signature, and the
+	// signer certificate must be in its certificate list.
+	Seal *seal.Seal
+	// Chain is the signer certificate first, then its issuers up to the root. All of them are
+	// embedded in the CMS.
+	Chain []*smcrypto.Certificate
+}
+
+// PDFOptions controls SignPDF.
+type PDFOptions struct {
+	// Page is the 1-based page that shows the seal; 0 means 1.
+	Page int
+	// Rect is x1, y1, x2, y2 in PDF points in the page's default user space (origin at the
+	// bottom left of the unrotated page). nil: the bottom right of the page as displayed,
+	// 20 mm from the edges, at the seal picture's printed size.
+	Rect *[4]float64
+	// Convention picks the CMS object identifiers: PKCS#7 (the default, what PDF readers
+	// expect) or GM/T 0010.
+	Convention smcrypto.CMSConvention
+	// Reason, Location and ContactInfo go into the signature dictionary; any Unicode text.
+	Reason, Location, ContactInfo string
+	// Now gives the signing time; nil means time.Now. It is written with one-second precision.
+	Now func() time.Time
+}
+
+// Result describes the signature that was added.
+type Result struct {
+	// FieldName is the new signature field's /T.
+	FieldName string
+	// Page and Rect are where the seal appears (Rect in default user space).
+	Page int
+	Rect [4]float64
+	// ByteRange is the signed part of the output: [0, a) and [b, b+c).
+	ByteRange [4]int64
+	// Digest is the SM3 digest of the ByteRange bytes (the CMS messageDigest).
+	Digest []byte
+	// SigningTime is the CMS signingTime and the signature dictionary's /M.
+	SigningTime time.Time
+	Convention  smcrypto.CMSConvention
+	// CMSSize is the DER length of the SignedData; Reserved the room /Contents has for it.
+	CMSSize, Reserved int
+	// Size is the length of the output.
+	Size int64
+}
+
+const (
+	// defaultMarginPt places the default rectangle 20 mm from the page edges.
+	defaultMarginPt = 20 * pointsPerMM
+	pointsPerMM     = 72 / 25.4
+	// defaultSealMM is the printed size used when the seal picture states none.
+	defaultSealMM = 40
+	// cmsOverhead bounds what the SignedData adds to its certificates, seal and issuer name:
+	// OIDs, the five signed attributes, the SM2 signature, and ASN.1 headers (measured below
+	// 700 bytes; the rest is margin).
+	cmsOverhead = 2048
+)
+
+// SignPDF seals the PDF read from in and writes the sealed PDF to out: an incremental update
+// with an approval signature whose widget shows the seal picture, and whose /Contents is a
+// detached CMS SignedData (SM2 with SM3) carrying the seal as a signed attribute.
+//
+// Nothing is written to out unless the signature is complete; if reading in fails or in
+// changes while it is copied to out, an error is returned after out received part of the
+// document (SignPDFFile never leaves such output behind).
+//
+// pdfsign, which writes the PDF structures, holds the whole document in memory about three
+// times; this package's own work streams, apart from the bytes pdfsign appends.
+func SignPDF(in io.ReadSeeker, out io.Writer, s Sealer, opts PDFOptions) (res *Result, err error) {
+	// digitorus/pdf reports malformed objects by panicking, wherever they are first touched.
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, errorf(NotPDF, nil, "malformed PDF: %v", p)
+		}
+	}()
+	if in == nil || out == nil {
+		return nil, errorf(IOFailed, nil, "nil input or output")
+	}
+	j, err := prepare(in, s, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.runPdfsign(); err != nil {
+		return nil, err
+	}
+	if err := j.complete(); err != nil {
+		return nil, err
+	}
+	if err := j.write(out); err != nil {
+		return nil, err
+	}
+	return j.result, nil
+}
+
+// job carries one sealing through its steps.
+type job struct {
+	in     io.ReadSeeker
+	ra     io.ReaderAt
+	size   int64
+	reader *pdf.Reader
+	scan   inputScan
+
+	sealer     Sealer
+	convention smcrypto.CMSConvention
+	now        time.Time
+	page       int
+	rect       [4]float64
+	picture    []byte
+	stdCert    *x509.Certificate
+	reserve    int
+	texts      []textPlaceholder
+	fieldNames map[string]bool
+	opts       PDFOptions
+
+	capture *captureWriter
+	tail    []byte
+	result  *Result
+}
+
+func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
+	j := &job{in: in, sealer: s, opts: opts, convention: opts.Convention}
+	if err := j.checkSealer(); err != nil {
+		return nil, err
+	}
+	if j.convention != smcrypto.ConventionPKCS7 && j.convention != smcrypto.ConventionGMT0010 {
+		return nil, errorf(BadOptions, nil, "unknown CMS convention %d", int(j.convention))
+	}
+	size, err := in.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, errorf(IOFailed, err, "seeking the input")
+	}
+	j.size = size
+	if ra, ok := in.(io.ReaderAt); ok {
+		j.ra = ra
+	} else {
+		j.ra = &seekReaderAt{rs: in}
+	}
+	if err := checkHeader(j.ra, size); err != nil {
+		return nil, err
+	}
+	if err := checkXrefBounds(j.ra, size); err != nil {
+		return nil, err
+	}
+	if j.reader, err = openPDF(j.ra, size); err != nil {
+		return nil, err
+	}
+	j.page = opts.Page
+	if j.page == 0 {
+		j.page = 1
+	}
+	geo, names, err := checkDocument(j.reader, j.page)
+	if err != nil {
+		return nil, err
+	}
+	j.fieldNames = names
+	pic := s.Seal.Picture
+	if opts.Rect != nil {
+		if j.rect, err = checkRect(*opts.Rect, geo); err != nil {
+			return nil, err
+		}
+	} else {
+		j.rect = defaultRect(geo, pic.WidthMM, pic.HeightMM)
+	}
+	if j.picture, err = appearancePicture(pic, geo.rotate, j.rect[2]-j.rect[0], j.rect[3]-j.rect[1]); err != nil {
+		return nil, err
+	}
+	if _, err := in.Seek(0, io.SeekStart); err != nil {
+		return nil, errorf(IOFailed, err, "seeking the input")
+	}
+	if j.scan, err = scanInput(io.LimitReader(in, size)); err != nil {
+		return nil, errorf(IOFailed, err, "reading the input")
+	}
+	if j.scan.hasByteRangePlaceholder {
+		return nil, errorf(UnsupportedPDF, nil, "the document contains pdfsign's ByteRange placeholder text (an unfinished signature?)")
+	}
+	// Room for our CMS, and more '0's than any run already in the file (see inputScan).
+	// The issuer name is written twice: issuerAndSerialNumber and signingCertificateV2.
+	estimate := len(s.Seal.Raw) + 2*len(s.Chain[0].RawIssuer) + cmsOverhead
+	for _, c := range s.Chain {
+		estimate += len(c.Raw)
+	}
+	j.reserve = max(estimate, int(j.scan.longestZeros/2)+1)
+	if j.stdCert, err = smcrypto.ToStdlibCertificate(s.Chain[0]); err != nil {
+		return nil, errorf(BadChain, err, "converting the signer certificate for the PDF writer")
+	}
+	for _, t := range []struct{ key, value string }{
+		{"Name", s.Seal.Name}, {"Location", opts.Location}, {"Reason", opts.Reason}, {"ContactInfo", opts.ContactInfo},
+	} {
+		if t.value == "" {
+			continue
+		}
+		ph, err := newTextPlaceholder(t.key, t.value)
+		if err != nil {
+			return nil, errorf(IOFailed, err, "random source")
+		}
+		j.texts = append(j.texts, ph)
+	}
+	return j, nil
+}
+
+// checkSealer validates the key, chain and seal before any document work.
+func (j *job) checkSealer() error {
+	s := j.sealer
+	if s.Signer == nil || !smcrypto.IsSM2PublicKey(s.Signer.Public()) {
+		return errorf(NotSM2Signer, nil, "Sealer.Signer must be an SM2 private key, got %T", publicKeyOf(s.Signer))
+	}
+	if len(s.Chain) == 0 {
+		return errorf(BadChain, nil, "no signer certificate")
+	}
+	for i, c := range s.Chain {
+		if c == nil {
+			return errorf(BadChain, nil, "certificate %d is nil", i)
+		}
+	}
+	signerCert := s.Chain[0]
+	pub, ok := s.Signer.Public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok || !pub.Equal(signerCert.PublicKey) {
+		return errorf(BadChain, nil, "the first certificate (%s) is not the signer key's certificate", signerCert.Subject.CommonName)
+	}
+	for i := 1; i < len(s.Chain); i++ {
+		if err := s.Chain[i-1].CheckSignatureFrom(s.Chain[i]); err != nil {
+			return errorf(BadChain, err, "certificate %d (%s) is not issued by certificate %d (%s)",
+				i-1, s.Chain[i-1].Subject.CommonName, i, s.Chain[i].Subject.CommonName)
+		}
+	}
+	if s.Seal == nil || len(s.Seal.Raw) == 0 {
+		return errorf(BadSeal, nil, "no seal")
+	}
+	if !sealAllows(s.Seal, signerCert.Raw) {
+		return errorf(BadSeal, nil, "the signer certificate (%s, serial %s) is not in the certificate list of seal %s",
+			signerCert.Subject.CommonName, smcrypto.SerialHex(signerCert.SerialNumber), s.Seal.ESID)
+	}
+	j.now = time.Now()
+	if j.opts.Now != nil {
+		j.now = j.opts.Now()
+	}
+	j.now = j.now.Truncate(time.Second)
+	if !s.Seal.ValidStart.IsZero() && j.now.Before(s.Seal.ValidStart) || !s.Seal.ValidEnd.IsZero() && j.now.After(s.Seal.ValidEnd) {
+		return errorf(NotValidAtSigningTime, nil, "seal %s is valid from %s to %s, signing time %s", s.Seal.ESID,
+			s.Seal.ValidStart.Format(time.RFC3339), s.Seal.ValidEnd.Format(time.RFC3339), j.now.Format(time.RFC3339))
+	}
+	for _, c := range s.Chain {
+		if j.now.Before(c.NotBefore) || j.now.After(c.NotAfter) {
+			return errorf(NotValidAtSigningTime, nil, "certificate %s is valid from %s to %s, signing time %s", c.Subject.CommonName,
+				c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339), j.now.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+func publicKeyOf(s crypto.Signer) any {
+	if s == nil {
+		return nil
+	}
+	return s.Public()
+}
+
+// sealAllows reports whether cert (DER) is among the seal's allowed signers, by certificate
+// or by digest (certListType 2).
+func sealAllows(s *seal.Seal, cert []byte) bool {
+	for _, c := range s.Certs {
+		if bytes.Equal(c, cert) {
+			return true
+		}
+	}
+	for _, d := range s.CertDigests {
+		var h hash.Hash
+		switch strings.ToLower(strings.ReplaceAll(d.Type, "-", "")) {
+		case "sm3", "1.2.156.10197.1.401":
+			h = smcrypto.NewSM3()
+		case "sha1":
+			h = sha1.New()
+		case "sha256":
+			h = sha256.New()
+		default:
+			continue
+		}
+		h.Write(cert)
+		if bytes.Equal(h.Sum(nil), d.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkRect(r [4]float64, geo pageGeometry) ([4]float64, error) {
+	for _, v := range r {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return r, errorf(BadRect, nil, "rectangle %v has a value that is not a finite number", r)
+		}
+	}
+	if r[2]-r[0] < 1 || r[3]-r[1] < 1 {
+		return r, errorf(BadRect, nil, "rectangle %v: x2 must exceed x1 and y2 exceed y1 by at least one point", r)
+	}
+	const tolerance = 1
+	mb := geo.mediaBox
+	if r[0] < mb[0]-tolerance || r[1] < mb[1]-tolerance || r[2] > mb[2]+tolerance || r[3] > mb[3]+tolerance {
+		return r, errorf(BadRect, nil, "rectangle %v is not inside the page's MediaBox %v", r, mb)
+	}
+	return r, nil
+}
+
+// defaultRect puts the seal at the bottom right of the page as displayed (after /Rotate),
+// at its printed size, shrunk if the page is smaller.
+func defaultRect(geo pageGeometry, widthMM, heightMM int) [4]float64 {
+	if widthMM <= 0 || heightMM <= 0 {
+		widthMM, heightMM = defaultSealMM, defaultSealMM
+	}
+	w, h := float64(widthMM)*pointsPerMM, float64(heightMM)*pointsPerMM
+	v := geo.visible
+	bw, bh := v[2]-v[0], v[3]-v[1]
+	dw, dh := bw, bh // displayed width and height
+	if geo.rotate == 90 || geo.rotate == 270 {
+		dw, dh = bh, bw
+	}
+	if scale := min(1, 0.8*dw/w, 0.8*dh/h); scale < 1 {
+		w, h = w*scale, h*scale
+	}
+	margin := min(defaultMarginPt, (dw-w)/2, (dh-h)/2)
+	// Displayed coordinates, origin at the displayed bottom left.
+	dx1, dy1 := dw-margin-w, margin
+	dx2, dy2 := dx1+w, dy1+h
+	toUser := func(dx, dy float64) (float64, float64) {
+		switch geo.rotate {
+		case 90:
+			return v[2] - dy, v[1] + dx
+		case 180:
+			return v[2] - dx, v[3] - dy
+		case 270:
+			return v[0] + dy, v[3] - dx
+		default:
+			return v[0] + dx, v[1] + dy
+		}
+	}
+	ax, ay := toUser(dx1, dy1)
+	bx, by := toUser(dx2, dy2)
+	return [4]float64{round2(min(ax, bx)), round2(min(ay, by)), round2(max(ax, bx)), round2(max(ay, by))}
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// standInKey signs pdfsign's throw-away CMS. pdfsign (through digitorus/pkcs7) cannot make an
+// SM2 CMS; its CMS is replaced by ours before anything is hashed, so the real key signs once.
+var standInKey = sync.OnceValues(func() (*ecdsa.PrivateKey, error) {
+	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+})
+
+// runPdfsign lets pdfsign write the incremental update (signature dictionary, widget with
+// the seal picture, page and catalog updates, cross-reference section) into a capture that
+// hashes the unchanged original bytes and keeps only what pdfsign appended.
+func (j *job) runPdfsign() (err error) {
+	key, err := standInKey()
+	if err != nil {
+		return errorf(Internal, err, "stand-in key")
+	}
+	info := pdfsign.SignDataSignatureInfo{Date: j.now}
+	for _, t := range j.texts {
+		switch t.key {
+		case "Name":
+			info.Name = t.token
+		case "Location":
+			info.Location = t.token
+		case "Reason":
+			info.Reason = t.token
+		case "ContactInfo":
+			info.ContactInfo = t.token
+		}
+	}
+	sd := pdfsign.SignData{
+		Signature: pdfsign.SignDataSignature{
+			CertType:   pdfsign.ApprovalSignature,
+			DocMDPPerm: pdfsign.AllowFillingExistingFormFieldsAndSignaturesPerms,
+			Info:       info,
+		},
+		Signer:          key,
+		DigestAlgorithm: crypto.SHA256,
+		Certificate:     j.stdCert,
+		// The reserved room: pdfsign sizes /Contents for its own CMS, which embeds this
+		// zero-filled "CRL"; ours, without it, then fits in the same room.
+		RevocationData: revocation.InfoArchival{CRL: revocation.CRL{{FullBytes: make([]byte, j.reserve)}}},
+		Appearance: pdfsign.Appearance{
+			Visible: true, Page: uint32(j.page),
+			LowerLeftX: j.rect[0], LowerLeftY: j.rect[1], UpperRightX: j.rect[2], UpperRightY: j.rect[3],
+			Image: j.picture,
+		},
+	}
+	j.capture = &captureWriter{prefix: j.size, sm3: smcrypto.NewSM3(), crc: crc32.New(castagnoli)}
+	defer func() {
+		if p := recover(); p != nil {
+			err = errorf(UnsupportedPDF, nil, "the PDF writer failed on this document: %v", p)
+		}
+	}()
+	if _, err := j.in.Seek(0, io.SeekStart); err != nil {
+		return errorf(IOFailed, err, "seeking the input")
+	}
+	if err := pdfsign.Sign(j.in, j.capture, j.reader, j.size, sd); err != nil {
+		return errorf(UnsupportedPDF, err, "the PDF writer failed on this document")
+	}
+	if j.capture.written < j.size || j.capture.crc.Sum32() != j.scan.crc {
+		return errorf(Internal, nil, "the PDF writer did not copy the original bytes unchanged")
+	}
+	j.tail = j.capture.tail
+	return nil
+}
+
+// captureWriter receives pdfsign's output: the first prefix bytes (the original document) are
+// hashed and checked, not kept; the appended update is kept.
+type captureWriter struct {
+	prefix  int64
+	written int64
+	sm3     hash.Hash
+	crc     hash.Hash32
+	tail    []byte
+}
+
+func (c *captureWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if c.written < c.prefix {
+		k := int(min(int64(len(p)), c.prefix-c.written))
+		c.sm3.Write(p[:k])
+		c.crc.Write(p[:k])
+		c.written += int64(k)
+		p = p[k:]
+	}
+	c.tail = append(c.tail, p...)
+	c.written += int64(len(p))
+	return n, nil
+}
+
+// sigLayout locates, in the tail, the parts of the new signature dictionary that get patched.
+type sigLayout struct {
+	objStart, objEnd int // the signature object
+	lt, gt           int // the '<' and '>' around /Contents
+	brText           int // "/ByteRange [...]", padded to len(byteRangePlaceholder)
+	byteRange        [4]int64
+}
+
+func (j *job) locate() (sigLayout, error) {
+	var l sigLayout
+	t := j.tail
+	bad := func(what string) (sigLayout, error) {
+		return l, errorf(Internal, nil, "unexpected PDF writer output: %s", what)
+	}
+	l.objStart = bytes.Index(t, []byte(" 0 obj\n<<\n /Type /Sig\n"))
+	if l.objStart < 0 || l.objStart > 64 {
+		return bad("no signature dictionary at the start of the update")
+	}
+	end := bytes.Index(t[l.objStart:], []byte("\nendobj\n"))
+	if end < 0 {
+		return bad("unterminated signature dictionary")
+	}
+	l.objEnd = l.objStart + end
+	obj := t[l.objStart:l.objEnd]
+	i := bytes.Index(obj, []byte("/ByteRange ["))
+	if i < 0 {
+		return bad("no ByteRange")
+	}
+	k := bytes.IndexByte(obj[i:], ']')
+	if k < 0 {
+		return bad("unterminated ByteRange")
+	}
+	br, err := parseInts(string(obj[i+len("/ByteRange [") : i+k]))
+	if err != nil || len(br) != 4 {
+		return bad("unreadable ByteRange")
+	}
+	copy(l.byteRange[:], br)
+	l.brText = l.objStart + i
+	if k+1 > len(byteRangePlaceholder) || string(obj[i+k+1:i+len(byteRangePlaceholder)]) != strings.Repeat(" ", len(byteRangePlaceholder)-k-1) {
+		return bad("ByteRange not padded as expected")
+	}
+	i = bytes.Index(obj, []byte("/Contents<"))
+	if i < 0 {
+		return bad("no /Contents")
+	}
+	l.lt = l.objStart + i + len("/Contents")
+	k = bytes.IndexByte(t[l.lt:l.objEnd], '>')
+	if k < 0 {
+		return bad("unterminated /Contents")
+	}
+	l.gt = l.lt + k
+	for _, c := range t[l.lt+1 : l.gt] {
+		if !isHexDigit(c) {
+			return bad("/Contents is not a hex string")
+		}
+	}
+	total := j.size + int64(len(t))
+	want := [4]int64{0, j.size + int64(l.lt), j.size + int64(l.gt) + 1, total - (j.size + int64(l.gt) + 1)}
+	if l.byteRange != want {
+		return bad(fmt.Sprintf("ByteRange %v does not frame the new /Contents (expected %v)", l.byteRange, want))
+	}
+	return l, nil
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// complete patches the update (texts, digest method name, field name), hashes the
+// ByteRange with SM3, builds the CMS and writes it into /Contents.
+func (j *job) complete() error {
+	l, err := j.locate()
+	if err != nil {
+		return err
+	}
+	if err := j.fixTrailer(l); err != nil {
+		return err
+	}
+	if l, err = j.locate(); err != nil {
+		return err
+	}
+	obj := j.tail[l.objStart:l.objEnd]
+	for _, t := range j.texts {
+		if err := replaceOnce(obj, "("+t.token+")", t.final); err != nil {
+			return errorf(Internal, nil, "/%s: %v", t.key, err)
+		}
+	}
+	// pdfsign knows no SM3 and names SHA256 in the transform parameters.
+	if bytes.Contains(obj, []byte("/DigestMethod /SHA256\n")) {
+		if err := replaceOnce(obj, "/DigestMethod /SHA256\n", "/DigestMethod /SM3   \n"); err != nil {
+			return errorf(Internal, nil, "/DigestMethod: %v", err)
+		}
+	}
+	// The signature is eseal's, not pdfsign's (which only wrote the PDF structures).
+	const app, ours = "/App << /Name /Digitorus#20PDFSign >>", "/App << /Name /eseal >>"
+	if bytes.Contains(obj, []byte(app)) {
+		if err := replaceOnce(obj, app, ours+strings.Repeat(" ", len(app)-len(ours))); err != nil {
+			return errorf(Internal, nil, "/Prop_Build: %v", err)
+		}
+	}
+	field, err := j.fixFieldName(l.objEnd)
+	if err != nil {
+		return err
+	}
+
+	h := j.capture.sm3
+	h.Write(j.tail[:l.lt])
+	h.Write(j.tail[l.gt+1:])
+	digest := h.Sum(nil)
+
+	der, err := smcrypto.BuildDetachedSignedData(digest, j.sealer.Signer, j.sealer.Chain, smcrypto.SignedDataOptions{
+		Convention:  j.convention,
+		SigningTime: j.now,
+		ESeal:       j.sealer.Seal.Raw,
+	})
+	if err != nil {
+		return errorf(SignerFailed, err, "building the SM2 SignedData")
+	}
+	room := l.gt - l.lt - 1
+	if hex.EncodedLen(len(der)) > room {
+		return errorf(CMSTooLarge, nil, "the SignedData is %d bytes, the reserved room %d", len(der), room/2)
+	}
+	// A signer (a hardware key, a remote service) may sign with another key than the
+	// certificate's, or return garbage: never write a signature that does not verify.
+	if err := verifyOwnSignedData(der, j.sealer.Chain[0]); err != nil {
+		return errorf(SignerFailed, err, "the signer's signature does not verify with the signer certificate")
+	}
+	contents := j.tail[l.lt+1 : l.gt]
+	n := hex.Encode(contents, der)
+	for i := n; i < len(contents); i++ {
+		contents[i] = '0'
+	}
+	if err := j.selfCheck(l); err != nil {
+		return err
+	}
+	j.result = &Result{
+		FieldName:   field,
+		Page:        j.page,
+		Rect:        j.rect,
+		ByteRange:   l.byteRange,
+		Digest:      digest,
+		SigningTime: j.now,
+		Convention:  j.convention,
+		CMSSize:     len(der),
+		Reserved:    room / 2,
+		Size:        j.size + int64(len(j.tail)),
+	}
+	return nil
+}
+
+// fixFieldName reads the new field's /T, which pdfsign numbers "Signature N" without looking
+// at existing names, and renames it (same length) if that name is taken.
+func (j *job) fixFieldName(from int) (string, error) {
+	const marker = "  /FT /Sig\n  /T ("
+	i := bytes.Index(j.tail[from:], []byte(marker))
+	if i < 0 {
+		return "", errorf(Internal, nil, "unexpected PDF writer output: no field name")
+	}
+	start := from + i + len(marker)
+	k := bytes.Index(j.tail[start:], []byte(")\n"))
+	if k < 0 {
+		return "", errorf(Internal, nil, "unexpected PDF writer output: unterminated field name")
+	}
+	name := string(j.tail[start : start+k])
+	if !j.fieldNames[name] {
+		return name, nil
+	}
+	for n := 1; n < 1_000_000; n++ {
+		alt := fmt.Sprintf("Seal%0*d", max(1, len(name)-4), n)
+		if len(alt) == len(name) && !j.fieldNames[alt] {
+			copy(j.tail[start:], alt)
+			return alt, nil
+		}
+	}
+	return "", errorf(UnsupportedPDF, nil, "no free field name of %d characters", len(name))
+}
+
+// selfCheck re-reads the result with digitorus/pdf: the trailer must reach the new catalog,
+// whose form lists the new field, whose value is the new signature, and the page must carry
+// the widget. Only the new objects are resolved: old ones may be malformed in ways the
+// original file already was.
+func (j *job) selfCheck(l sigLayout) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errorf(Internal, nil, "the sealed document does not read back: %v", p)
+		}
+	}()
+	sigID, err := objectNumberBefore(j.tail, l.objStart+len(" 0 obj\n"))
+	if err != nil {
+		return err
+	}
+	widgetAt := bytes.Index(j.tail[l.objEnd:], []byte("  /FT /Sig\n  /T ("))
+	if widgetAt < 0 {
+		return errorf(Internal, nil, "unexpected PDF writer output: no widget")
+	}
+	widget, err := objectNumberBefore(j.tail, l.objEnd+widgetAt)
+	if err != nil {
+		return err
+	}
+	total := j.size + int64(len(j.tail))
+	r, err := pdf.NewReader(&concatReaderAt{a: j.ra, aLen: j.size, b: j.tail}, total)
+	if err != nil {
+		return errorf(Internal, err, "the sealed document does not read back")
+	}
+	found := false
+	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	for i := 0; i < fields.Len(); i++ {
+		if f := fields.Index(i); ptrID(f) == widget {
+			found = ptrID(f.Key("V")) == sigID
+		}
+	}
+	if !found {
+		return errorf(Internal, nil, "the new signature field is not in the document's form")
+	}
+	page, _, err := findPage(r.Trailer().Key("Root").Key("Pages"), j.page)
+	if err != nil {
+		return err
+	}
+	annots := page.Key("Annots")
+	for i := 0; i < annots.Len(); i++ {
+		if ptrID(annots.Index(i)) == widget {
+			return nil
+		}
+	}
+	return errorf(Internal, nil, "the new signature widget is not on page %d", j.page)
+}
+
+// objectNumberBefore returns N from the last "N 0 obj" header that ends before pos.
+func objectNumberBefore(t []byte, pos int) (uint32, error) {
+	hs := objectHeaders(t[:pos])
+	if len(hs) == 0 || hs[len(hs)-1].num > math.MaxUint32 {
+		return 0, errorf(Internal, nil, "unexpected PDF writer output: no object header")
+	}
+	return uint32(hs[len(hs)-1].num), nil
+}
+
+func verifyOwnSignedData(der []byte, signer *smcrypto.Certificate) error {
+	sd, err := smcrypto.ParseSignedData(der)
+	if err != nil {
+		return err
+	}
+	if len(sd.Signers) != 1 {
+		return fmt.Errorf("%d signers", len(sd.Signers))
+	}
+	_, err = sd.Signers[0].VerifySignature(signer)
+	return err
+}
+
+func replaceOnce(b []byte, old, repl string) error {
+	if len(old) != len(repl) {
+		return fmt.Errorf("replacement length %d differs from %d", len(repl), len(old))
+	}
+	i := bytes.Index(b, []byte(old))
+	if i < 0 {
+		return fmt.Errorf("%q not found", old)
+	}
+	if bytes.Contains(b[i+1:], []byte(old)) {
+		return fmt.Errorf("%q found twice", old)
+	}
+	copy(b[i:], repl)
+	return nil
+}
+
+// write copies the original document to out, checking it is still what was hashed, then the
+// completed update.
+func (j *job) write(out io.Writer) error {
+	if _, err := j.in.Seek(0, io.SeekStart); err != nil {
+		return errorf(IOFailed, err, "seeking the input")
+	}
+	crc := crc32.New(castagnoli)
+	n, err := io.Copy(io.MultiWriter(out, crc), io.LimitReader(j.in, j.size))
+	if err != nil {
+		return errorf(IOFailed, err, "copying the document")
+	}
+	if n != j.size || crc.Sum32() != j.scan.crc {
+		return errorf(IOFailed, nil, "the input changed while it was being sealed")
+	}
+	if _, err := out.Write(j.tail); err != nil {
+		return errorf(IOFailed, err, "writing the signature")
+	}
+	return nil
+}
+
+// seekReaderAt gives digitorus/pdf the io.ReaderAt it needs over a plain io.ReadSeeker.
+type seekReaderAt struct {
+	mu sync.Mutex
+	rs io.ReadSeeker
+}
+
+func (s *seekReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.rs.Seek(off, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return io.ReadFull(s.rs, p)
+}
+
+// concatReaderAt reads the original document followed by the update, without joining them.
+type concatReaderAt struct {
+	a    io.ReaderAt
+	aLen int64
+	b    []byte
+}
+
+func (c *concatReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	if off < c.aLen {
+		k := int(min(int64(len(p)), c.aLen-off))
+		m, err := c.a.ReadAt(p[:k], off)
+		n += m
+		if m < k {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return n, err
+		}
+		p, off = p[k:], off+int64(k)
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	bo := off - c.aLen
+	if bo >= int64(len(c.b)) {
+		return n, io.EOF
+	}
+	m := copy(p, c.b[bo:])
+	n += m
+	if m < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
