@@ -1,0 +1,206 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/testpdf"
+	"github.com/eseal/eseal/sign"
+	"github.com/eseal/eseal/verify"
+)
+
+// testServer wires a real store (region, seal) into the router, as `eseal serve` does, and returns
+// the server and a PDF sealed with the store's seal.
+func testServer(t *testing.T, cfg Config) (*httptest.Server, []byte) {
+	t.Helper()
+	store, err := certstore.Open(t.TempDir(), certstore.Options{Passphrase: []byte("api test")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.InitRegion("330100", "杭州市行政审批局"); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.NewSeal(certstore.SealRequest{Name: "杭州市行政审批局行政审批专用章"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, sl, chain, err := store.SealSigner(rec.ESID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signed bytes.Buffer
+	if _, err := sign.SignPDF(bytes.NewReader(testpdf.DefaultLicence.Bytes()), &signed, sign.Sealer{Signer: key, Seal: sl, Chain: chain}, sign.PDFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Anchors, cfg.Revocation = store, store
+	if cfg.TempDir == "" {
+		cfg.TempDir = t.TempDir()
+	}
+	srv := httptest.NewServer(NewRouter(cfg))
+	t.Cleanup(srv.Close)
+	return srv, signed.Bytes()
+}
+
+func multipartBody(t *testing.T, field, filename string, data []byte) (io.Reader, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("comment", "a field before the file")
+	fw, err := mw.CreateFormFile(field, filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+func decode[T any](t *testing.T, resp *http.Response) T {
+	t.Helper()
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q, want JSON", ct)
+	}
+	var v T
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatalf("decoding response: %v", err)
+	}
+	return v
+}
+
+func TestHealthz(t *testing.T) {
+	srv, _ := testServer(t, Config{})
+	resp, err := http.Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decode[map[string]string](t, resp); resp.StatusCode != 200 || got["status"] != "ok" {
+		t.Errorf("healthz = %d %v", resp.StatusCode, got)
+	}
+}
+
+func TestVerify(t *testing.T) {
+	srv, signed := testServer(t, Config{})
+	tampered := bytes.Replace(signed, []byte("Hangzhou Example"), []byte("Hangzhou Exampla"), 1)
+	for _, tc := range []struct {
+		name      string
+		body      func() (io.Reader, string)
+		wantOver  verify.Indication
+		wantSig   verify.Indication
+		wantSub   verify.SubIndication
+		wantSeal  string
+		wantNames string
+	}{
+		{"multipart signed", func() (io.Reader, string) { return multipartBody(t, "file", "licence.pdf", signed) },
+			verify.TotalPassed, verify.TotalPassed, "", "杭州市行政审批局行政审批专用章", "licence.pdf"},
+		{"raw body signed", func() (io.Reader, string) { return bytes.NewReader(signed), "application/pdf" },
+			verify.TotalPassed, verify.TotalPassed, "", "杭州市行政审批局行政审批专用章", ""},
+		{"tampered", func() (io.Reader, string) { return bytes.NewReader(tampered), "application/pdf" },
+			verify.TotalFailed, verify.TotalFailed, verify.HashFailure, "", ""},
+		{"unsigned", func() (io.Reader, string) { return bytes.NewReader(testpdf.DefaultLicence.Bytes()), "application/pdf" },
+			verify.NoSignatureFound, "", "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, ct := tc.body()
+			resp, err := http.Post(srv.URL+"/v1/verify", ct, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := decode[verify.Report](t, resp)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			if rep.Indication != tc.wantOver {
+				t.Errorf("indication %s, want %s", rep.Indication, tc.wantOver)
+			}
+			if tc.wantSig == "" {
+				if len(rep.Signatures) != 0 {
+					t.Errorf("%d signatures, want none", len(rep.Signatures))
+				}
+				return
+			}
+			if len(rep.Signatures) != 1 {
+				t.Fatalf("%d signatures, want 1", len(rep.Signatures))
+			}
+			s := rep.Signatures[0]
+			if s.Indication != tc.wantSig || s.SubIndication != tc.wantSub {
+				t.Errorf("signature %s/%s, want %s/%s", s.Indication, s.SubIndication, tc.wantSig, tc.wantSub)
+			}
+			if tc.wantSeal != "" && (s.Seal == nil || s.Seal.Name != tc.wantSeal) {
+				t.Errorf("seal %+v, want %s", s.Seal, tc.wantSeal)
+			}
+			if rep.Document.Name != tc.wantNames {
+				t.Errorf("document name %q, want %q", rep.Document.Name, tc.wantNames)
+			}
+		})
+	}
+}
+
+func TestVerifyErrors(t *testing.T) {
+	tempDir := t.TempDir()
+	srv, signed := testServer(t, Config{MaxUploadBytes: 64 << 10, TempDir: tempDir})
+	big := bytes.Repeat([]byte("x"), 65<<10)
+	for _, tc := range []struct {
+		name       string
+		method     string
+		path       string
+		body       func() (io.Reader, string)
+		wantStatus int
+		wantCode   string
+	}{
+		{"empty body", "POST", "/v1/verify", func() (io.Reader, string) { return strings.NewReader(""), "application/pdf" }, 400, "bad_request"},
+		{"not a PDF", "POST", "/v1/verify", func() (io.Reader, string) { return strings.NewReader("hello"), "text/plain" }, 422, "unusable_document"},
+		{"truncated PDF", "POST", "/v1/verify", func() (io.Reader, string) { return bytes.NewReader(signed[:200]), "application/pdf" }, 422, "unusable_document"},
+		{"too large raw", "POST", "/v1/verify", func() (io.Reader, string) { return bytes.NewReader(big), "application/pdf" }, 413, "too_large"},
+		{"too large multipart", "POST", "/v1/verify", func() (io.Reader, string) { return multipartBody(t, "file", "big.pdf", big) }, 413, "too_large"},
+		{"multipart without file", "POST", "/v1/verify", func() (io.Reader, string) {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			mw.WriteField("other", "x")
+			mw.Close()
+			return &buf, mw.FormDataContentType()
+		}, 400, "bad_request"},
+		{"multipart without boundary", "POST", "/v1/verify", func() (io.Reader, string) { return strings.NewReader("x"), "multipart/form-data" }, 400, "bad_request"},
+		{"malformed multipart", "POST", "/v1/verify", func() (io.Reader, string) {
+			return strings.NewReader("--b\r\nno headers end"), "multipart/form-data; boundary=b"
+		}, 400, "bad_request"},
+		{"unknown route", "GET", "/v1/nothing", func() (io.Reader, string) { return nil, "" }, 404, "not_found"},
+		{"wrong method", "GET", "/v1/verify", func() (io.Reader, string) { return nil, "" }, 405, "method_not_allowed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, ct := tc.body()
+			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, body)
+			if ct != "" {
+				req.Header.Set("Content-Type", ct)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := decode[map[string]Error](t, resp)
+			if resp.StatusCode != tc.wantStatus || got["error"].Code != tc.wantCode || got["error"].Status != tc.wantStatus || got["error"].Message == "" {
+				t.Errorf("got %d %+v, want %d %s", resp.StatusCode, got["error"], tc.wantStatus, tc.wantCode)
+			}
+		})
+	}
+	// Every upload was spooled to a temporary file and removed afterwards.
+	time.Sleep(50 * time.Millisecond)
+	left, _ := filepath.Glob(filepath.Join(tempDir, "eseal-upload-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary uploads left behind: %v", left)
+	}
+	if _, err := os.Stat(tempDir); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,12 @@
+// Package api is eseal's HTTP interface on chi: one file per endpoint group, a read/render split
+// (read.go turns requests into inputs, render.go turns results and errors into responses), and
+// errors that carry their HTTP status.
+//
+// Routes:
+//
+//	GET  /healthz      liveness: {"status":"ok"}
+//	POST /v1/verify    verify a PDF sent as multipart form field "file" or as the raw body;
+//	                   200 with the verify.Report JSON (the same object as `eseal verify --json`)
+//
+// Uploads stream to a temporary file (never held in memory) and are limited in size (413 beyond).
+package api

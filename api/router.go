@@ -1,0 +1,56 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/eseal/eseal/verify"
+)
+
+// DefaultMaxUploadBytes bounds an uploaded document: 256 MiB.
+const DefaultMaxUploadBytes = 256 << 20
+
+// Config is what the API needs; cmd/eseal fills it from the store.
+type Config struct {
+	Anchors        verify.TrustAnchors
+	Revocation     verify.RevocationChecker
+	MaxUploadBytes int64 // zero: DefaultMaxUploadBytes
+	TempDir        string
+	Logger         *slog.Logger
+	Now            func() time.Time // nil: the real clock
+}
+
+type server struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// NewRouter returns the HTTP handler for every route.
+func NewRouter(cfg Config) http.Handler {
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.TempDir == "" {
+		cfg.TempDir = os.TempDir()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{cfg: cfg, log: cfg.Logger}
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, middleware.Recoverer)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, s.log, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such route: " + r.URL.Path})
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, s.log, &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: r.Method + " is not allowed on " + r.URL.Path})
+	})
+	r.Get("/healthz", s.handleHealthz)
+	r.Post("/v1/verify", s.handleVerify)
+	return r
+}

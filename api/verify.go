@@ -1,0 +1,34 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/eseal/eseal/verify"
+)
+
+// handleVerify answers POST /v1/verify with the same report as `eseal verify --json`.
+func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+1)
+	up, err := readUpload(r, s.cfg.TempDir, s.cfg.MaxUploadBytes)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	defer up.Close()
+	opts := verify.Options{Anchors: s.cfg.Anchors, Revocation: s.cfg.Revocation, Name: up.name}
+	if s.cfg.Now != nil {
+		opts.CurrentTime = s.cfg.Now()
+	}
+	rep, err := verify.VerifyPDF(up.file, up.size, opts)
+	if err != nil {
+		var ie *verify.InputError
+		if errors.As(err, &ie) {
+			writeError(w, s.log, errUnprocessable("%v", err))
+			return
+		}
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
