@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/smcrypto"
+)
+
+// runRegion shows the region; --export-root writes its root certificate for other regions to trust.
+func runRegion(e *env, args []string) error {
+	fs := newFlags(e, "region")
+	data := dataFlag(e, fs)
+	exportRoot := fs.String("export-root", "", "write the region's root certificate (PEM) to this file")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected argument %q", rest[0])
+	}
+	s, err := openInitializedStore(e, *data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	r, err := s.Region()
+	if err != nil {
+		return err
+	}
+	root, err := smcrypto.ParseCertificate(r.RootCert)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Region:  %s %s\n", r.Code, r.Name)
+	fmt.Fprintf(e.stdout, "Root:    %s\n  serial  %s\n  SHA-256 %s\n  valid   %s to %s\n", root.Subject, smcrypto.SerialHex(root.SerialNumber),
+		certstore.Fingerprint(root.Raw), root.NotBefore.In(chinaTime).Format(time.DateOnly), root.NotAfter.In(chinaTime).Format(time.DateOnly))
+	if *exportRoot != "" {
+		if err := writeFileAtomic(*exportRoot, smcrypto.EncodeCertificatePEM(root), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Wrote %s\n", *exportRoot)
+	}
+	return nil
+}
+
+// runTrust adds or lists trust anchors: `trust add ROOT.pem [--note TEXT]`, `trust list`.
+func runTrust(e *env, args []string) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
+		return usagef("usage: eseal trust add ROOT.pem [--note TEXT] | eseal trust list")
+	}
+	sub := args[0]
+	fs := newFlags(e, "trust "+sub)
+	data := dataFlag(e, fs)
+	note := fs.String("note", "", "why this root is trusted (recorded in the audit log)")
+	rest, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if sub == "add" && len(rest) != 1 || sub == "list" && len(rest) != 0 {
+		return usagef("usage: eseal trust add ROOT.pem [--note TEXT] | eseal trust list")
+	}
+	var certs []*smcrypto.Certificate
+	if sub == "add" {
+		pemData, err := os.ReadFile(rest[0])
+		if err != nil {
+			return usagef("%v", err)
+		}
+		if certs, err = smcrypto.ParseCertificates(pemData); err != nil {
+			return usagef("%s: %v", rest[0], err)
+		}
+		if len(certs) == 0 {
+			return usagef("%s: no certificate in the file", rest[0])
+		}
+	}
+	s, err := openInitializedStore(e, *data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	for _, c := range certs {
+		rec, err := s.AddTrustAnchor(c, *note)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Trusted %s (SHA-256 %s)\n", rec.Subject, rec.Fingerprint)
+	}
+	if sub == "list" {
+		anchors, err := s.TrustAnchors()
+		if err != nil {
+			return err
+		}
+		for _, a := range anchors {
+			fmt.Fprintf(e.stdout, "%s  %s  valid until %s\n", certstore.Fingerprint(a.Raw), a.Subject, a.NotAfter.In(chinaTime).Format(time.DateOnly))
+		}
+	}
+	return nil
+}
+
+// runAudit prints the audit log and checks its hash chain.
+func runAudit(e *env, args []string) error {
+	fs := newFlags(e, "audit")
+	data := dataFlag(e, fs)
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected argument %q", rest[0])
+	}
+	s, err := openInitializedStore(e, *data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	recs, err := s.AuditLog()
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tTIME\tACTION\tSUBJECT\tDETAIL")
+	for _, r := range recs {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.In(chinaTime).Format(time.DateTime), r.Action, r.Subject, r.Detail)
+	}
+	tw.Flush()
+	if err := s.VerifyAudit(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Audit log intact: %d record(s), hash chain verified.\n", len(recs))
+	return nil
+}

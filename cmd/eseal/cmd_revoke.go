@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/eseal/eseal/certstore"
+)
+
+func runRevoke(e *env, args []string) error {
+	if len(args) == 0 || args[0] != "cert" {
+		return usagef("usage: eseal revoke cert SERIAL --reason REASON")
+	}
+	fs := newFlags(e, "revoke cert")
+	data := dataFlag(e, fs)
+	reasonFlag := fs.String("reason", "", "RFC 5280 reason: "+certstore.ReasonNames()+" (required)")
+	invalidity := fs.String("invalidity-date", "", "when the key became unusable (YYYY-MM-DD or RFC 3339), if known")
+	issuer := fs.String("issuer-key-id", "", "issuer key ID (hex), when several issuers used the serial")
+	rest, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usagef("usage: eseal revoke cert SERIAL --reason REASON")
+	}
+	if *reasonFlag == "" {
+		return usagef("--reason is required (%s)", certstore.ReasonNames())
+	}
+	reason, err := certstore.ParseReason(*reasonFlag)
+	if err != nil {
+		return usagef("--reason: %v", err)
+	}
+	req := certstore.RevokeRequest{Serial: rest[0], Reason: reason, IssuerKeyID: *issuer}
+	if *invalidity != "" {
+		t, err := parseTime(*invalidity)
+		if err != nil {
+			return usagef("--invalidity-date: %v", err)
+		}
+		req.InvalidityDate = t
+	}
+	s, err := openInitializedStore(e, *data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rev, err := s.RevokeCertificate(req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Revoked certificate %s (%s): reason %s, at %s\n", rev.Serial, rev.Subject, rev.Reason,
+		rev.RevokedAt.In(chinaTime).Format(time.DateTime))
+	return nil
+}
+
+// parseTime reads a date (its start, China time) or an RFC 3339 time.
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateOnly, s, chinaTime); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither YYYY-MM-DD nor an RFC 3339 time", s)
+	}
+	return t, nil
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/eseal/eseal/api"
+	"github.com/eseal/eseal/certstore"
+)
+
+// The demo region a fresh data directory gets from `serve`, so the service is usable at once.
+const (
+	demoRegionCode = "999999"
+	demoRegionName = "演示地区行政审批局 (demo)"
+)
+
+func runServe(e *env, args []string) error {
+	fs := newFlags(e, "serve")
+	data := dataFlag(e, fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	maxUpload := fs.Int64("max-upload", api.DefaultMaxUploadBytes, "largest accepted upload in bytes")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected argument %q", rest[0])
+	}
+	if *maxUpload <= 0 {
+		return usagef("--max-upload must be positive")
+	}
+	s, err := openStore(e, *data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	if _, err := s.Region(); errors.Is(err, certstore.ErrNotInitialized) {
+		r, err := s.InitRegion(demoRegionCode, demoRegionName)
+		if err != nil {
+			return err
+		}
+		log.Warn("fresh data directory: set up a demo region; use `eseal init` on an empty directory for a real one",
+			"region", r.Code, "name", r.Name, "data", *data)
+	} else if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler: api.NewRouter(api.Config{
+			Anchors: s, Revocation: s, MaxUploadBytes: *maxUpload, Logger: log,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(e.stdout, "eseal serving on http://%s (data %s)\n", ln.Addr(), *data)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/verify"
+)
+
+// verify's exit codes, one per overall indication.
+const (
+	exitTotalFailed      = 1
+	exitIndeterminate    = 2
+	exitNoSignatureFound = 3
+)
+
+func exitCodeFor(ind verify.Indication) int {
+	switch ind {
+	case verify.TotalPassed:
+		return exitOK
+	case verify.TotalFailed:
+		return exitTotalFailed
+	case verify.NoSignatureFound:
+		return exitNoSignatureFound
+	default:
+		return exitIndeterminate
+	}
+}
+
+func runVerify(e *env, args []string) error {
+	fs := newFlags(e, "verify")
+	data := dataFlag(e, fs)
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	var trust stringList
+	fs.Var(&trust, "trust", "trust this root certificate (PEM or DER file); repeatable")
+	noStore := fs.Bool("no-store", false, "do not use the data directory's trust anchors and revocations")
+	at := fs.String("time", "", "validate as of this time (RFC 3339); default now")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usagef("usage: eseal verify FILE [--json] [--trust ROOT.pem]...")
+	}
+	fail := func(err error) error {
+		if *asJSON {
+			out, _ := json.Marshal(map[string]string{"error": err.Error()})
+			fmt.Fprintln(e.stdout, string(out))
+		}
+		return &exitError{code: exitUsage, err: err}
+	}
+	opts := verify.Options{Name: rest[0]}
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return fail(usagef("--time: %q is not an RFC 3339 time", *at))
+		}
+		opts.CurrentTime = t
+	}
+	for _, path := range trust {
+		pemData, err := os.ReadFile(path)
+		if err != nil {
+			return fail(fmt.Errorf("--trust: %w", err))
+		}
+		certs, err := smcrypto.ParseCertificates(pemData)
+		if err != nil {
+			return fail(fmt.Errorf("--trust %s: %w", path, err))
+		}
+		if len(certs) == 0 {
+			return fail(fmt.Errorf("--trust %s: no certificate in the file", path))
+		}
+		opts.ExtraAnchors = append(opts.ExtraAnchors, certs...)
+	}
+	if !*noStore {
+		s, err := openStoreIfExists(e, *data)
+		if err != nil {
+			return fail(fmt.Errorf("%w (use --no-store to verify without the data directory)", err))
+		}
+		if s != nil {
+			defer s.Close()
+			opts.Anchors, opts.Revocation = s, s
+		}
+	}
+	f, err := os.Open(rest[0])
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if fi.IsDir() {
+		return fail(fmt.Errorf("%s is a directory", rest[0]))
+	}
+	rep, err := verify.VerifyPDF(f, fi.Size(), opts)
+	if err != nil {
+		var ie *verify.InputError
+		if errors.As(err, &ie) {
+			return fail(fmt.Errorf("%s: %w", rest[0], err))
+		}
+		return fail(err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		verify.WriteText(e.stdout, rep)
+	}
+	if code := exitCodeFor(rep.Indication); code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}

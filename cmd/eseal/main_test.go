@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"eseal": func() {
+			os.Exit(run(os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
+		},
+	})
+}
+
+// TestScripts runs the CLI behaviour tests in testdata/script/*.txtar.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			// The sample licence of the README walkthrough.
+			data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "licence.pdf"))
+			if err != nil {
+				return err
+			}
+			env.Setenv("ESEAL_KEY_PASSPHRASE", "testscript passphrase")
+			return os.WriteFile(filepath.Join(env.WorkDir, "licence.pdf"), data, 0o644)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"tamper":     cmdTamper,
+			"eseal-exit": cmdEsealExit,
+			"capture":    cmdCapture,
+			"sleep":      cmdSleep,
+		},
+	})
+}
+
+// cmdTamper replaces the first occurrence of OLD with NEW (same length) in FILE, as an attacker
+// editing a signed document would: `tamper FILE OLD NEW`.
+func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: tamper FILE OLD NEW")
+	}
+	if len(args[1]) != len(args[2]) {
+		ts.Fatalf("tamper: OLD and NEW must have the same length")
+	}
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	i := bytes.Index(data, []byte(args[1]))
+	if i < 0 {
+		ts.Fatalf("tamper: %q not found in %s", args[1], args[0])
+	}
+	copy(data[i:], args[2])
+	ts.Check(os.WriteFile(path, data, 0o644))
+	fmt.Fprintf(ts.Stdout(), "tampered %s at offset %d\n", args[0], i)
+}
+
+// cmdEsealExit runs eseal and checks its exact exit code: `eseal-exit CODE ARGS...`. Its output
+// is the script's stdout and stderr, as with exec.
+func cmdEsealExit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: eseal-exit CODE ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	path, err := lookPathIn("eseal", ts.Getenv("PATH"))
+	ts.Check(err)
+	cmd := exec.Command(path, args[1:]...)
+	cmd.Dir = ts.Getenv("WORK")
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "ESEAL_DATA", "ESEAL_KEY_PASSPHRASE"} {
+		if v := ts.Getenv(k); v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	got := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		got = ee.ExitCode()
+	} else {
+		ts.Check(err)
+	}
+	ts.Stdout().Write(stdout.Bytes())
+	ts.Stderr().Write(stderr.Bytes())
+	if got != want {
+		ts.Fatalf("eseal %v: exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", args[1:], got, want, stdout.String(), stderr.String())
+	}
+}
+
+func lookPathIn(name, path string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found in PATH", name)
+}
+
+// cmdCapture sets an environment variable from the previous command's stdout:
+// `capture VAR REGEXP` takes the regexp's first group.
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: capture VAR REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
+	if len(m) < 2 {
+		ts.Fatalf("capture: %q does not match stdout", args[1])
+	}
+	ts.Setenv(args[0], m[1])
+}
+
+// cmdSleep pauses the script: `sleep DURATION` (time.ParseDuration syntax).
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
+}

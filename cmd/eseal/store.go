@@ -1,0 +1,54 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/eseal/eseal/certstore"
+)
+
+const defaultDataDir = "eseal-data"
+
+// dataFlag registers --data with its default from ESEAL_DATA.
+func dataFlag(e *env, fs *flag.FlagSet) *string {
+	def := e.getenv("ESEAL_DATA")
+	if def == "" {
+		def = defaultDataDir
+	}
+	return fs.String("data", def, "data directory holding eseal.db (env ESEAL_DATA)")
+}
+
+// openStore opens the store for writing (creating the data directory when new).
+func openStore(e *env, dir string) (*certstore.Store, error) {
+	return certstore.Open(dir, certstore.Options{
+		Passphrase: []byte(e.getenv("ESEAL_KEY_PASSPHRASE")),
+		Warn:       func(msg string) { fmt.Fprintln(e.stderr, "warning:", msg) },
+	})
+}
+
+// openStoreIfExists opens an existing store read-only, for verification; nil when there is none.
+func openStoreIfExists(e *env, dir string) (*certstore.Store, error) {
+	if _, err := os.Stat(filepath.Join(dir, certstore.DBFileName)); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return certstore.Open(dir, certstore.Options{ReadOnly: true})
+}
+
+// openInitializedStore opens the store and fails unless a region is set up.
+func openInitializedStore(e *env, dir string) (*certstore.Store, error) {
+	if _, err := os.Stat(filepath.Join(dir, certstore.DBFileName)); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no store in %s: run `eseal init --region CODE --name NAME` first (or pass --data)", dir)
+	}
+	s, err := openStore(e, dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Region(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
