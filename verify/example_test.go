@@ -44,5 +44,5 @@ func ExampleVerifyPDF() {
 	// Output:
 	// TOTAL_PASSED
 	// TOTAL_PASSED CN=行政审批专用章, O=某市行政审批局, C=CN
-	// Valid: signed by "行政审批专用章" on 2026-11-27 13:15:24 UTC; the document has not been changed since (revocation was not checked).
+	// Valid: signed by "行政审批专用章" on 2026-11-27 21:15:24 CST; the document has not been changed since (revocation was not checked).
 }

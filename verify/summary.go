@@ -15,11 +15,16 @@ func (st *sigState) summary() string {
 		who = fmt.Sprintf("%q", commonName(st.cert))
 	}
 	if r.Seal != nil && r.Seal.Name != "" {
-		who = fmt.Sprintf("the seal %q (%s)", r.Seal.Name, strings.Trim(who, `"`))
+		signer := strings.Trim(who, `"`)
+		who = fmt.Sprintf("the seal %q", r.Seal.Name)
+		if st.cert != nil && signer != r.Seal.Name {
+			who += fmt.Sprintf(" (signer %q)", signer)
+		}
 	}
 	when := ""
 	if !st.claimed.IsZero() {
-		when = " on " + fmtTime(st.claimed)
+		// The summary is for a clerk: China time, as the text report shows.
+		when = " on " + st.claimed.In(displayZone).Format("2006-01-02 15:04:05 MST")
 	}
 	var decisive Check
 	for _, c := range r.Checks {
@@ -61,11 +66,11 @@ func (st *sigState) summary() string {
 				}
 			}
 			if decisive.Name == checkSeal && !signerUntrusted {
-				return fmt.Sprintf("INVALID: the electronic seal in %s's signature is forged or damaged (its maker's signature does not verify).", who)
+				return fmt.Sprintf("INVALID: the electronic seal in the signature of %s is forged or damaged (its maker's signature does not verify).", who)
 			}
 			return fmt.Sprintf("INVALID: the %s attributed to %s is forged or damaged: it does not verify with the signer's key.", st.what(), who)
 		case Revoked:
-			return fmt.Sprintf("INVALID: %s's certificate had been revoked when the signature was made.", who)
+			return fmt.Sprintf("INVALID: the certificate of %s had been revoked when the signature was made.", who)
 		case ExpiredSub:
 			return fmt.Sprintf("INVALID: %s signed%s with a certificate that had already expired.", who, when)
 		case NotYetValid:
@@ -79,7 +84,7 @@ func (st *sigState) summary() string {
 			case checkByteRange:
 				return fmt.Sprintf("INVALID: the signature of %s does not protect the whole document (its byte range is wrong or misleading).", who)
 			case checkSeal:
-				return fmt.Sprintf("INVALID: the electronic seal in %s's signature cannot be read.", who)
+				return fmt.Sprintf("INVALID: the electronic seal in the signature of %s cannot be read.", who)
 			}
 			return fmt.Sprintf("INVALID: the %s is malformed: %s.", st.what(), firstSentence(decisive.Detail))
 		}

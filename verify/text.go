@@ -21,9 +21,24 @@ var statusMarks = map[CheckStatus]string{
 	CheckPassed: "[ok]  ", CheckFailed: "[FAIL]", CheckIndeterminate: "[??]  ", CheckWarning: "[warn]", CheckSkipped: "[--]  ",
 }
 
+// TextOptions configures WriteTextWith.
+type TextOptions struct {
+	// Verbose prints the detail of every check; by default only checks that did not pass are
+	// explained, so that one signature fits on one screen.
+	Verbose bool
+	// Width is the line width details are wrapped to; zero means 100.
+	Width int
+}
+
 // WriteText writes the report for a person: what was signed, by which seal, when, and the verdict
 // with its reasons, in one screen per signature.
-func WriteText(w io.Writer, r *Report) {
+func WriteText(w io.Writer, r *Report) { WriteTextWith(w, r, TextOptions{}) }
+
+// WriteTextWith writes the report for a person with the given options.
+func WriteTextWith(w io.Writer, r *Report, opts TextOptions) {
+	if opts.Width <= 0 {
+		opts.Width = 100
+	}
 	name := r.Document.Name
 	if name == "" {
 		name = "(document)"
@@ -44,7 +59,7 @@ func WriteText(w io.Writer, r *Report) {
 	}
 	fmt.Fprintf(w, "Checked:   %s\n", r.ValidationTime.In(displayZone).Format("2006-01-02 15:04:05 MST"))
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "Note:      %s\n", f)
+		writeWrapped(w, "Note:      ", f, opts.Width)
 	}
 	for i, s := range r.Signatures {
 		fmt.Fprintf(w, "\nSignature %d of %d", i+1, len(r.Signatures))
@@ -57,7 +72,7 @@ func WriteText(w io.Writer, r *Report) {
 		}
 		fmt.Fprintln(w, "]")
 		if s.Summary != "" {
-			fmt.Fprintf(w, "  Why:       %s\n", s.Summary)
+			writeWrapped(w, "  Why:       ", s.Summary, opts.Width)
 		}
 		if s.Seal != nil {
 			fmt.Fprintf(w, "  Seal:      %s", orUnknown(s.Seal.Name))
@@ -78,7 +93,7 @@ func WriteText(w io.Writer, r *Report) {
 			for i, p := range s.Chain {
 				names[i] = p.Subject
 			}
-			fmt.Fprintf(w, "  Trusted:   %s (trust anchor)\n", strings.Join(names, " → "))
+			writeWrapped(w, "  Trusted:   ", strings.Join(names, " → ")+" (trust anchor)", opts.Width)
 		}
 		if s.SigningTime != nil {
 			src := s.SigningTimeSource
@@ -97,13 +112,79 @@ func WriteText(w io.Writer, r *Report) {
 			if !c.Allowed {
 				allowed = "NOT allowed"
 			}
-			fmt.Fprintf(w, "  Changed:   revision %d: %s (%s) %s\n", c.Revision, c.Kind, allowed, c.Detail)
+			writeWrapped(w, "  Changed:   ", fmt.Sprintf("revision %d: %s (%s) %s", c.Revision, c.Kind, allowed, c.Detail), opts.Width)
 		}
+		writeChecks(w, s.Checks, opts)
+	}
+}
+
+// writeChecks lists the checks: in the compact form, the names of those that passed on one line,
+// then each other check with its explanation.
+func writeChecks(w io.Writer, checks []Check, opts TextOptions) {
+	if opts.Verbose {
 		fmt.Fprintln(w, "  Checks:")
-		for _, c := range s.Checks {
-			fmt.Fprintf(w, "    %s %-22s %s\n", statusMarks[c.Status], c.Name, oneLine(c.Detail))
+		for _, c := range checks {
+			writeWrapped(w, fmt.Sprintf("    %s %-21s ", statusMarks[c.Status], c.Name), c.Detail, opts.Width)
+		}
+		return
+	}
+	var passed, skipped []string
+	var others []Check
+	for _, c := range checks {
+		switch c.Status {
+		case CheckPassed:
+			passed = append(passed, c.Name)
+		case CheckSkipped:
+			skipped = append(skipped, c.Name)
+		default:
+			others = append(others, c)
 		}
 	}
+	if len(passed) > 0 {
+		writeWrapped(w, "  Passed:    ", strings.Join(passed, ", "), opts.Width)
+	}
+	for _, c := range others {
+		writeWrapped(w, fmt.Sprintf("  %s %s: ", statusMarks[c.Status], c.Name), c.Detail, opts.Width)
+	}
+	if len(skipped) > 0 {
+		writeWrapped(w, "  Not run:   ", strings.Join(skipped, ", ")+" (see --verbose)", opts.Width)
+	}
+}
+
+// writeWrapped writes prefix and text, wrapping text at width and indenting continuation lines
+// under its start (so a long detail stays readable in a terminal).
+func writeWrapped(w io.Writer, prefix, text string, width int) {
+	indent := strings.Repeat(" ", min(displayWidth(prefix), 14))
+	line, lineWidth := prefix, displayWidth(prefix)
+	for i, word := range strings.Fields(text) {
+		ww := displayWidth(word)
+		if i > 0 && lineWidth+1+ww > width {
+			fmt.Fprintln(w, line)
+			line, lineWidth = indent+word, len(indent)+ww
+			continue
+		}
+		if i > 0 {
+			line += " "
+			lineWidth++
+		}
+		line += word
+		lineWidth += ww
+	}
+	fmt.Fprintln(w, line)
+}
+
+// displayWidth counts terminal columns: CJK characters take two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf || r >= 0xac00 && r <= 0xd7a3 ||
+			r >= 0xf900 && r <= 0xfaff || r >= 0xfe30 && r <= 0xfe4f || r >= 0xff00 && r <= 0xff60 || r >= 0xffe0 && r <= 0xffe6) {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 func coverageWords(c string) string {
@@ -128,4 +209,3 @@ func orUnknown(s string) string {
 	return s
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -35,6 +35,7 @@ func runVerify(e *env, args []string) error {
 	fs := newFlags(e, "verify")
 	data := dataFlag(e, fs)
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	verbose := fs.Bool("verbose", false, "explain every check, not only those that did not pass")
 	var trust stringList
 	fs.Var(&trust, "trust", "trust this root certificate (PEM or DER file); repeatable")
 	noStore := fs.Bool("no-store", false, "do not use the data directory's trust anchors and revocations")
@@ -112,7 +113,7 @@ func runVerify(e *env, args []string) error {
 			return err
 		}
 	} else {
-		verify.WriteText(e.stdout, rep)
+		verify.WriteTextWith(e.stdout, rep, verify.TextOptions{Verbose: *verbose})
 	}
 	if code := exitCodeFor(rep.Indication); code != exitOK {
 		return &exitError{code: code}
