@@ -208,4 +208,3 @@ func orUnknown(s string) string {
 	}
 	return s
 }
-
