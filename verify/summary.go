@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/eseal/eseal/internal/smcrypto"
 )
@@ -23,8 +24,7 @@ func (st *sigState) summary() string {
 	}
 	when := ""
 	if !st.claimed.IsZero() {
-		// The summary is for a clerk: China time, as the text report shows.
-		when = " on " + st.claimed.In(displayZone).Format("2006-01-02 15:04:05 MST")
+		when = " on " + clerkTime(st.claimed)
 	}
 	var decisive Check
 	for _, c := range r.Checks {
@@ -108,11 +108,14 @@ func (st *sigState) summary() string {
 				whose = "a CA certificate in the chain"
 			}
 			claim := "the signature states no signing time"
-			if !st.claimed.IsZero() {
-				claim = "the signature claims an earlier time (" + fmtTime(st.claimed) + ")"
+			switch {
+			case st.claimed.Equal(st.revokedAt):
+				claim = "the signature claims the same second"
+			case !st.claimed.IsZero():
+				claim = "the signature claims an earlier time (" + clerkTime(st.claimed) + ")"
 			}
 			return fmt.Sprintf("Cannot be decided: %s of %s was revoked on %s (%s); %s, but no trusted timestamp proves it was made before the revocation.",
-				whose, who, fmtTime(st.revokedAt), reasonName(st.revokedReason), claim)
+				whose, who, clerkTime(st.revokedAt), reasonName(st.revokedReason), claim)
 		case OutOfBoundsNoPOE:
 			return fmt.Sprintf("Cannot be decided: the certificate of %s has expired and no trusted timestamp proves the signature was made while it was valid%s.", who, intact)
 		case TryLater:
@@ -162,3 +165,7 @@ func firstSentence(s string) string {
 	}
 	return strings.TrimSuffix(s, ".")
 }
+
+// clerkTime formats a time for the summary, which is for a clerk: China time, as the text report
+// shows (check details stay in UTC).
+func clerkTime(t time.Time) string { return t.In(displayZone).Format("2006-01-02 15:04:05 MST") }
