@@ -15,12 +15,8 @@ func runRegion(e *env, args []string) error {
 	fs := newFlags(e, "region")
 	data := dataFlag(e, fs)
 	exportRoot := fs.String("export-root", "", "write the region's root certificate (PEM) to this file")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	s, err := openInitializedStore(e, *data)
 	if err != nil {
@@ -104,12 +100,8 @@ func runTrust(e *env, args []string) error {
 func runAudit(e *env, args []string) error {
 	fs := newFlags(e, "audit")
 	data := dataFlag(e, fs)
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	s, err := openInitializedStore(e, *data)
 	if err != nil {

@@ -11,12 +11,8 @@ func runInit(e *env, args []string) error {
 	data := dataFlag(e, fs)
 	code := fs.String("region", "", "6-digit administrative division code of the region (required)")
 	name := fs.String("name", "", "name of the region's issuing authority, e.g. 某市行政审批局 (required)")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	if *code == "" || *name == "" {
 		return usagef("--region and --name are required")

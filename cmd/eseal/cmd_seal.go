@@ -38,12 +38,8 @@ func runSealNew(e *env, args []string) error {
 	name := fs.String("name", "", "the seal's name, e.g. 某市行政审批局行政审批专用章 (required)")
 	image := fs.String("image", "", "seal picture (PNG, JPEG or GIF); default: a generated one")
 	validUntil := fs.String("valid-until", "", "last day the seal is valid (YYYY-MM-DD, China time, or RFC 3339); default 5 years")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	if strings.TrimSpace(*name) == "" {
 		return usagef("--name is required")
@@ -116,12 +112,8 @@ func readPicture(path string) (*seal.Picture, error) {
 func runSealList(e *env, args []string) error {
 	fs := newFlags(e, "seal list")
 	data := dataFlag(e, fs)
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	s, err := openInitializedStore(e, *data)
 	if err != nil {

@@ -27,12 +27,8 @@ func runServe(e *env, args []string) error {
 	data := dataFlag(e, fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	maxUpload := fs.Int64("max-upload", api.DefaultMaxUploadBytes, "largest accepted upload in bytes")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	if *maxUpload <= 0 {
 		return usagef("--max-upload must be positive")

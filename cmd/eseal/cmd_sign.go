@@ -22,12 +22,8 @@ func runSign(e *env, args []string) error {
 	cmsOIDs := fs.String("cms-oids", "pkcs7", "CMS object identifiers: pkcs7 or gmt0010")
 	reason := fs.String("reason", "", "reason recorded in the signature, e.g. 行政许可决定")
 	location := fs.String("location", "", "location recorded in the signature")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	if *esID == "" || *in == "" || *out == "" {
 		return usagef("--seal, --in and --out are required")

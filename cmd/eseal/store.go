@@ -52,3 +52,4 @@ func openInitializedStore(e *env, dir string) (*certstore.Store, error) {
 	}
 	return s, nil
 }
+
