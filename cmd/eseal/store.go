@@ -52,4 +52,3 @@ func openInitializedStore(e *env, dir string) (*certstore.Store, error) {
 	}
 	return s, nil
 }
-
