@@ -4,6 +4,7 @@
 //
 // Routes:
 //
+//	GET  /             the verification web page (embedded): upload a PDF, read the report
 //	GET  /healthz      liveness: {"status":"ok"}
 //	POST /v1/verify    verify a PDF sent as multipart form field "file" or as the raw body;
 //	                   200 with the verify.Report JSON (the same object as `eseal verify --json`)

@@ -50,6 +50,7 @@ func NewRouter(cfg Config) http.Handler {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: r.Method + " is not allowed on " + r.URL.Path})
 	})
+	r.Get("/", s.handleIndex)
 	r.Get("/healthz", s.handleHealthz)
 	r.Post("/v1/verify", s.handleVerify)
 	return r
