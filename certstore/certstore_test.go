@@ -178,7 +178,7 @@ func TestReadOnlyNeedsNoPassphrase(t *testing.T) {
 func TestInitRegion(t *testing.T) {
 	s := openTest(t, t.TempDir(), Options{})
 	for _, tc := range []struct{ code, name string }{
-		{"33010", "short code"}, {"3301000", "long code"}, {"33O100", "letter O"}, {"330100", ""},
+		{"33010", "short code"}, {"3301000", "long code"}, {"33O100", "letter O"}, {"330100", ""}, {"000000", "no province"},
 	} {
 		if _, err := s.InitRegion(tc.code, tc.name); !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("InitRegion(%q, %q) = %v, want ErrInvalidArgument", tc.code, tc.name, err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
 	bolt "go.etcd.io/bbolt"
 )
@@ -157,14 +158,11 @@ func (s *Store) RootCertificate() (*smcrypto.Certificate, error) {
 	return smcrypto.ParseCertificate(r.RootCert)
 }
 
+// validRegionCode applies the seal package's rule, so that a region that can be set up can also
+// make seals.
 func validRegionCode(code string) error {
-	if len(code) != 6 {
-		return fmt.Errorf("certstore: %w: region code %q must be 6 digits (an administrative division code)", ErrInvalidArgument, code)
-	}
-	for _, c := range code {
-		if c < '0' || c > '9' {
-			return fmt.Errorf("certstore: %w: region code %q must be 6 digits (an administrative division code)", ErrInvalidArgument, code)
-		}
+	if err := seal.ValidateRegionCode(code); err != nil {
+		return fmt.Errorf("certstore: %w: %v", ErrInvalidArgument, err)
 	}
 	return nil
 }

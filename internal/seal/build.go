@@ -244,7 +244,13 @@ var provinceCodes = map[string]bool{
 	"50": true, "51": true, "52": true, "53": true, "54": true,
 	"61": true, "62": true, "63": true, "64": true, "65": true,
 	"71": true, "81": true, "82": true,
+	// 99 is no GB/T 2260 code: eseal reserves it for demo and test regions, so that their seals
+	// can never be mistaken for a real region's.
+	DemoProvinceCode: true,
 }
+
+// DemoProvinceCode starts the region code of demo and test regions (e.g. 999999).
+const DemoProvinceCode = "99"
 
 // NewESID makes a government seal code: the 6-digit administrative division code (GB/T 2260)
 // of the issuing region followed by an 8-digit sequence number, 14 ASCII digits in all.
@@ -267,12 +273,16 @@ func ValidateESID(esID string) error {
 	return validateRegionCode(esID[:6])
 }
 
+// ValidateRegionCode checks a region code: 6 digits, starting with a GB/T 2260 province code (or
+// DemoProvinceCode).
+func ValidateRegionCode(code string) error { return validateRegionCode(code) }
+
 func validateRegionCode(code string) error {
 	if len(code) != 6 || !allDigits(code) {
 		return errorf(InvalidOptions, "region code %q must be 6 digits (GB/T 2260)", code)
 	}
 	if !provinceCodes[code[:2]] {
-		return errorf(InvalidOptions, "region code %q does not start with a GB/T 2260 province code", code)
+		return errorf(InvalidOptions, "region code %q does not start with a GB/T 2260 province code (or %s for a demo region)", code, DemoProvinceCode)
 	}
 	return nil
 }

@@ -150,7 +150,7 @@ func TestBuildSealOptions(t *testing.T) {
 	}{
 		{name: "esID too short", opts: bad(func(o *NewSealOptions) { o.ESID = "1101050000001" }), detail: "must be 14 digits"},
 		{name: "esID with a letter", opts: bad(func(o *NewSealOptions) { o.ESID = "1101050000000A" }), detail: "must be 14 digits"},
-		{name: "esID of no province", opts: bad(func(o *NewSealOptions) { o.ESID = "99010500000001" }), detail: "province code"},
+		{name: "esID of no province", opts: bad(func(o *NewSealOptions) { o.ESID = "98010500000001" }), detail: "province code"},
 		{name: "negative type", opts: bad(func(o *NewSealOptions) { o.Type = -1 }), detail: "negative"},
 		{name: "empty name", opts: bad(func(o *NewSealOptions) { o.Name = "" }), detail: "name"},
 		{name: "name not UTF-8", opts: bad(func(o *NewSealOptions) { o.Name = "\xff" }), detail: "name"},
@@ -234,6 +234,7 @@ func TestNewESID(t *testing.T) {
 		{"11010X", 1, "", "must be 6 digits"},
 		{"000000", 1, "", "province code"},
 		{"910105", 1, "", "province code"},
+		{"999999", 1, "99999900000001", ""}, // the demo region's prefix
 	}
 	for _, tt := range tests {
 		got, err := NewESID(tt.region, tt.seq)
