@@ -318,8 +318,8 @@ func TestSignPDFInputChanges(t *testing.T) {
 }
 
 // mutatingReader changes a byte of the binary comment on the second line when the document
-// is read whole from its start for the third time (prepare's scan, pdfsign's copy,
-// then the final copy): only the final copy sees the change.
+// is read whole from its start for the second time (prepare's scan, which hashes it, then
+// the final copy): only the final copy sees the change.
 type mutatingReader struct {
 	data   []byte
 	pos    int64
@@ -331,7 +331,7 @@ func (m *mutatingReader) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	if m.pos == 0 && len(p) >= len(m.data) {
-		if m.passes++; m.passes == 3 {
+		if m.passes++; m.passes == 2 {
 			m.data[11] ^= 0x01
 		}
 	}

@@ -2,9 +2,14 @@ package sign
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto"
 	"crypto/x509/pkix"
 	"encoding/hex"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -263,4 +268,53 @@ func opensslVerify(t testing.TB, c checkedSignature) {
 	if err == nil {
 		t.Fatalf("openssl accepted altered signed attributes:\n%s", out)
 	}
+}
+
+// appearancePicture returns, as a PNG, the pixels of the image XObject that sealing embeds
+// for picture p (decoded back from its /FlateDecode streams, the colour and the /SMask): what
+// the tests inspect, and what the pdfsign reference benchmark draws.
+func appearancePicture(p seal.Picture, rotate int, rectW, rectH float64) ([]byte, error) {
+	x, err := appearanceImage(p, rotate, rectW, rectH)
+	if err != nil {
+		return nil, err
+	}
+	img, err := x.decode()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.NoCompression}).Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decode inflates the XObject's streams back into an image.
+func (x *imageXObject) decode() (*image.NRGBA, error) {
+	inflate := func(b []byte, want int) ([]byte, error) {
+		zr, err := zlib.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		out, err := io.ReadAll(zr)
+		if err == nil && len(out) != want {
+			err = fmt.Errorf("%d bytes, want %d", len(out), want)
+		}
+		return out, err
+	}
+	n := x.width * x.height
+	rgb, err := inflate(x.rgb, 3*n)
+	if err != nil {
+		return nil, fmt.Errorf("colour stream: %w", err)
+	}
+	alpha, err := inflate(x.alpha, n)
+	if err != nil {
+		return nil, fmt.Errorf("mask stream: %w", err)
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, x.width, x.height))
+	for i := range n {
+		copy(img.Pix[4*i:], rgb[3*i:3*i+3])
+		img.Pix[4*i+3] = alpha[i]
+	}
+	return img, nil
 }

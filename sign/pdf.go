@@ -98,8 +98,9 @@ const (
 // changes while it is copied to out, an error is returned after out received part of the
 // document (SignPDFFile never leaves such output behind).
 //
-// pdfsign, which writes the PDF structures, holds the whole document in memory about three
-// times; this package's own work streams, apart from the bytes pdfsign appends.
+// The document is read twice as a stream (to check and hash it, then to copy it to out) and
+// never held in memory: pdfsign, which writes the PDF structures, only sees the update (see
+// pdfsignInput).
 func SignPDF(in io.ReadSeeker, out io.Writer, s Sealer, opts PDFOptions) (res *Result, err error) {
 	// digitorus/pdf reports malformed objects by panicking, wherever they are first touched.
 	defer func() {
@@ -133,22 +134,26 @@ type job struct {
 	size   int64
 	reader *pdf.Reader
 	scan   inputScan
+	// hash has seen the document; the signed parts of the update follow.
+	hash hash.Hash
 
 	sealer     Sealer
 	convention smcrypto.CMSConvention
 	now        time.Time
 	page       int
 	rect       [4]float64
-	picture    []byte
+	image      *imageXObject
 	stdCert    *x509.Certificate
 	reserve    int
 	texts      []textPlaceholder
 	fieldNames map[string]bool
 	opts       PDFOptions
 
-	capture *captureWriter
-	tail    []byte
-	result  *Result
+	// tail is the update: pdfsign's until relocate, then the one written after the document.
+	tail []byte
+	// The objects of the update that are patched or checked, located in tail.
+	sigObj, widgetObj, imageObj, maskObj updateObject
+	result                               *Result
 }
 
 func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
@@ -195,14 +200,18 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 	} else {
 		j.rect = defaultRect(geo, pic.WidthMM, pic.HeightMM)
 	}
-	if j.picture, err = appearancePicture(pic, geo.rotate, j.rect[2]-j.rect[0], j.rect[3]-j.rect[1]); err != nil {
+	if j.image, err = appearanceImage(pic, geo.rotate, j.rect[2]-j.rect[0], j.rect[3]-j.rect[1]); err != nil {
 		return nil, err
 	}
 	if _, err := in.Seek(0, io.SeekStart); err != nil {
 		return nil, errorf(IOFailed, err, "seeking the input")
 	}
-	if j.scan, err = scanInput(io.LimitReader(in, size)); err != nil {
+	j.hash = smcrypto.NewSM3()
+	if j.scan, err = scanInput(io.LimitReader(in, size), j.hash); err != nil {
 		return nil, errorf(IOFailed, err, "reading the input")
+	}
+	if j.scan.size != size {
+		return nil, errorf(IOFailed, nil, "the input ended after %d of %d bytes", j.scan.size, size)
 	}
 	if j.scan.hasByteRangePlaceholder {
 		return nil, errorf(UnsupportedPDF, nil, "the document contains pdfsign's ByteRange placeholder text (an unfinished signature?)")
@@ -379,13 +388,32 @@ var standInKey = sync.OnceValues(func() (*ecdsa.PrivateKey, error) {
 	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 })
 
-// runPdfsign lets pdfsign write the incremental update (signature dictionary, widget with
-// the seal picture, page and catalog updates, cross-reference section) into a capture that
-// hashes the unchanged original bytes and keeps only what pdfsign appended.
+// runPdfsign lets pdfsign write the incremental update (signature dictionary, widget with a
+// placeholder picture, page and catalog updates, cross-reference section), as if the
+// document were empty (see pdfsignInput).
 func (j *job) runPdfsign() (err error) {
+	sd, err := j.pdfsignData()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = errorf(UnsupportedPDF, nil, "the PDF writer failed on this document: %v", p)
+		}
+	}()
+	var out bytes.Buffer
+	if err := pdfsign.Sign(&pdfsignInput{ra: j.ra, size: j.size}, &out, j.reader, j.size, sd); err != nil {
+		return errorf(UnsupportedPDF, err, "the PDF writer failed on this document")
+	}
+	j.tail = out.Bytes()
+	return nil
+}
+
+// pdfsignData is what pdfsign is asked to write.
+func (j *job) pdfsignData() (pdfsign.SignData, error) {
 	key, err := standInKey()
 	if err != nil {
-		return errorf(Internal, err, "stand-in key")
+		return pdfsign.SignData{}, errorf(Internal, err, "stand-in key")
 	}
 	info := pdfsign.SignDataSignatureInfo{Date: j.now}
 	for _, t := range j.texts {
@@ -415,50 +443,10 @@ func (j *job) runPdfsign() (err error) {
 		Appearance: pdfsign.Appearance{
 			Visible: true, Page: uint32(j.page),
 			LowerLeftX: j.rect[0], LowerLeftY: j.rect[1], UpperRightX: j.rect[2], UpperRightY: j.rect[3],
-			Image: j.picture,
+			Image: placeholderPicture,
 		},
 	}
-	j.capture = &captureWriter{prefix: j.size, sm3: smcrypto.NewSM3(), crc: crc32.New(castagnoli)}
-	defer func() {
-		if p := recover(); p != nil {
-			err = errorf(UnsupportedPDF, nil, "the PDF writer failed on this document: %v", p)
-		}
-	}()
-	if _, err := j.in.Seek(0, io.SeekStart); err != nil {
-		return errorf(IOFailed, err, "seeking the input")
-	}
-	if err := pdfsign.Sign(j.in, j.capture, j.reader, j.size, sd); err != nil {
-		return errorf(UnsupportedPDF, err, "the PDF writer failed on this document")
-	}
-	if j.capture.written < j.size || j.capture.crc.Sum32() != j.scan.crc {
-		return errorf(Internal, nil, "the PDF writer did not copy the original bytes unchanged")
-	}
-	j.tail = j.capture.tail
-	return nil
-}
-
-// captureWriter receives pdfsign's output: the first prefix bytes (the original document) are
-// hashed and checked, not kept; the appended update is kept.
-type captureWriter struct {
-	prefix  int64
-	written int64
-	sm3     hash.Hash
-	crc     hash.Hash32
-	tail    []byte
-}
-
-func (c *captureWriter) Write(p []byte) (int, error) {
-	n := len(p)
-	if c.written < c.prefix {
-		k := int(min(int64(len(p)), c.prefix-c.written))
-		c.sm3.Write(p[:k])
-		c.crc.Write(p[:k])
-		c.written += int64(k)
-		p = p[k:]
-	}
-	c.tail = append(c.tail, p...)
-	c.written += int64(len(p))
-	return n, nil
+	return sd, nil
 }
 
 // sigLayout locates, in the tail, the parts of the new signature dictionary that get patched.
@@ -469,21 +457,27 @@ type sigLayout struct {
 	byteRange        [4]int64
 }
 
+// locate finds the signature dictionary's parts and checks that its ByteRange frames
+// /Contents and reaches the end of the update.
 func (j *job) locate() (sigLayout, error) {
-	var l sigLayout
+	l, err := j.findSignature()
+	if err != nil {
+		return l, err
+	}
+	total := j.size + int64(len(j.tail))
+	want := [4]int64{0, j.size + int64(l.lt), j.size + int64(l.gt) + 1, total - (j.size + int64(l.gt) + 1)}
+	if l.byteRange != want {
+		return l, badOutput(fmt.Sprintf("ByteRange %v does not frame the new /Contents (expected %v)", l.byteRange, want))
+	}
+	return l, nil
+}
+
+// findSignature finds, in the signature object, the ByteRange (padded as pdfsign pads it) and
+// the /Contents hex string.
+func (j *job) findSignature() (sigLayout, error) {
+	l := sigLayout{objStart: j.sigObj.start, objEnd: j.sigObj.end}
 	t := j.tail
-	bad := func(what string) (sigLayout, error) {
-		return l, errorf(Internal, nil, "unexpected PDF writer output: %s", what)
-	}
-	l.objStart = bytes.Index(t, []byte(" 0 obj\n<<\n /Type /Sig\n"))
-	if l.objStart < 0 || l.objStart > 64 {
-		return bad("no signature dictionary at the start of the update")
-	}
-	end := bytes.Index(t[l.objStart:], []byte("\nendobj\n"))
-	if end < 0 {
-		return bad("unterminated signature dictionary")
-	}
-	l.objEnd = l.objStart + end
+	bad := func(what string) (sigLayout, error) { return l, badOutput(what) }
 	obj := t[l.objStart:l.objEnd]
 	i := bytes.Index(obj, []byte("/ByteRange ["))
 	if i < 0 {
@@ -517,11 +511,6 @@ func (j *job) locate() (sigLayout, error) {
 			return bad("/Contents is not a hex string")
 		}
 	}
-	total := j.size + int64(len(t))
-	want := [4]int64{0, j.size + int64(l.lt), j.size + int64(l.gt) + 1, total - (j.size + int64(l.gt) + 1)}
-	if l.byteRange != want {
-		return bad(fmt.Sprintf("ByteRange %v does not frame the new /Contents (expected %v)", l.byteRange, want))
-	}
 	return l, nil
 }
 
@@ -532,14 +521,11 @@ func isHexDigit(c byte) bool {
 // complete patches the update (texts, digest method name, field name), hashes the
 // ByteRange with SM3, builds the CMS and writes it into /Contents.
 func (j *job) complete() error {
+	if err := j.relocate(j.image); err != nil {
+		return err
+	}
 	l, err := j.locate()
 	if err != nil {
-		return err
-	}
-	if err := j.fixTrailer(l); err != nil {
-		return err
-	}
-	if l, err = j.locate(); err != nil {
 		return err
 	}
 	obj := j.tail[l.objStart:l.objEnd]
@@ -561,12 +547,12 @@ func (j *job) complete() error {
 			return errorf(Internal, nil, "/Prop_Build: %v", err)
 		}
 	}
-	field, err := j.fixFieldName(l.objEnd)
+	field, err := j.fixFieldName()
 	if err != nil {
 		return err
 	}
 
-	h := j.capture.sm3
+	h := j.hash
 	h.Write(j.tail[:l.lt])
 	h.Write(j.tail[l.gt+1:])
 	digest := h.Sum(nil)
@@ -593,7 +579,7 @@ func (j *job) complete() error {
 	for i := n; i < len(contents); i++ {
 		contents[i] = '0'
 	}
-	if err := j.selfCheck(l); err != nil {
+	if err := j.selfCheck(); err != nil {
 		return err
 	}
 	j.result = &Result{
@@ -613,14 +599,15 @@ func (j *job) complete() error {
 
 // fixFieldName reads the new field's /T, which pdfsign numbers "Signature N" without looking
 // at existing names, and renames it (same length) if that name is taken.
-func (j *job) fixFieldName(from int) (string, error) {
-	const marker = "  /FT /Sig\n  /T ("
-	i := bytes.Index(j.tail[from:], []byte(marker))
+func (j *job) fixFieldName() (string, error) {
+	const marker = "\n  /FT /Sig\n  /T ("
+	w := j.tail[j.widgetObj.start:j.widgetObj.end]
+	i := bytes.Index(w, []byte(marker))
 	if i < 0 {
 		return "", errorf(Internal, nil, "unexpected PDF writer output: no field name")
 	}
-	start := from + i + len(marker)
-	k := bytes.Index(j.tail[start:], []byte(")\n"))
+	start := j.widgetObj.start + i + len(marker)
+	k := bytes.Index(j.tail[start:j.widgetObj.end], []byte(")\n"))
 	if k < 0 {
 		return "", errorf(Internal, nil, "unexpected PDF writer output: unterminated field name")
 	}
@@ -639,27 +626,16 @@ func (j *job) fixFieldName(from int) (string, error) {
 }
 
 // selfCheck re-reads the result with digitorus/pdf: the trailer must reach the new catalog,
-// whose form lists the new field, whose value is the new signature, and the page must carry
-// the widget. Only the new objects are resolved: old ones may be malformed in ways the
-// original file already was.
-func (j *job) selfCheck(l sigLayout) (err error) {
+// whose form lists the new field, whose value is the new signature, the page must carry the
+// widget, and the widget's appearance must draw the seal picture with its mask. Only the new
+// objects are resolved: old ones may be malformed in ways the original file already was.
+func (j *job) selfCheck() (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = errorf(Internal, nil, "the sealed document does not read back: %v", p)
 		}
 	}()
-	sigID, err := objectNumberBefore(j.tail, l.objStart+len(" 0 obj\n"))
-	if err != nil {
-		return err
-	}
-	widgetAt := bytes.Index(j.tail[l.objEnd:], []byte("  /FT /Sig\n  /T ("))
-	if widgetAt < 0 {
-		return errorf(Internal, nil, "unexpected PDF writer output: no widget")
-	}
-	widget, err := objectNumberBefore(j.tail, l.objEnd+widgetAt)
-	if err != nil {
-		return err
-	}
+	sigID, widget := j.sigObj.id, j.widgetObj.id
 	total := j.size + int64(len(j.tail))
 	r, err := pdf.NewReader(&concatReaderAt{a: j.ra, aLen: j.size, b: j.tail}, total)
 	if err != nil {
@@ -667,13 +643,23 @@ func (j *job) selfCheck(l sigLayout) (err error) {
 	}
 	found := false
 	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	var field pdf.Value
 	for i := 0; i < fields.Len(); i++ {
 		if f := fields.Index(i); ptrID(f) == widget {
+			field = f
 			found = ptrID(f.Key("V")) == sigID
 		}
 	}
 	if !found {
 		return errorf(Internal, nil, "the new signature field is not in the document's form")
+	}
+	im := field.Key("AP").Key("N").Key("Resources").Key("XObject").Key("Im1")
+	mask := im.Key("SMask")
+	x := j.image
+	if ptrID(im) != j.imageObj.id || ptrID(mask) != j.maskObj.id ||
+		im.Key("Width").Int64() != int64(x.width) || im.Key("Height").Int64() != int64(x.height) || im.Key("Length").Int64() != int64(len(x.rgb)) ||
+		mask.Key("Width").Int64() != int64(x.width) || mask.Key("Height").Int64() != int64(x.height) || mask.Key("Length").Int64() != int64(len(x.alpha)) {
+		return errorf(Internal, nil, "the new signature's appearance does not draw the seal picture")
 	}
 	page, _, err := findPage(r.Trailer().Key("Root").Key("Pages"), j.page)
 	if err != nil {
@@ -686,15 +672,6 @@ func (j *job) selfCheck(l sigLayout) (err error) {
 		}
 	}
 	return errorf(Internal, nil, "the new signature widget is not on page %d", j.page)
-}
-
-// objectNumberBefore returns N from the last "N 0 obj" header that ends before pos.
-func objectNumberBefore(t []byte, pos int) (uint32, error) {
-	hs := objectHeaders(t[:pos])
-	if len(hs) == 0 || hs[len(hs)-1].num > math.MaxUint32 {
-		return 0, errorf(Internal, nil, "unexpected PDF writer output: no object header")
-	}
-	return uint32(hs[len(hs)-1].num), nil
 }
 
 func verifyOwnSignedData(der []byte, signer *smcrypto.Certificate) error {
@@ -731,7 +708,9 @@ func (j *job) write(out io.Writer) error {
 		return errorf(IOFailed, err, "seeking the input")
 	}
 	crc := crc32.New(castagnoli)
-	n, err := io.Copy(io.MultiWriter(out, crc), io.LimitReader(j.in, j.size))
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	n, err := io.CopyBuffer(io.MultiWriter(out, crc), io.LimitReader(j.in, j.size), *bp)
 	if err != nil {
 		return errorf(IOFailed, err, "copying the document")
 	}

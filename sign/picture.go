@@ -2,6 +2,7 @@ package sign
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto/sha256"
 	"fmt"
 	"image"
@@ -9,7 +10,7 @@ import (
 	"image/draw"
 	_ "image/gif" // seal pictures come as PNG, JPG or GIF
 	_ "image/jpeg"
-	"image/png"
+	_ "image/png"
 	"strings"
 	"sync"
 
@@ -17,7 +18,7 @@ import (
 )
 
 const (
-	// maxPictureSide bounds the appearance image: pdfsign embeds it as raw RGB (Flate), so a
+	// maxPictureSide bounds the appearance image: it is embedded as raw RGB (Flate), so a
 	// 4000-pixel scan would add tens of megabytes to every sealed copy. 1024 pixels over a
 	// 40 mm seal is about 650 dpi.
 	maxPictureSide = 1024
@@ -27,26 +28,99 @@ const (
 	// all at least this light are made transparent, so a JPG seal on a white background
 	// does not hide the text under it, as a real stamp would not.
 	whiteKnockout = 0xF0
+	// pictureCompression: the conversion is cached, but a one-off signing (the CLI) pays it.
+	pictureCompression = zlib.DefaultCompression
 )
 
-// appearancePicture turns the seal picture into the PNG pdfsign draws: decoded whatever its
-// declared type (real seals mislabel), with an alpha channel, at most maxPictureSide pixels,
-// turned against the page's /Rotate so it reads upright, and padded with transparency to the
-// aspect ratio of the rectangle (pdfsign stretches the image to the rectangle).
-func appearancePicture(p seal.Picture, rotate int, rectW, rectH float64) ([]byte, error) {
+// appearanceImage turns the seal picture into the image XObject drawn in the widget's
+// appearance: decoded whatever its declared type (real seals mislabel), with an alpha channel,
+// at most maxPictureSide pixels, turned against the page's /Rotate so it reads upright, and
+// padded with transparency to the aspect ratio of the rectangle (the appearance stretches the
+// image over the rectangle). pdfsign would decode, walk and compress the picture again for
+// every document (most of its signing time): the conversion is done here once per seal and
+// placement, and spliced into pdfsign's output (see relocate).
+func appearanceImage(p seal.Picture, rotate int, rectW, rectH float64) (*imageXObject, error) {
 	key := pictureKey{sha256.Sum256(p.Data), strings.ToUpper(p.Type), rotate, fmt.Sprintf("%.4f", rectW/rectH)}
-	if b, ok := pictures.get(key); ok {
-		return b, nil
+	if x, ok := pictures.get(key); ok {
+		return x, nil
 	}
-	b, err := convertPicture(p, rotate, rectW, rectH)
-	if err == nil {
-		pictures.put(key, b)
+	img, err := convertPicture(p, rotate, rectW, rectH)
+	if err != nil {
+		return nil, err
 	}
-	return b, err
+	x, err := newImageXObject(img)
+	if err != nil {
+		return nil, errorf(BadPicture, err, "compressing the picture")
+	}
+	pictures.put(key, x)
+	return x, nil
+}
+
+// imageXObject is a picture in PDF form: 8-bit RGB and, for the /SMask, 8-bit alpha, each
+// compressed for /FlateDecode.
+type imageXObject struct {
+	width, height int
+	rgb, alpha    []byte
+}
+
+// newImageXObject separates img into RGB and alpha samples. The colours are not
+// premultiplied, as an /SMask without /Matte requires (pdfsign writes premultiplied colours,
+// which darkens the anti-aliased edges).
+func newImageXObject(img *image.NRGBA) (*imageXObject, error) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	rgb := make([]byte, 0, 3*w*h)
+	alpha := make([]byte, 0, w*h)
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+		for i := 0; i < len(row); i += 4 {
+			rgb = append(rgb, row[i], row[i+1], row[i+2])
+			alpha = append(alpha, row[i+3])
+		}
+	}
+	x := &imageXObject{width: w, height: h}
+	var err error
+	if x.rgb, err = deflate(rgb); err != nil {
+		return nil, err
+	}
+	if x.alpha, err = deflate(alpha); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// deflate compresses b for /FlateDecode (a zlib stream).
+func deflate(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&buf, pictureCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// imageBody is the body of the image object (between "N 0 obj" and "endobj"), whose mask
+// is object maskID; maskBody is the mask's. The dictionaries are pdfsign's, entry for entry.
+func (x *imageXObject) imageBody(maskID uint32) []byte {
+	return x.body("/DeviceRGB", fmt.Sprintf("  /SMask %d 0 R\n", maskID), x.rgb)
+}
+
+func (x *imageXObject) maskBody() []byte { return x.body("/DeviceGray", "", x.alpha) }
+
+func (x *imageXObject) body(colorSpace, extra string, data []byte) []byte {
+	head := fmt.Sprintf("<<\n  /Type /XObject\n  /Subtype /Image\n  /Width %d\n  /Height %d\n  /ColorSpace %s\n"+
+		"  /BitsPerComponent 8\n  /Filter /FlateDecode\n%s  /Length %d\n>>\nstream\n", x.width, x.height, colorSpace, extra, len(data))
+	b := make([]byte, 0, len(head)+len(data)+len("\nendstream"))
+	return append(append(append(b, head...), data...), "\nendstream"...)
 }
 
 // pictureKey identifies a conversion: a service seals many documents with the same seal at
-// the same place, and the conversion costs more than the rest of pdfsign's work.
+// the same place.
 type pictureKey struct {
 	data   [32]byte
 	typ    string
@@ -54,24 +128,24 @@ type pictureKey struct {
 	aspect string
 }
 
-// pictureCache keeps a few recent conversions (about 1 MB each).
+// pictureCache keeps a few recent conversions (tens of kilobytes each).
 type pictureCache struct {
 	mu sync.Mutex
-	m  map[pictureKey][]byte
+	m  map[pictureKey]*imageXObject
 }
 
 const pictureCacheSize = 8
 
-var pictures = &pictureCache{m: map[pictureKey][]byte{}}
+var pictures = &pictureCache{m: map[pictureKey]*imageXObject{}}
 
-func (c *pictureCache) get(k pictureKey) ([]byte, bool) {
+func (c *pictureCache) get(k pictureKey) (*imageXObject, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b, ok := c.m[k]
-	return b, ok
+	x, ok := c.m[k]
+	return x, ok
 }
 
-func (c *pictureCache) put(k pictureKey, b []byte) {
+func (c *pictureCache) put(k pictureKey, x *imageXObject) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= pictureCacheSize {
@@ -80,10 +154,10 @@ func (c *pictureCache) put(k pictureKey, b []byte) {
 			break
 		}
 	}
-	c.m[k] = b
+	c.m[k] = x
 }
 
-func convertPicture(p seal.Picture, rotate int, rectW, rectH float64) ([]byte, error) {
+func convertPicture(p seal.Picture, rotate int, rectW, rectH float64) (*image.NRGBA, error) {
 	if len(p.Data) == 0 {
 		return nil, errorf(BadPicture, nil, "the seal has no picture")
 	}
@@ -107,14 +181,7 @@ func convertPicture(p seal.Picture, rotate int, rectW, rectH float64) ([]byte, e
 		img = shrink(img, k)
 	}
 	img = rotateForPage(img, rotate)
-	img = padToAspect(img, rectW/rectH)
-	var buf bytes.Buffer
-	// pdfsign decodes this PNG at once and recompresses the pixels itself: skip compressing.
-	enc := png.Encoder{CompressionLevel: png.NoCompression}
-	if err := enc.Encode(&buf, img); err != nil {
-		return nil, errorf(BadPicture, err, "re-encoding the picture")
-	}
-	return buf.Bytes(), nil
+	return padToAspect(img, rectW/rectH), nil
 }
 
 func toNRGBA(src image.Image) *image.NRGBA {

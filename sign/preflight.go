@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/digitorus/pdf"
 )
@@ -29,6 +30,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // inputScan is what one streaming pass over the input learns.
 type inputScan struct {
+	size int64
+	// crc lets the final copy check, cheaply, that it copies the bytes that were hashed.
 	crc uint32
 	// longestZeros is the longest run of '0' bytes: pdfsign locates its /Contents placeholder
 	// as the first run of that many '0's in the whole file, which would otherwise land in an
@@ -37,34 +40,37 @@ type inputScan struct {
 	hasByteRangePlaceholder bool
 }
 
-func scanInput(r io.Reader) (inputScan, error) {
+// copyBuffers hold the buffers of the two passes over the document (scanInput, job.write).
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
+// scanInput reads r once, feeding h (the signature's SM3) on the way.
+func scanInput(r io.Reader, h io.Writer) (inputScan, error) {
 	var sc inputScan
 	crc := crc32.New(castagnoli)
-	buf := make([]byte, 1<<20)
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	buf := *bp
 	var run int64
-	keep := len(byteRangePlaceholder) - 1
-	carry := make([]byte, 0, keep)
-	window := make([]byte, 0, keep+len(buf))
+	placeholder := []byte(byteRangePlaceholder)
+	// The placeholder may straddle two reads: edge holds the end of what was read before.
+	const keep = len(byteRangePlaceholder) - 1
+	var edge [2 * keep]byte
+	kept := 0
 	for {
 		n, err := r.Read(buf)
 		chunk := buf[:n]
+		sc.size += int64(n)
 		crc.Write(chunk)
-		for _, c := range chunk {
-			if c == '0' {
-				run++
-				if run > sc.longestZeros {
-					sc.longestZeros = run
-				}
-			} else {
-				run = 0
-			}
-		}
+		h.Write(chunk)
+		run = zeroRuns(chunk, run, &sc.longestZeros)
 		if !sc.hasByteRangePlaceholder && n > 0 {
-			window = append(append(window[:0], carry...), chunk...)
-			if bytes.Contains(window, []byte(byteRangePlaceholder)) {
-				sc.hasByteRangePlaceholder = true
+			joint := append(edge[:kept], chunk[:min(n, keep)]...)
+			sc.hasByteRangePlaceholder = bytes.Contains(joint, placeholder) || bytes.Contains(chunk, placeholder)
+			if n >= keep {
+				kept = copy(edge[:], chunk[n-keep:])
+			} else {
+				kept = copy(edge[:], joint[max(0, len(joint)-keep):])
 			}
-			carry = append(carry[:0], window[max(0, len(window)-keep):]...)
 		}
 		if err == io.EOF {
 			break
@@ -75,6 +81,31 @@ func scanInput(r io.Reader) (inputScan, error) {
 	}
 	sc.crc = crc.Sum32()
 	return sc, nil
+}
+
+// zeroRuns measures the runs of '0' in b, the first continuing a run of length run, raising
+// *longest; it returns the length of the run at the end of b.
+func zeroRuns(b []byte, run int64, longest *int64) int64 {
+	for len(b) > 0 {
+		if run == 0 {
+			i := bytes.IndexByte(b, '0')
+			if i < 0 {
+				return 0
+			}
+			b = b[i:]
+		}
+		k := 0
+		for k < len(b) && b[k] == '0' {
+			k++
+		}
+		run += int64(k)
+		*longest = max(*longest, run)
+		if k == len(b) {
+			return run
+		}
+		run, b = 0, b[k+1:]
+	}
+	return run
 }
 
 // checkHeader refuses what digitorus/pdf cannot open, with a better message than it gives.
