@@ -1,8 +1,9 @@
 package pdf
 
 import (
+	"bytes"
 	"fmt"
-	"io"
+	"slices"
 )
 
 // Coverage is what a signature's ByteRange covers.
@@ -58,9 +59,50 @@ func (c ByteRangeCheck) OK() bool {
 
 // CheckByteRange checks s.ByteRange against the file: shape [0 a b c],
 // bounds, the gap, and what the signed bytes cover.
-func (d *Document) CheckByteRange(s *Signature) (c ByteRangeCheck) {
+//
+// The verdict is computed once per signature and remembered (ChangesAfter
+// needs it too); each call returns its own copy.
+func (d *Document) CheckByteRange(s *Signature) ByteRangeCheck {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.checkByteRange(s)
+}
+
+// checkByteRange is CheckByteRange with d.mu held.
+func (d *Document) checkByteRange(s *Signature) ByteRangeCheck {
+	if prev, ok := d.brChecks[s]; ok && prev.judged(s) {
+		return prev.check.clone()
+	}
+	c := d.computeByteRange(s)
+	if d.brChecks == nil {
+		d.brChecks = map[*Signature]brCheck{}
+	}
+	d.brChecks[s] = brCheck{byteRange: slices.Clone(s.ByteRange), contents: s.Contents,
+		contentsAt: [2]int64{s.ContentsOffset, s.ContentsEnd}, check: c.clone()}
+	return c
+}
+
+// brCheck is a remembered ByteRange verdict and what it judged.
+type brCheck struct {
+	byteRange  []int64
+	contents   []byte
+	contentsAt [2]int64
+	check      ByteRangeCheck
+}
+
+// judged reports whether s still has what the verdict was made on.
+func (b brCheck) judged(s *Signature) bool {
+	return slices.Equal(b.byteRange, s.ByteRange) && bytes.Equal(b.contents, s.Contents) &&
+		b.contentsAt == [2]int64{s.ContentsOffset, s.ContentsEnd}
+}
+
+func (c ByteRangeCheck) clone() ByteRangeCheck {
+	c.Problems = slices.Clone(c.Problems)
+	c.Ranges = slices.Clone(c.Ranges)
+	return c
+}
+
+func (d *Document) computeByteRange(s *Signature) (c ByteRangeCheck) {
 	defer func() {
 		if r := recover(); r != nil {
 			c = ByteRangeCheck{CoveredRevision: -1, Problems: []string{fmt.Sprintf("%v: %v", errInternal, r)}}
@@ -132,7 +174,7 @@ func (d *Document) CheckByteRange(s *Signature) (c ByteRangeCheck) {
 		msg := fmt.Sprintf("the signed bytes end at byte %d, which is neither the end of the file (%d) nor the end of a revision", end, d.Size)
 		for _, r := range d.Revisions {
 			if r.End > end {
-				msg += fmt.Sprintf(" (revision %d ends at byte %d)", r.Index, r.End)
+				msg += fmt.Sprintf(" (revision %d ends at byte %d)", r.Index+1, r.End)
 				break
 			}
 		}
@@ -160,57 +202,63 @@ func (d *Document) checkGap(s *Signature, from, to int64, c *ByteRangeCheck) boo
 		fail("the gap %d..%d is too short to hold a hex string", from, to)
 		return false
 	}
-	buf := make([]byte, 32<<10)
+	if ok && s.contentsToken != nil && bytes.Equal(s.contentsToken, s.Contents) {
+		// The gap is exactly the hex string token the lexer read for /Contents: '<', only
+		// hex digits and white space, '>', decoding to s.Contents. Reading it again would
+		// only find the same.
+		return true
+	}
+	bp := getBigBuffer()
+	defer putBigBuffer(bp)
 	var hi byte
 	k := 0 // decoded bytes so far
 	half := false
 	want := s.Contents
 	matches := true
 	for off := from; off < to; {
-		n := int64(len(buf))
-		if to-off < n {
-			n = to - off
-		}
-		m, err := d.r.ReadAt(buf[:n], off)
-		if int64(m) < n {
-			if err == nil {
-				err = io.ErrUnexpectedEOF
-			}
+		chunk, err := d.readWindow(*bp, off, to)
+		if err != nil {
 			fail("reading the gap: %v", err)
 			return false
 		}
-		for i, b := range buf[:n] {
-			p := off + int64(i)
-			switch {
-			case p == from:
-				if b != '<' {
-					fail("the gap %d..%d does not start with '<'", from, to)
-					return false
-				}
-			case p == to-1:
-				if b != '>' {
-					fail("the gap %d..%d does not end with '>'", from, to)
-					return false
-				}
-			case isWhite(b):
-			default:
-				v, isHex := unhex(b)
-				if !isHex {
-					fail("the gap holds %q at byte %d, which is not a hex digit", b, p)
-					return false
-				}
-				if !half {
-					hi, half = v, true
+		// body is chunk without the first and last bytes of the gap, which
+		// must be the delimiters; bodyOff is where it starts in the file.
+		body, bodyOff := chunk, off
+		if off == from {
+			if chunk[0] != '<' {
+				fail("the gap %d..%d does not start with '<'", from, to)
+				return false
+			}
+			body, bodyOff = body[1:], off+1
+		}
+		end := off + int64(len(chunk))
+		if end == to {
+			body = body[:len(body)-1]
+		}
+		for i, b := range body {
+			v := hexTable[b]
+			if v >= 16 {
+				if v == hexWhite {
 					continue
 				}
-				half = false
-				if k >= len(want) || want[k] != hi<<4|v {
-					matches = false
-				}
-				k++
+				fail("the gap holds %q at byte %d, which is not a hex digit", b, bodyOff+int64(i))
+				return false
 			}
+			if !half {
+				hi, half = v, true
+				continue
+			}
+			half = false
+			if k >= len(want) || want[k] != hi<<4|v {
+				matches = false
+			}
+			k++
 		}
-		off += n
+		if end == to && chunk[len(chunk)-1] != '>' {
+			fail("the gap %d..%d does not end with '>'", from, to)
+			return false
+		}
+		off = end
 	}
 	if half {
 		if k >= len(want) || want[k] != hi<<4 {

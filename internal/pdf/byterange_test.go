@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ func TestCheckByteRange(t *testing.T) {
 	}{
 		{"whole file", standard, CoverageEntireFile, true, nil},
 		{"ends before the end of the file", func(a, b, end int64) string { return fmt.Sprintf("[0 %d %d %d]", a, b, end-b-20) },
-			CoverageUnclear, true, []string{"the signed bytes end at byte {end-20}, which is neither the end of the file ({end}) nor the end of a revision (revision 0 ends at byte {end})"}},
+			CoverageUnclear, true, []string{"the signed bytes end at byte {end-20}, which is neither the end of the file ({end}) nor the end of a revision (revision 1 ends at byte {end})"}},
 		{"ends just after %%EOF, before its end of line", func(a, b, end int64) string { return fmt.Sprintf("[0 %d %d %d]", a, b, end-b-1) },
 			CoverageEntireRevision, true, nil},
 		{"two numbers", func(a, b, end int64) string { return fmt.Sprintf("[0 %d]", a) },
@@ -202,5 +203,59 @@ func TestCoverageString(t *testing.T) {
 		if c.String() != want[i] {
 			t.Errorf("%d: %q, want %q", int(c), c.String(), want[i])
 		}
+	}
+}
+
+// A gap that is exactly a literal /Contents string is not a hex string: the
+// signed bytes leave out something other than a signature value.
+func TestGapIsLiteralContents(t *testing.T) {
+	p := newBuilder(t)
+	p.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [3 0 R] >> >>")
+	p.obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+	p.obj(3, "<< /FT /Sig /T (S) /V 4 0 R >>")
+	p.obj(4, "<< /Type /Sig /SubFilter /adbe.pkcs7.detached /ByteRange "+byteRangeHole+" /Contents (0a0b) >>")
+	p.endRevision()
+	data := p.bytes()
+	a := int64(bytes.Index(data, []byte("(0a0b)")))
+	b := a + int64(len("(0a0b)"))
+	br := standard(a, b, int64(len(data)))
+	hole := bytes.Index(data, []byte(byteRangeHole))
+	copy(data[hole:], br+strings.Repeat(" ", len(byteRangeHole)-len(br)))
+	d := openBytes(t, data)
+	s := sigByName(t, d, "S")
+	if s.ContentsOffset != a || s.ContentsEnd != b {
+		t.Fatalf("/Contents at %d..%d, want %d..%d", s.ContentsOffset, s.ContentsEnd, a, b)
+	}
+	c := d.CheckByteRange(s)
+	want := fmt.Sprintf("the gap %d..%d does not start with '<'", a, b)
+	if c.GapIsContents || c.Coverage != CoverageUnclear || !contains(c.Problems, want) {
+		t.Errorf("literal /Contents as the gap: %+v", c)
+	}
+}
+
+// The verdict is remembered, handed out as copies, and made again when the
+// signature it judged changes.
+func TestCheckByteRangeRemembered(t *testing.T) {
+	d := openBytes(t, baseDoc(t).bytes())
+	s := sigByName(t, d, "Sig1")
+	c1 := d.CheckByteRange(s)
+	if !c1.OK() || len(c1.Ranges) != 2 {
+		t.Fatalf("first check: %+v", c1)
+	}
+	c1.Ranges[0][1] = -5
+	c1.Problems = append(c1.Problems, "changed by the caller")
+	if c2 := d.CheckByteRange(s); !c2.OK() || c2.Ranges[0][1] == -5 || len(c2.Problems) != 0 {
+		t.Errorf("the remembered verdict was changed through a copy: %+v", c2)
+	}
+	good := s.Contents
+	s.Contents = append([]byte{0x99}, good[1:]...)
+	if c := d.CheckByteRange(s); c.GapIsContents || !contains(c.Problems, "the gap does not decode to the /Contents value") {
+		t.Errorf("after /Contents changed: %+v", c)
+	}
+	s.Contents = good
+	s.ByteRange = append([]int64{}, s.ByteRange...)
+	s.ByteRange[3] -= 10
+	if c := d.CheckByteRange(s); c.Coverage != CoverageUnclear {
+		t.Errorf("after /ByteRange changed: %+v", c)
 	}
 }

@@ -87,10 +87,10 @@ type ObjectChange struct {
 // CheckByteRange, or else the revision that wrote s), and bytes after the
 // last %%EOF. It returns nil when nothing follows.
 func (d *Document) ChangesAfter(s *Signature) (changes []Change, err error) {
-	check := d.CheckByteRange(s)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	defer containPanic(&err)
+	check := d.checkByteRange(s)
 	d.budget()
 	defer func() {
 		if err == nil && d.workErr != nil {

@@ -478,7 +478,7 @@ func TestUnreachableSignature(t *testing.T) {
 	}
 	wantProblems := []string{
 		"no signature field of the last revision refers to this signature dictionary",
-		`it was the value of field "Sig1" in revision 0`,
+		`it was the value of field "Sig1" in revision 1`,
 	}
 	if fmt.Sprint(s.Problems) != fmt.Sprint(wantProblems) {
 		t.Errorf("problems %q, want %q", s.Problems, wantProblems)

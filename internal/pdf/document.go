@@ -54,10 +54,15 @@ type Document struct {
 	objStms    map[int64]*objStm
 	stmSize    int
 	walks      map[int]*walkResult
+	brChecks   map[*Signature]brCheck
 }
 
 // Revision is one %%EOF-terminated part of the file: the original document
 // or one incremental update.
+//
+// Index (like Signature.Revision and Change.Revision) is the position in
+// Document.Revisions, 0 for the original document; text meant for people
+// (Problems, Warnings, Change.Detail) numbers revisions from 1, as reports do.
 type Revision struct {
 	Index      int
 	Start      int64 // first byte of this revision (End of the previous one)
@@ -192,27 +197,24 @@ func (d *Document) readHeader() error {
 	return nil
 }
 
-// scan reads the whole file once, in windows, and notes where %%EOF,
-// startxref and /ByteRange occur.
+// scan reads the whole file once, in large windows, and notes where %%EOF
+// and /ByteRange occur, then finds the last startxref from the end.
 func (d *Document) scan() error {
-	const window = 64 << 10
-	pats := [][]byte{[]byte("%%EOF"), []byte("startxref"), []byte("/ByteRange")}
+	pats := [][]byte{[]byte("%%EOF"), []byte("/ByteRange")}
 	const overlap = 16 // longer than every pattern
-	buf := make([]byte, window)
+	bp := getBigBuffer()
+	defer putBigBuffer(bp)
+	buf := *bp
 	var seenUpTo int64
+	var last []byte // the last window read, which holds the end of the file
+	lastOff := int64(0)
 	for off := int64(0); off < d.Size; {
-		n := int64(window)
-		if d.Size-off < n {
-			n = d.Size - off
+		chunk, err := d.readWindow(buf, off, d.Size)
+		if err != nil {
+			return err
 		}
-		m, err := d.r.ReadAt(buf[:n], off)
-		if int64(m) < n {
-			if err == nil {
-				err = io.ErrUnexpectedEOF
-			}
-			return fmt.Errorf("pdf: reading at byte %d: %w", off, err)
-		}
-		chunk := buf[:n]
+		last, lastOff = chunk, off
+		n := int64(len(chunk))
 		for pi, pat := range pats {
 			for i := 0; ; {
 				j := bytes.Index(chunk[i:], pat)
@@ -230,8 +232,6 @@ func (d *Document) scan() error {
 						d.eofs = append(d.eofs, p)
 					}
 				case 1:
-					d.startxref = p
-				case 2:
 					if len(d.brHits) < maxHits {
 						d.brHits = append(d.brHits, p)
 					}
@@ -247,8 +247,52 @@ func (d *Document) scan() error {
 	if len(d.eofs) == maxEOFMarks {
 		d.warnf("more than %d %%%%EOF markers; later ones ignored", maxEOFMarks)
 	}
+	// The last startxref is what a reader follows; it is nearly always in
+	// the last window, so it is looked for backwards from there.
+	pat := []byte("startxref")
+	for end := d.Size; end > 0; {
+		start, chunk := lastOff, last
+		if end != d.Size {
+			start = max(end-int64(len(buf)), 0)
+			var err error
+			if chunk, err = d.readWindow(buf, start, end); err != nil {
+				return err
+			}
+		}
+		if i := bytes.LastIndex(chunk, pat); i >= 0 {
+			d.startxref = start + int64(i)
+			break
+		}
+		if start == 0 {
+			break
+		}
+		end = start + int64(len(pat)) - 1
+	}
 	return nil
 }
+
+// readWindow reads [off, min(limit, off+len(buf))) into buf.
+func (d *Document) readWindow(buf []byte, off, limit int64) ([]byte, error) {
+	n := min(int64(len(buf)), limit-off)
+	m, err := d.r.ReadAt(buf[:n], off)
+	if int64(m) < n {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("pdf: reading at byte %d: %w", off, err)
+	}
+	return buf[:n], nil
+}
+
+// bigBuffers recycles the buffers of passes over large parts of the file
+// (the scan, the ByteRange gap, trailing bytes): allocating and clearing a
+// fresh one per call would cost more than the reading itself.
+var bigBuffers = sync.Pool{New: func() any { b := make([]byte, bigBufferSize); return &b }}
+
+const bigBufferSize = 1 << 20
+
+func getBigBuffer() *[]byte  { return bigBuffers.Get().(*[]byte) }
+func putBigBuffer(b *[]byte) { bigBuffers.Put(b) }
 
 func (d *Document) readStartxref(at int64) (int64, error) {
 	lx := newFileLexer(d.r, d.Size, at)
@@ -332,24 +376,36 @@ func (d *Document) resolveDepth(r ref, view, depth int) (object, loc, error) {
 
 // objectAt parses (or takes from the cache) the object at l.off.
 func (d *Document) objectAt(l loc, num, view, depth int) (object, error) {
-	if v, ok := d.objs[l]; ok {
-		if e, bad := v.(cachedErr); bad {
-			return nil, e.err
-		}
+	po, err := d.parsedAt(l.off, view, depth)
+	if err != nil {
+		return nil, err
+	}
+	if po.hdr.num != num {
+		return nil, synErr(l.off, "cross-reference entry for object %d points at object %d", num, po.hdr.num)
+	}
+	return po.val, nil
+}
+
+// parsedAt parses (or takes from the cache) the indirect object written at
+// off, keeping where it starts and ends: each object, and in particular a
+// signature dictionary with its large /Contents string, is decoded once.
+func (d *Document) parsedAt(off int64, view, depth int) (*parsedObject, error) {
+	l := loc{off: off, idx: -1}
+	switch v := d.objs[l].(type) {
+	case cachedErr:
+		return nil, v.err
+	case *parsedObject:
 		return v, nil
 	}
-	po, err := d.parseIndirect(l.off, view, depth)
-	if err == nil && po.hdr.num != num {
-		err = synErr(l.off, "cross-reference entry for object %d points at object %d", num, po.hdr.num)
-	}
+	po, err := d.parseIndirect(off, view, depth)
 	if err != nil {
 		if !isFatal(err) {
 			d.cache(l, cachedErr{err}, 64)
 		}
 		return nil, err
 	}
-	d.cache(l, po.val, po.end-po.start)
-	return po.val, nil
+	d.cache(l, po, po.end-po.start)
+	return po, nil
 }
 
 // cachedErr remembers that an object is unreadable, so hostile files cannot
@@ -363,7 +419,8 @@ func isFatal(err error) bool {
 	return errors.As(err, &fe)
 }
 
-// cache keeps parsed objects, about 8 MiB of them at most.
+// cache keeps parsed objects (a *parsedObject for objects written in the
+// file, the value for objects in object streams), about 8 MiB of them at most.
 func (d *Document) cache(l loc, v object, size int64) {
 	if len(d.objs) > 16384 || d.cacheBytes > 8<<20 {
 		d.objs, d.cacheBytes = map[loc]object{}, 0

@@ -69,8 +69,9 @@ func (d *Document) DSS() (dss *DSS, err error) {
 	if dss.OCSPs, err = streams(dd["OCSPs"], "OCSP response"); err != nil {
 		return nil, err
 	}
-	for k, v := range d.dictOf(dd["VRI"], view) {
-		vd := d.dictOf(v, view)
+	vri := d.dictOf(dd["VRI"], view)
+	for _, k := range sortedKeys(vri) { // key order: the same error first on every run
+		vd := d.dictOf(vri[k], view)
 		if vd == nil {
 			continue
 		}

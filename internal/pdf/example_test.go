@@ -26,17 +26,18 @@ func ExampleOpen() {
 	}
 	for _, s := range doc.Signatures {
 		check := doc.CheckByteRange(s)
-		fmt.Printf("%s (%s, revision %d): %v, ok=%v, hash %v\n", s.FieldName, s.SubFilter, s.Revision, check.Coverage, check.OK(), check.Ranges)
+		// Revision indexes count from 0; people count revisions from 1.
+		fmt.Printf("%s (%s, revision %d): %v, ok=%v, hash %v\n", s.FieldName, s.SubFilter, s.Revision+1, check.Coverage, check.OK(), check.Ranges)
 		changes, err := doc.ChangesAfter(s)
 		if err != nil {
 			log.Fatal(err)
 		}
 		for _, c := range changes {
-			fmt.Printf("  then revision %d: %v\n", c.Revision, c.Kind)
+			fmt.Printf("  then revision %d: %v\n", c.Revision+1, c.Kind)
 		}
 	}
 	// Output:
-	// Signature 1 (adbe.pkcs7.detached, revision 1): entire revision, ok=true, hash [[0 5408] [7756 45127]]
-	//   then revision 2: signature
-	// Signature 2 (adbe.pkcs7.detached, revision 2): entire file, ok=true, hash [[0 45328] [47676 85074]]
+	// Signature 1 (adbe.pkcs7.detached, revision 2): entire revision, ok=true, hash [[0 5408] [7756 45127]]
+	//   then revision 3: signature
+	// Signature 2 (adbe.pkcs7.detached, revision 3): entire file, ok=true, hash [[0 45328] [47676 85074]]
 }

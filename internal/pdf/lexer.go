@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"io"
 	"strconv"
 	"sync"
@@ -255,16 +256,36 @@ func isNumber(w []byte) bool {
 }
 
 func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+	v := hexTable[c]
+	return v, v < 16
 }
+
+// hexTable classifies every byte for hex strings: its digit value (0-15),
+// hexWhite, hexEnd ('>') or hexBad. One table lookup per byte keeps the
+// decoding of large /Contents strings cheap.
+var hexTable = func() (t [256]byte) {
+	for i := range t {
+		t[i] = hexBad
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c - '0'
+	}
+	for c := byte('a'); c <= 'f'; c++ {
+		t[c] = c - 'a' + 10
+		t[c-'a'+'A'] = c - 'a' + 10
+	}
+	for _, c := range []byte{0, '\t', '\n', '\f', '\r', ' '} {
+		t[c] = hexWhite
+	}
+	t['>'] = hexEnd
+	return t
+}()
+
+const (
+	hexWhite = 0xfd
+	hexEnd   = 0xfe
+	hexBad   = 0xff
+)
 
 func (l *lexer) name(start int64) (token, error) {
 	var b []byte
@@ -370,43 +391,103 @@ func (l *lexer) literal(start int64) (token, error) {
 	}
 }
 
+// hexString decodes <...> a window at a time, straight from the read buffer:
+// pairs of digits at a time, one byte at a time around white space.
 func (l *lexer) hexString(start int64) (token, error) {
 	var b []byte
+	// A string longer than the window (a signature value) is decoded into a
+	// recycled buffer, then copied once at its exact size.
+	var scratch *[]byte
+	defer func() {
+		if scratch != nil {
+			*scratch = b[:0]
+			hexScratch.Put(scratch)
+		}
+	}()
 	p := start + 1
 	var hi byte
 	half := false
 	for {
-		c, ok := l.at(p)
-		if !ok {
+		if _, ok := l.at(p); !ok {
 			if l.err != nil {
 				return token{}, l.err
 			}
 			return token{}, synErr(start, "unterminated hex string")
 		}
-		p++
-		if c == '>' {
+		win := l.buf[p-l.bufOff:]
+		if b == nil && scratch == nil {
+			// Size the result once when the string ends in this window.
+			if j := bytes.IndexByte(win, '>'); j >= 0 {
+				b = make([]byte, 0, j/2+1)
+			} else {
+				scratch = hexScratch.Get().(*[]byte)
+				b = (*scratch)[:0]
+			}
+		}
+		for i := 0; i < len(win); {
+			if !half {
+				n := decodeHexPairs(&b, win[i:])
+				i += 2 * n
+				if len(b) > maxStringLen {
+					return token{}, synErr(start, "string longer than %d bytes", maxStringLen)
+				}
+				if i == len(win) {
+					break
+				}
+			}
+			c := win[i]
+			v := hexTable[c]
+			i++
+			if v < 16 {
+				if !half {
+					hi, half = v, true
+					continue
+				}
+				if len(b) >= maxStringLen {
+					return token{}, synErr(start, "string longer than %d bytes", maxStringLen)
+				}
+				b = append(b, hi<<4|v)
+				half = false
+				continue
+			}
+			switch v {
+			case hexWhite:
+			case hexEnd:
+				if half {
+					b = append(b, hi<<4)
+				}
+				l.pos = p + int64(i)
+				s := b
+				if scratch != nil {
+					s = bytes.Clone(b)
+				}
+				return token{kind: tokString, s: s, hex: true, start: start, end: l.pos}, nil
+			default:
+				return token{}, synErr(p+int64(i-1), "invalid character %q in hex string", c)
+			}
+		}
+		p += int64(len(win))
+	}
+}
+
+var hexScratch = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// decodeHexPairs appends to *dst the bytes of the leading pairs of hex
+// digits of src and returns how many pairs it decoded.
+func decodeHexPairs(dst *[]byte, src []byte) int {
+	b := *dst
+	if free := cap(b) - len(b); free < len(src)/2 {
+		b = append(b, make([]byte, len(src)/2)...)[:len(b)]
+	}
+	out := b[len(b) : len(b)+len(src)/2]
+	n := 0
+	for ; n < len(out); n++ {
+		x, y := hexTable[src[2*n]], hexTable[src[2*n+1]]
+		if x|y >= 16 {
 			break
 		}
-		if isWhite(c) {
-			continue
-		}
-		v, ok := unhex(c)
-		if !ok {
-			return token{}, synErr(p-1, "invalid character %q in hex string", c)
-		}
-		if half {
-			if len(b) >= maxStringLen {
-				return token{}, synErr(start, "string longer than %d bytes", maxStringLen)
-			}
-			b = append(b, hi<<4|v)
-			half = false
-		} else {
-			hi, half = v, true
-		}
+		out[n] = x<<4 | y
 	}
-	if half {
-		b = append(b, hi<<4)
-	}
-	l.pos = p
-	return token{kind: tokString, s: b, hex: true, start: start, end: p}, nil
+	*dst = b[:len(b)+n]
+	return n
 }

@@ -401,6 +401,18 @@ func dictEqual(x, y dict, skip map[name]bool) bool {
 	return true
 }
 
+// sortedKeys returns the keys of dd in order: walking a dictionary in Go's
+// map order would make results that depend on which key comes first (the
+// description of an object reached twice) vary between runs.
+func sortedKeys(dd dict) []name {
+	ks := make([]name, 0, len(dd))
+	for k := range dd {
+		ks = append(ks, k)
+	}
+	sortNames(ks)
+	return ks
+}
+
 // changedKeys lists the keys whose values differ between two dictionaries.
 func changedKeys(old, cur dict) []name {
 	var ks []name

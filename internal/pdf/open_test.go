@@ -195,11 +195,22 @@ func TestOpenWarnings(t *testing.T) {
 			t.Errorf("a shifted file opened without error")
 		}
 	})
+	t.Run("startxref more than a window before the end", func(t *testing.T) {
+		// The last startxref is looked for backwards, window by window.
+		b := baseDoc(t).bytes()
+		for _, pad := range []int{bigBufferSize + 3, 2*bigBufferSize - 5} {
+			padded := append(append([]byte{}, b...), bytes.Repeat([]byte(" "), pad)...)
+			d := openBytes(t, padded)
+			if d.TrailingBytes != int64(pad) || len(d.Signatures) != 1 {
+				t.Errorf("pad %d: trailing %d, %d signatures", pad, d.TrailingBytes, len(d.Signatures))
+			}
+		}
+	})
 	t.Run("missing %%EOF", func(t *testing.T) {
 		b := baseDoc(t).bytes()
 		b = b[:len(b)-len("%%EOF\n")]
 		d := openBytes(t, b)
-		if d.Revisions[0].End != int64(len(b)) || !strings.Contains(strings.Join(d.Warnings, ""), "has no %%EOF marker") {
+		if d.Revisions[0].End != int64(len(b)) || !strings.Contains(strings.Join(d.Warnings, ""), "revision 1 has no %%EOF marker") {
 			t.Errorf("end %d warnings %q", d.Revisions[0].End, d.Warnings)
 		}
 	})

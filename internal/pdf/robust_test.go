@@ -157,7 +157,7 @@ func TestWorkLimits(t *testing.T) {
 	p.endRevision()
 	d := openBytes(t, p.bytes())
 	_, err = d.ChangesAfter(sigByName(t, d, "Sig1"))
-	if !errors.As(err, &fe) || fe.Reason != TooComplex || !strings.Contains(err.Error(), "object references in revision") {
+	if !errors.As(err, &fe) || fe.Reason != TooComplex || !strings.Contains(err.Error(), "object references in revision 2") {
 		t.Errorf("tiny walk budget: %v", err)
 	}
 }

@@ -52,6 +52,16 @@ type Signature struct {
 
 	loc        loc // where the signature dictionary is written
 	brProblems []string
+	// contentsToken is what the lexer decoded from the hex string token at
+	// ContentsOffset..ContentsEnd (nil if it was not a hex string), so that
+	// CheckByteRange notices if Contents is replaced.
+	contentsToken []byte
+}
+
+func (s *Signature) noteContentsToken(t pdfString) {
+	if t.hex {
+		s.contentsToken = t.b
+	}
 }
 
 // Invisible reports a widget without area (or no widget).
@@ -367,6 +377,7 @@ func (d *Document) fillSignature(s *Signature, sd dict, view int) {
 		s.Contents = c.b
 		if c.start >= 0 && s.loc.inFile() {
 			s.ContentsOffset, s.ContentsEnd = c.start, c.end
+			s.noteContentsToken(c)
 		}
 		if !c.hex {
 			s.Problems = append(s.Problems, "/Contents is a literal string, not a hexadecimal string")
@@ -377,6 +388,7 @@ func (d *Document) fillSignature(s *Signature, sd dict, view int) {
 			s.Contents = cs.b
 			if cs.start >= 0 && l.inFile() {
 				s.ContentsOffset, s.ContentsEnd = cs.start, cs.end
+				s.noteContentsToken(cs)
 			}
 		}
 		s.Problems = append(s.Problems, "/Contents is an indirect object")
@@ -462,7 +474,7 @@ func (d *Document) findUnreachable() error {
 	for _, s := range d.Signatures {
 		reach[s.loc] = true
 		if s.loc.inFile() && s.loc.off >= 0 {
-			if po, err := d.parseIndirect(s.loc.off, -1, 0); err == nil {
+			if po, err := d.parsedAt(s.loc.off, -1, 0); err == nil {
 				spans = append(spans, [2]int64{po.start, po.end})
 			}
 		}
@@ -499,7 +511,7 @@ func (d *Document) findUnreachable() error {
 		i := sort.Search(len(offsets), func(i int) bool { return offsets[i].off > h }) - 1
 		var po *parsedObject
 		if i >= 0 {
-			po, _ = d.parseIndirect(offsets[i].off, -1, 0)
+			po, _ = d.parsedAt(offsets[i].off, -1, 0)
 		}
 		if po == nil || h >= po.end {
 			d.warnf("a /ByteRange at byte %d is outside every object listed in the cross-reference data", h)
@@ -604,7 +616,7 @@ func (d *Document) nameUnreachable() {
 			for _, s := range d.UnreachableSignatures {
 				if s.loc == l && s.FieldName == "" {
 					s.FieldName = f.name
-					s.Problems = append(s.Problems, fmt.Sprintf("it was the value of field %q in revision %d", f.name, rv))
+					s.Problems = append(s.Problems, fmt.Sprintf("it was the value of field %q in revision %d", f.name, rv+1))
 				}
 			}
 		}

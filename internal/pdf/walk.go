@@ -3,7 +3,9 @@ package pdf
 import "fmt"
 
 // The object graph of one revision, walked from the trailer, tells what each
-// object is: a role per path that reaches it. A change to an object is then
+// object is: a role per path that reaches it. Dictionaries are walked in key
+// order, so the first role an object gets, and the text describing it, are
+// the same on every run. A change to an object is then
 // judged by every role it plays, so an appearance stream that is also used
 // elsewhere (the appearance-override attack) counts as a change elsewhere.
 
@@ -82,7 +84,7 @@ func (w *walker) mark(num int, r role) bool {
 	}
 	w.steps++
 	if w.steps > walkBudget && w.err == nil {
-		w.err = formatErr(TooComplex, -1, "more than %d object references in revision %d", walkBudget, w.view)
+		w.err = formatErr(TooComplex, -1, "more than %d object references in revision %d", walkBudget, w.view+1)
 	}
 	if w.err != nil {
 		return false
@@ -139,7 +141,8 @@ func (w *walker) generic(v object, kind ChangeKind, desc string, depth int) {
 		}
 		w.generic(o, kind, desc, depth+1)
 	case dict:
-		for k, val := range x {
+		for _, k := range sortedKeys(x) {
+			val := x[k]
 			if k == "Parent" || k == "P" || k == "Data" || k == "IRT" {
 				continue
 			}
@@ -155,7 +158,8 @@ func (w *walker) generic(v object, kind ChangeKind, desc string, depth int) {
 }
 
 func (w *walker) catalog(cd dict) {
-	for k, v := range cd {
+	for _, k := range sortedKeys(cd) {
+		v := cd[k]
 		switch k {
 		case "Type":
 		case "Pages":
@@ -187,7 +191,8 @@ func (w *walker) pageTree(v object, depth int) {
 		if isRef && !w.mark(r.num, role{typ: rolePagesNode, desc: "page tree node"}) {
 			return
 		}
-		for k, val := range nd {
+		for _, k := range sortedKeys(nd) {
+			val := nd[k]
 			switch k {
 			case "Kids", "Parent", "Type", "Count":
 			default:
@@ -204,7 +209,8 @@ func (w *walker) pageTree(v object, depth int) {
 	if isRef && !w.mark(r.num, role{typ: rolePage, page: page, desc: fmt.Sprintf("page %d", page)}) {
 		return
 	}
-	for k, val := range nd {
+	for _, k := range sortedKeys(nd) {
+		val := nd[k]
 		switch k {
 		case "Type", "Parent":
 		case "Annots":
@@ -236,7 +242,8 @@ func (w *walker) annotation(v object, page int) {
 		if isRef && !w.mark(r.num, role{typ: roleWidget, kind: fk, field: fname, page: page}) {
 			return
 		}
-		for k, val := range ad {
+		for _, k := range sortedKeys(ad) {
+			val := ad[k]
 			switch k {
 			case "P", "Parent", "V", "Kids", "Type", "Subtype":
 			case "A", "AA":
@@ -251,7 +258,8 @@ func (w *walker) annotation(v object, page int) {
 	if isRef && !w.mark(r.num, role{typ: roleAnnotation, page: page, desc: st}) {
 		return
 	}
-	for k, val := range ad {
+	for _, k := range sortedKeys(ad) {
+		val := ad[k]
 		switch k {
 		case "P", "Parent", "IRT", "Type", "Subtype":
 		case "Popup":
@@ -277,7 +285,8 @@ func (w *walker) acroForm(v object) {
 		return
 	}
 	af := w.d.dictOf(v, w.view)
-	for k, val := range af {
+	for _, k := range sortedKeys(af) {
+		val := af[k]
 		switch k {
 		case "Fields":
 			if r, ok := val.(ref); ok {
@@ -309,7 +318,8 @@ func (w *walker) field(v object, depth int) {
 	if isRef && !w.mark(r.num, role{typ: roleField, kind: fk, field: fname}) {
 		return
 	}
-	for k, val := range fd {
+	for _, k := range sortedKeys(fd) {
+		val := fd[k]
 		switch k {
 		case "Parent", "P", "Type", "Subtype", "FT", "T":
 		case "Kids":
@@ -336,7 +346,8 @@ func (w *walker) sigValue(v object, kind ChangeKind, fname string) {
 		return
 	}
 	sd := w.d.dictOf(v, w.view)
-	for k, val := range sd {
+	for _, k := range sortedKeys(sd) {
+		val := sd[k]
 		if k == "Type" {
 			continue
 		}

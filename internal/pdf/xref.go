@@ -358,7 +358,7 @@ func (d *Document) readRevisions(startxref int64) error {
 		if eof < 0 {
 			// No %%EOF follows: the revision runs to the end of the file.
 			r.End, r.EOFOffset = d.Size, -1
-			d.warnf("revision %d has no %%%%EOF marker after its cross-reference section at byte %d", r.Index, last.offset)
+			d.warnf("revision %d has no %%%%EOF marker after its cross-reference section at byte %d", r.Index+1, last.offset)
 		} else {
 			r.EOFOffset = eof
 			r.End = d.afterEOL(eof + 5)
@@ -369,7 +369,7 @@ func (d *Document) readRevisions(startxref int64) error {
 	}
 	for i := 1; i < len(revs); i++ {
 		if revs[i].End <= revs[i-1].End {
-			d.warnf("revision %d ends (byte %d) before revision %d (byte %d): updates are out of order", i, revs[i].End, i-1, revs[i-1].End)
+			d.warnf("revision %d ends (byte %d) before revision %d (byte %d): updates are out of order", i+1, revs[i].End, i, revs[i-1].End)
 		}
 	}
 	d.Revisions = make([]Revision, len(revs))
