@@ -230,17 +230,14 @@ func (v *verifier) sealMakerTrust(st *sigState, s *seal.Seal, maker *smcrypto.Ce
 		p.note(CheckIndeterminate, NoCertificateChainFound, "no trust anchors are configured, so the seal maker %q cannot be trusted", subjectOf(maker))
 		return
 	}
-	chain, at, err := v.findChain(maker, st.certs, v.now, s.CreateDate, st.claimed)
+	chain, err := v.findChain(maker, st.certs, v.now, s.CreateDate)
 	if err != nil {
 		sub, msg := chainFailure(err, maker, st.certs, v.anchors)
 		p.note(CheckIndeterminate, sub, "the seal maker's certificate %s does not chain to a trust anchor: %s", certLabel(maker), msg)
 		return
 	}
 	p.note(CheckPassed, "", "the seal maker %s chains to the trust anchor %q", certLabel(maker), subjectOf(chain[len(chain)-1]))
-	if !at.Equal(v.now) {
-		p.note(CheckWarning, "", "the seal maker's certificate is not valid now (%s to %s); it was when the seal was made (%s)",
-			fmtTime(maker.NotBefore), fmtTime(maker.NotAfter), fmtTime(s.CreateDate))
-	}
+	v.sealMakerValidity(s, chain, p)
 	if v.opts.Revocation == nil || len(chain) < 2 {
 		return
 	}
@@ -261,6 +258,40 @@ func (v *verifier) sealMakerTrust(st *sigState, s *seal.Seal, maker *smcrypto.Ce
 	default:
 		p.note(CheckPassed, "", "the seal maker's certificate is not revoked (%s)", orUnknown(status.Source))
 	}
+}
+
+// sealMakerValidity judges the validity of the seal maker's chain. The maker signed the seal's
+// creation date: a chain not valid then means the seal contradicts itself, as a signature whose
+// claimed time lies outside its certificate's validity does. A chain valid then but not now
+// only earns a warning: the seal is as good as when it was made.
+func (v *verifier) sealMakerValidity(s *seal.Seal, chain []*smcrypto.Certificate, p *part) {
+	if !s.CreateDate.IsZero() {
+		if err := smcrypto.CheckValidityAt(chain, s.CreateDate); err != nil {
+			var ce *smcrypto.ChainError
+			errors.As(err, &ce)
+			if s.CreateDate.Before(ce.Cert.NotBefore) {
+				p.note(CheckFailed, NotYetValid, "%s is valid from %s, but the seal maker signed the seal as made on %s, before that",
+					certLabel(ce.Cert), fmtTime(ce.Cert.NotBefore), fmtTime(s.CreateDate))
+				return
+			}
+			p.note(CheckFailed, ExpiredSub, "%s expired on %s, but the seal maker signed the seal as made on %s, after that: the seal was made with an expired certificate",
+				certLabel(ce.Cert), fmtTime(ce.Cert.NotAfter), fmtTime(s.CreateDate))
+			return
+		}
+	}
+	err := smcrypto.CheckValidityAt(chain, v.now)
+	if err == nil {
+		return
+	}
+	var ce *smcrypto.ChainError
+	errors.As(err, &ce)
+	if s.CreateDate.IsZero() {
+		p.note(CheckIndeterminate, OutOfBoundsNoPOE, "%s is not valid now (%s to %s) and the seal states no creation date, so it cannot be told whether it was valid when the seal was made",
+			certLabel(ce.Cert), fmtTime(ce.Cert.NotBefore), fmtTime(ce.Cert.NotAfter))
+		return
+	}
+	p.note(CheckWarning, "", "%s is not valid now (%s to %s); it was when the seal was made (%s)",
+		certLabel(ce.Cert), fmtTime(ce.Cert.NotBefore), fmtTime(ce.Cert.NotAfter), fmtTime(s.CreateDate))
 }
 
 // ---- signature timestamp and proof of existence ----
@@ -305,11 +336,20 @@ func (v *verifier) evaluateTimestamp(st *sigState) {
 		st.tsCheck = &c
 		return
 	}
-	chain, _, err := v.findChain(tok.cert, append(append([]*smcrypto.Certificate{}, tok.sd.Certificates...), st.certs...), tok.info.GenTime)
+	tsaCerts := append(append([]*smcrypto.Certificate{}, tok.sd.Certificates...), st.certs...)
+	chain, err := v.findChain(tok.cert, tsaCerts, tok.info.GenTime)
 	if err != nil {
-		_, msg := chainFailure(err, tok.cert, append(append([]*smcrypto.Certificate{}, tok.sd.Certificates...), st.certs...), v.anchors)
+		_, msg := chainFailure(err, tok.cert, tsaCerts, v.anchors)
 		c.Status, c.Detail = CheckWarning, fmt.Sprintf("the signature timestamp of %s by %s is intact, but its TSA is not trusted (%s), so it is no proof of existence", fmtTime(tok.info.GenTime), tsa, msg)
 		st.tsCheck = &c
+		return
+	}
+	// A TSA vouches for its time only while its certificates are valid.
+	if err := smcrypto.CheckValidityAt(chain, tok.info.GenTime); err != nil {
+		var ce *smcrypto.ChainError
+		errors.As(err, &ce)
+		warn("the signature timestamp of %s by %s chains to %q, but %s was not valid at the time it states (valid %s to %s)",
+			fmtTime(tok.info.GenTime), tsa, subjectOf(chain[len(chain)-1]), certLabel(ce.Cert), fmtTime(ce.Cert.NotBefore), fmtTime(ce.Cert.NotAfter))
 		return
 	}
 	detail := fmt.Sprintf("a timestamp by %s (chaining to %q) covers this signature value and proves it existed on %s", tsa, subjectOf(chain[len(chain)-1]), fmtTime(tok.info.GenTime))
@@ -343,44 +383,24 @@ func (v *verifier) proofOfExistence(st *sigState, timestamps []*sigState) {
 
 // ---- certificate chain ----
 
-// findChain builds a chain from leaf to a trust anchor. A path is looked for at each of the
-// times (zero ones skipped) in turn, because smcrypto.BuildChain also checks validity: a chain
-// whose certificates have expired since is still a chain, and the validity check then judges
-// the times. It returns the chain and the time it was found at.
-func (v *verifier) findChain(leaf *smcrypto.Certificate, intermediates []*smcrypto.Certificate, times ...time.Time) ([]*smcrypto.Certificate, time.Time, error) {
+// findChain builds a chain from leaf to a trust anchor through intermediates. The search does
+// not depend on time (a certificate that has expired since is still part of its chain); among
+// several chains, one valid at the earliest listed of times is preferred. The callers judge the
+// validity periods at the times that matter to them. One smcrypto.ChainBuilder serves the whole
+// document, so each certificate path is verified once.
+func (v *verifier) findChain(leaf *smcrypto.Certificate, intermediates []*smcrypto.Certificate, prefer ...time.Time) ([]*smcrypto.Certificate, error) {
 	if leaf == nil {
-		return nil, time.Time{}, errors.New("no certificate")
+		return nil, errors.New("no certificate")
 	}
-	var tries []time.Time
-	seen := map[time.Time]bool{}
-	for _, t := range append(times, leaf.NotAfter.Add(-time.Second), leaf.NotBefore.Add(time.Second)) {
-		if t.IsZero() || seen[t] {
-			continue
-		}
-		seen[t] = true
-		tries = append(tries, t)
+	if v.chains == nil {
+		v.chains = smcrypto.NewChainBuilder(v.anchors)
 	}
-	var firstErr error
-	for _, t := range tries {
-		chain, err := smcrypto.BuildChain(leaf, intermediates, v.anchors, t)
-		if err == nil {
-			return chain, t, nil
-		}
-		var ce *smcrypto.ChainError
-		if errors.As(err, &ce) && ce.Reason == smcrypto.ChainExpired {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		return nil, time.Time{}, err
-	}
-	return nil, time.Time{}, firstErr
+	return v.chains.FindChain(leaf, intermediates, smcrypto.ChainOptions{Prefer: prefer})
 }
 
-// chainFailure turns a BuildChain error into a sub-indication and words. When the issuer names
-// do not even lead to an anchor, that is the answer (NO_CERTIFICATE_CHAIN_FOUND), whatever else
-// BuildChain stumbled on first.
+// chainFailure turns a chain error into a sub-indication and words. When the issuer names do
+// not even lead to an anchor, that is the answer (NO_CERTIFICATE_CHAIN_FOUND), whatever else the
+// chain search stumbled on first.
 func chainFailure(err error, leaf *smcrypto.Certificate, certs, anchors []*smcrypto.Certificate) (SubIndication, string) {
 	path, anchored := namePath(leaf, certs, anchors)
 	if !anchored {
@@ -395,10 +415,9 @@ func chainFailure(err error, leaf *smcrypto.Certificate, certs, anchors []*smcry
 		return NoCertificateChainFound, noPathWords(path, anchors)
 	case smcrypto.ChainNotAuthorized:
 		return ChainConstraintsFailure, fmt.Sprintf("%s may not issue certificates (%s)", certLabel(ce.Cert), ce.Detail)
+	case smcrypto.ChainWeakAlgorithm:
+		return CryptoConstraintsFailureNoPOE, fmt.Sprintf("the certificate %s is signed with an algorithm no longer accepted for certificates (%s)", certLabel(ce.Cert), ce.Detail)
 	case smcrypto.ChainBadSignature:
-		if strings.Contains(ce.Detail, "insecure algorithm") {
-			return CryptoConstraintsFailureNoPOE, fmt.Sprintf("the certificate %s is signed with an algorithm no longer accepted for certificates (%s)", certLabel(ce.Cert), ce.Detail)
-		}
 		return CertificateChainGeneral, fmt.Sprintf("the signature on %s does not verify: %s (a forged or damaged certificate)", certLabel(ce.Cert), ce.Detail)
 	case smcrypto.ChainExpired:
 		return CertificateChainGeneral, fmt.Sprintf("there is no time at which all certificates of the path were valid together (%s: %s)", certLabel(ce.Cert), ce.Detail)
@@ -480,7 +499,7 @@ func (v *verifier) checkChain(st *sigState) {
 		st.add(checkChain, CheckIndeterminate, NoCertificateChainFound, "no trust anchors are configured, so the certificate issued by %q cannot be traced to a trusted root", issuerOf(st.cert))
 		return
 	}
-	chain, _, err := v.findChain(st.cert, st.certs, v.now, st.poe, st.claimed)
+	chain, err := v.findChain(st.cert, st.certs, v.now, st.poe, st.claimed)
 	if err != nil {
 		sub, msg := chainFailure(err, st.cert, st.certs, v.anchors)
 		st.add(checkChain, CheckIndeterminate, sub, "no trusted chain: %s", msg)

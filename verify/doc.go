@@ -32,16 +32,22 @@
 //     attribute, else NO_SIGNING_CERTIFICATE_FOUND.
 //   - seal (GB/T 38540 seal carried as a signed attribute): the maker's signature, the signer in
 //     the seal's certList, the seal's validity covering the signing time, the maker chaining to
-//     a trust anchor (and not revoked before the seal was made).
+//     a trust anchor, its chain valid when the seal was made (the creation date the maker
+//     signed: outside it, the seal is TOTAL_FAILED/EXPIRED or NOT_YET_VALID, as a signature is),
+//     and not revoked before then.
 //   - certificate chain: to Options.Anchors plus Options.ExtraAnchors; none is
-//     NO_CERTIFICATE_CHAIN_FOUND, and the detail says which issuer is missing.
+//     NO_CERTIFICATE_CHAIN_FOUND, and the detail says which issuer is missing. The path is found
+//     whatever the time (a certificate that has expired since is still in its chain); the
+//     validity check judges the times. A certificate signed with SHA-1 or MD5 cannot be part of
+//     a chain: CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
 //   - certificate validity and key usage at the signing time (see below).
 //   - revocation, through Options.Revocation (see below).
 //   - algorithms: SHA-1 and RSA keys under 2048 bits are acceptable only with a proof that the
 //     signature existed before 2014 (CRYPTO_CONSTRAINTS_FAILURE_NO_POE otherwise).
 //   - later changes: the revisions after the signed one (see below).
 //   - timestamp: a signature timestamp token must cover the signature value, verify, and come
-//     from a TSA that chains to a trust anchor; then its time is a proof of existence.
+//     from a TSA that chains to a trust anchor with certificates valid at the time it states;
+//     then its time is a proof of existence.
 //
 // A signature is TOTAL_FAILED with the sub-indication of its first failed check, else
 // INDETERMINATE with that of its first indeterminate check, else TOTAL_PASSED. The document is
@@ -91,6 +97,14 @@
 //
 // # Memory
 //
-// The document is read through its io.ReaderAt in small windows (internal/pdf) and hashed in
-// 256 KiB chunks; a 100 MB file is verified with about 1 MB of allocations.
+// The document is read through its io.ReaderAt in windows (internal/pdf) and hashed in 1 MiB
+// chunks, with buffers recycled between calls; a 100 MB file is verified with a few megabytes
+// of memory. The document's SHA-256 (Report.Document.SHA256), which no check needs, is computed
+// in its own goroutine while the signatures are verified, so r's ReadAt is called from two
+// goroutines at once, as io.ReaderAt allows.
+//
+// # Speed
+//
+// Each certificate path is verified once per call (smcrypto.ChainBuilder), each PDF object
+// parsed once (internal/pdf), and each signature's signed bytes hashed in one streaming pass.
 package verify

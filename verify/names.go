@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eseal/eseal/internal/smcrypto"
@@ -46,14 +47,14 @@ func subjectOf(c *smcrypto.Certificate) string {
 	if c == nil {
 		return "(unknown)"
 	}
-	return nameString(c.Subject)
+	return cachedWords(c.RawSubject, 's', func() string { return nameString(c.Subject) })
 }
 
 func issuerOf(c *smcrypto.Certificate) string {
 	if c == nil {
 		return "(unknown)"
 	}
-	return nameString(c.Issuer)
+	return cachedWords(c.RawIssuer, 's', func() string { return nameString(c.Issuer) })
 }
 
 // certLabel names a certificate in a detail: its subject and serial.
@@ -61,7 +62,35 @@ func certLabel(c *smcrypto.Certificate) string {
 	if c == nil {
 		return "(no certificate)"
 	}
-	return fmt.Sprintf("%q (serial %s)", subjectOf(c), smcrypto.SerialHex(c.SerialNumber))
+	return cachedWords(c.Raw, 'l', func() string {
+		return fmt.Sprintf("%q (serial %s)", subjectOf(c), smcrypto.SerialHex(c.SerialNumber))
+	})
+}
+
+// words remembers how names and certificates are written: a report names the same few
+// certificates many times, and rendering a name is not cheap. Keyed by kind and DER, it holds
+// a bounded number of entries for the whole process.
+var words = struct {
+	sync.Mutex
+	m map[byte]map[string]string
+}{m: map[byte]map[string]string{'s': {}, 'l': {}}}
+
+func cachedWords(der []byte, kind byte, render func() string) string {
+	words.Lock()
+	s, ok := words.m[kind][string(der)]
+	words.Unlock()
+	if ok {
+		return s
+	}
+	s = render()
+	words.Lock()
+	m := words.m[kind]
+	if len(m) >= 2048 {
+		clear(m)
+	}
+	m[string(der)] = s
+	words.Unlock()
+	return s
 }
 
 // commonName is the CN of a certificate, or its whole subject when it has none.

@@ -386,6 +386,26 @@ func TestSyntheticSignatures(t *testing.T) {
 			want: expect{ind: TotalFailed, sub: Revoked, status: map[string]CheckStatus{checkSeal: CheckFailed, checkRevocation: CheckPassed}},
 		},
 		{
+			name: "seal made before its maker's certificate was valid",
+			data: func(t *testing.T) []byte {
+				early := tRootStart.AddDate(0, 0, -10) // the maker's certificate starts at tRootStart
+				return sealedDoc(t, p, sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{p.signer}, early, tRootStart.AddDate(5, 0, 0))}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalFailed, sub: NotYetValid, status: map[string]CheckStatus{checkSignature: CheckPassed, checkSeal: CheckFailed, checkChain: CheckPassed},
+				detail: map[string][]string{checkSeal: {`"CN=Seal Maker`, "valid from 2025-01-01", "signed the seal as made on 2024-12-22", "before that"}}},
+		},
+		{
+			name: "signature timestamp from a TSA not yet valid at its time",
+			data: func(t *testing.T) []byte {
+				// The TSA's certificate (and the root) start at tRootStart, after the stated time.
+				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tRootStart.Add(-24*time.Hour), nil)}).data
+			},
+			opts: Options{Anchors: anchors, Revocation: good},
+			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkSignature: CheckPassed, checkValidity: CheckPassed, checkTimestamp: CheckWarning},
+				detail: map[string][]string{checkTimestamp: {`"CN=Test TSA`, "was not valid at the time it states", "proves nothing"}}},
+		},
+		{
 			name: "unknown SubFilter",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "x.custom.sm2"}).data },
 			opts: Options{Anchors: anchors, Revocation: good},

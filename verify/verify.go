@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eseal/eseal/internal/pdf"
@@ -15,8 +17,11 @@ import (
 )
 
 // streamChunk is how much of the file is read at a time when hashing: the verifier never holds
-// more than this of the document's bytes, whatever its size.
-const streamChunk = 256 << 10
+// more than two such chunks of the document's bytes (one for the signed ranges, one for the
+// document's SHA-256), whatever its size. The buffers are recycled between calls.
+const streamChunk = 1 << 20
+
+var chunks = sync.Pool{New: func() any { b := make([]byte, streamChunk); return &b }}
 
 // verifier holds what one VerifyPDF call shares between its signatures.
 type verifier struct {
@@ -27,8 +32,11 @@ type verifier struct {
 	now        time.Time
 	anchors    []*smcrypto.Certificate
 	anchorsErr error
+	chains     *smcrypto.ChainBuilder // built on first use, from anchors
 	buf        []byte
-	readErr    error // the first I/O error: the input is then unusable
+
+	mu      sync.Mutex // guards readErr: the document hash reads in its own goroutine
+	readErr error      // the first I/O error: the input is then unusable
 }
 
 // VerifyPDF verifies every signature and document timestamp of the PDF in r (size bytes) and
@@ -56,11 +64,15 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 	if now.IsZero() {
 		now = time.Now()
 	}
-	v := &verifier{r: r, size: size, opts: opts, now: now.UTC(), buf: make([]byte, streamChunk)}
+	bp := chunks.Get().(*[]byte)
+	defer chunks.Put(bp)
+	v := &verifier{r: r, size: size, opts: opts, now: now.UTC(), buf: *bp}
+	docHash := v.startDocumentHash()
+	defer docHash.stop()
 
 	doc, err := pdf.Open(&errorTrap{r: r, v: v}, size)
-	if v.readErr != nil {
-		return nil, &InputError{Reason: InputReadError, Detail: v.readErr.Error(), Err: v.readErr}
+	if err := v.firstReadErr(); err != nil {
+		return nil, readError(err)
 	}
 	if err != nil {
 		return nil, inputErrorFrom(err)
@@ -76,11 +88,6 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 		ValidationTime: v.now,
 		Signatures:     []SignatureReport{},
 	}
-	sum := sha256.New()
-	if err := v.hashRanges([][2]int64{{0, size}}, sum); err != nil {
-		return nil, &InputError{Reason: InputReadError, Detail: err.Error(), Err: err}
-	}
-	rep.Document.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	v.loadAnchors()
 
 	states := make([]*sigState, len(doc.Signatures))
@@ -104,13 +111,18 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 	var timestamps []*sigState
 	for _, st := range order {
 		v.verifySignature(st, timestamps)
-		if v.readErr != nil {
-			return nil, &InputError{Reason: InputReadError, Detail: v.readErr.Error(), Err: v.readErr}
+		if err := v.firstReadErr(); err != nil {
+			return nil, readError(err)
 		}
 		if st.isDocTimestamp() {
 			timestamps = append(timestamps, st)
 		}
 	}
+	sum, err := docHash.wait()
+	if err != nil {
+		return nil, readError(err)
+	}
+	rep.Document.SHA256 = hex.EncodeToString(sum)
 	for _, st := range states {
 		rep.Signatures = append(rep.Signatures, *st.rep)
 	}
@@ -171,36 +183,119 @@ type errorTrap struct {
 
 func (t *errorTrap) ReadAt(p []byte, off int64) (int, error) {
 	n, err := t.r.ReadAt(p, off)
-	if err != nil && !errors.Is(err, io.EOF) && t.v.readErr == nil {
-		t.v.readErr = err
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.v.noteReadErr(err)
 	}
 	return n, err
 }
 
+// noteReadErr keeps the first I/O error of the input.
+func (v *verifier) noteReadErr(err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.readErr == nil {
+		v.readErr = err
+	}
+}
+
+func (v *verifier) firstReadErr() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.readErr
+}
+
+func readError(err error) *InputError {
+	return &InputError{Reason: InputReadError, Detail: err.Error(), Err: err}
+}
+
 // hashRanges streams the [start, end) ranges of the file through every hash, a chunk at a time.
 func (v *verifier) hashRanges(ranges [][2]int64, hs ...io.Writer) error {
-	w := io.MultiWriter(hs...)
+	return v.streamRanges(ranges, v.buf, nil, hs...)
+}
+
+// streamRanges feeds the ranges to the hashes through buf. It gives up (with errStopped) once
+// stop is set.
+func (v *verifier) streamRanges(ranges [][2]int64, buf []byte, stop *atomic.Bool, hs ...io.Writer) error {
+	w := hs[0]
+	if len(hs) > 1 {
+		w = io.MultiWriter(hs...)
+	}
 	for _, rg := range ranges {
 		for off := rg[0]; off < rg[1]; {
-			n := int64(len(v.buf))
-			if rest := rg[1] - off; rest < n {
-				n = rest
+			if stop != nil && stop.Load() {
+				return errStopped
 			}
-			got, err := v.r.ReadAt(v.buf[:n], off)
+			n := min(int64(len(buf)), rg[1]-off)
+			got, err := v.r.ReadAt(buf[:n], off)
 			if int64(got) < n {
 				if err == nil || errors.Is(err, io.EOF) {
 					err = fmt.Errorf("the input ends at byte %d, before the end of the signed range %d", off+int64(got), rg[1])
-				}
-				if v.readErr == nil && !errors.Is(err, io.EOF) {
-					v.readErr = err
+				} else {
+					v.noteReadErr(err)
 				}
 				return err
 			}
-			w.Write(v.buf[:n])
+			w.Write(buf[:n])
 			off += n
 		}
 	}
 	return nil
+}
+
+var errStopped = errors.New("stopped")
+
+// parallelHashMin is the size from which the document's SHA-256 is computed in a goroutine.
+const parallelHashMin = 16 << 10
+
+// documentHash is the SHA-256 of the whole file, the report's fingerprint of the document. No
+// check needs it, so it is computed in its own goroutine while the signatures are verified, on
+// another core when there is one (io.ReaderAt allows parallel ReadAt calls).
+type documentHash struct {
+	done    chan struct{}
+	stopped atomic.Bool
+	sum     []byte
+	err     error
+}
+
+func (v *verifier) startDocumentHash() *documentHash {
+	h := &documentHash{done: make(chan struct{})}
+	if v.size < parallelHashMin {
+		// Starting a goroutine costs about as much as hashing a tiny file.
+		defer close(h.done)
+		sum := sha256.New()
+		if h.err = v.streamRanges([][2]int64{{0, v.size}}, v.buf, nil, sum); h.err == nil {
+			h.sum = sum.Sum(nil)
+		}
+		return h
+	}
+	go func() {
+		defer close(h.done)
+		defer func() {
+			if p := recover(); p != nil {
+				h.err = fmt.Errorf("verify: internal error hashing the document: %v", p)
+			}
+		}()
+		bp := chunks.Get().(*[]byte)
+		defer chunks.Put(bp)
+		sum := sha256.New()
+		if h.err = v.streamRanges([][2]int64{{0, v.size}}, *bp, &h.stopped, sum); h.err == nil {
+			h.sum = sum.Sum(nil)
+		}
+	}()
+	return h
+}
+
+// wait returns the digest once computed.
+func (h *documentHash) wait() ([]byte, error) {
+	<-h.done
+	return h.sum, h.err
+}
+
+// stop ends the computation early, if it still runs, and waits for it: the caller may close the
+// input as soon as VerifyPDF returns.
+func (h *documentHash) stop() {
+	h.stopped.Store(true)
+	<-h.done
 }
 
 // loadAnchors collects the trust anchors once per document.

@@ -134,6 +134,7 @@ func TestBuildChainErrors(t *testing.T) {
 		{"path length exceeded", plLeaf, []*Certificate{plInter}, []*Certificate{plRoot}, testNow, ChainNotAuthorized, plRoot},
 		{"tampered subject", tampered, []*Certificate{p.inter}, []*Certificate{p.root}, testNow, ChainBadSignature, tampered},
 		{"tampered signature", badSig, []*Certificate{p.inter}, []*Certificate{p.root}, testNow, ChainBadSignature, badSig},
+		{"expired leaf whose issuer is missing", p.leaf, nil, []*Certificate{p.root}, testNow.Add(60 * 24 * time.Hour), ChainNoPath, p.leaf},
 		{"unhandled critical extension", crit, []*Certificate{p.inter}, []*Certificate{p.root}, testNow, ChainOther, p.leaf},
 		{"nil leaf", nil, nil, []*Certificate{p.root}, testNow, ChainOther, nil},
 	}
@@ -166,7 +167,7 @@ func TestBuildChainErrors(t *testing.T) {
 
 func TestChainErrorReasonString(t *testing.T) {
 	seen := map[string]bool{}
-	for _, r := range []ChainErrorReason{ChainOther, ChainNoPath, ChainExpired, ChainNotAuthorized, ChainBadSignature} {
+	for _, r := range []ChainErrorReason{ChainOther, ChainNoPath, ChainExpired, ChainNotAuthorized, ChainBadSignature, ChainWeakAlgorithm} {
 		s := r.String()
 		if s == "" || seen[s] {
 			t.Errorf("reason %d: string %q empty or duplicated", int(r), s)
@@ -230,4 +231,113 @@ func issueUnchecked(t *testing.T, cn string, issuer *Certificate, issuerKey cryp
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestFindChainTimes: the path search does not depend on time; the validity periods are judged
+// afterwards, at each time asked, and a path whose certificates were never valid together fails.
+func TestFindChainTimes(t *testing.T) {
+	p := newTestPKI(t)
+	b := NewChainBuilder([]*Certificate{p.root})
+	later := testNow.Add(60 * 24 * time.Hour) // the leaf has expired, its issuers have not
+	chain, err := b.FindChain(p.leaf, []*Certificate{p.inter}, ChainOptions{Prefer: []time.Time{later}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chainNames(chain) != chainNames([]*Certificate{p.leaf, p.inter, p.root}) {
+		t.Fatalf("chain %s", chainNames(chain))
+	}
+	if err := CheckValidityAt(chain, testNow); err != nil {
+		t.Errorf("valid now: %v", err)
+	}
+	err = CheckValidityAt(chain, later)
+	var ce *ChainError
+	if !errors.As(err, &ce) || ce.Reason != ChainExpired || !ce.Cert.Equal(p.leaf) || !strings.Contains(ce.Detail, "after its validity ended") {
+		t.Errorf("at %v: %v, want the leaf expired", later, err)
+	}
+	err = CheckValidityAt(chain, testNow.Add(-48*time.Hour))
+	if !errors.As(err, &ce) || ce.Reason != ChainExpired || !ce.Cert.Equal(p.leaf) || !strings.Contains(ce.Detail, "before its validity starts") {
+		t.Errorf("before: %v, want the leaf not yet valid", err)
+	}
+
+	// A CA that expired before the certificate it issued became valid.
+	oldKey := mustKey(t)
+	oldTmpl := caTemplate("Old CA")
+	oldTmpl.NotBefore, oldTmpl.NotAfter = testNow.Add(-72*time.Hour), testNow.Add(-48*time.Hour)
+	oldCA := mustCert(t, oldTmpl, oldKey.Public(), p.root, p.rootKey)
+	afterCA := issueUnchecked(t, "issued by the old CA", oldCA, oldKey)
+	_, err = b.FindChain(afterCA, []*Certificate{oldCA}, ChainOptions{})
+	if !errors.As(err, &ce) || ce.Reason != ChainExpired || !ce.Cert.Equal(oldCA) || !strings.Contains(ce.Detail, "no time at which the path's certificates were valid together") {
+		t.Errorf("disjoint validity: %v", err)
+	}
+	// The same path with a forged signature is reported as forged, not as a matter of time.
+	forgedDER := append([]byte{}, afterCA.Raw...)
+	forgedDER[len(forgedDER)-3] ^= 0x40
+	forged, err := ParseCertificate(forgedDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = b.FindChain(forged, []*Certificate{oldCA}, ChainOptions{}); !errors.As(err, &ce) || ce.Reason != ChainBadSignature || !ce.Cert.Equal(forged) {
+		t.Errorf("disjoint validity and forged: %v", err)
+	}
+}
+
+// TestChainBuilderRemembers: a builder verifies each path once, however often it is asked, and
+// however the certificates are passed (the anchor among the intermediates, as CMS carry it).
+func TestChainBuilderRemembers(t *testing.T) {
+	p := newTestPKI(t)
+	b := NewChainBuilder([]*Certificate{p.root})
+	for i := range 3 {
+		chain, err := b.FindChain(p.leaf, []*Certificate{p.leaf, p.inter, p.root}, ChainOptions{Prefer: []time.Time{testNow}})
+		if err != nil || len(chain) != 3 {
+			t.Fatalf("call %d: %s, %v", i+1, chainNames(chain), err)
+		}
+	}
+	if _, err := b.FindChain(p.inter, []*Certificate{p.root}, ChainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if b.runs != 2 {
+		t.Errorf("%d path verifications, want 2 (leaf→inter→root, inter→root)", b.runs)
+	}
+	tampered := append([]byte{}, p.leaf.Raw...)
+	tampered[len(tampered)-3] ^= 0x40
+	bad, err := ParseCertificate(tampered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		var ce *ChainError
+		if _, err := b.FindChain(bad, []*Certificate{p.inter}, ChainOptions{}); !errors.As(err, &ce) || ce.Reason != ChainBadSignature {
+			t.Fatalf("tampered leaf: %v", err)
+		}
+	}
+	if b.runs != 3 {
+		t.Errorf("%d path verifications, want 3: a failure is remembered too", b.runs)
+	}
+}
+
+// TestBuildChainWeakAlgorithm: a real 2009 chain signed with SHA-1 (John B Harris → GeoTrust CA
+// for Adobe → Adobe Root CA, from pdf-08) is refused for its algorithm, not reported as forged.
+func TestBuildChainWeakAlgorithm(t *testing.T) {
+	sd, err := ParseSignedData(readTestdata(t, "cms/pdf-08-sig1.p7s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root *Certificate
+	for _, c := range sd.Certificates {
+		if c.Subject.CommonName == "Adobe Root CA" {
+			root = c
+		}
+	}
+	signer := sd.SignerCertificate(sd.Signers[0])
+	if root == nil || signer == nil {
+		t.Fatal("pdf-08's CMS lacks the Adobe root or the signer")
+	}
+	_, err = BuildChain(signer, sd.Certificates, []*Certificate{root}, time.Date(2008, 1, 1, 0, 0, 0, 0, time.UTC))
+	var ce *ChainError
+	if !errors.As(err, &ce) || ce.Reason != ChainWeakAlgorithm || !ce.Cert.Equal(signer) {
+		t.Fatalf("error %v, want %v naming the signer", err, ChainWeakAlgorithm)
+	}
+	if !strings.Contains(err.Error(), "weak algorithm") || !strings.Contains(ce.Detail, "SHA1-RSA") {
+		t.Errorf("message %q", err)
+	}
 }

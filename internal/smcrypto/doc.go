@@ -16,10 +16,13 @@
 // Verifying (package verify): ParseSignedData reads any SignedData found in the wild (DER or BER,
 // PKCS#7 or GM/T 0010 OIDs, zero padding of PDF /Contents); SignerCertificate finds the signer;
 // SignerInfo.NewContentHash streams the document once; VerifySignature / VerifyContentDigest
-// check the signature and say how (algorithm, encoding, SM2 signer ID); BuildChain validates the
-// path at the signing time and classifies failures (ChainError). Malformed input, signatures
-// that do not match (ErrSignatureMismatch) and unsupported algorithms (ErrUnsupportedAlgorithm)
-// are distinguishable.
+// check the signature and say how (algorithm, encoding, SM2 signer ID). A ChainBuilder (one per
+// document) finds certificate paths to the trust anchors without regard to time, verifying each
+// path once however often it is asked; CheckValidityAt then judges the validity periods at the
+// times that matter (signing, validation, proof of existence). Chain failures are classified
+// (ChainError: no path, expired, not authorized, bad signature, weak algorithm). BuildChain does
+// both steps for one time. Malformed input, signatures that do not match (ErrSignatureMismatch)
+// and unsupported algorithms (ErrUnsupportedAlgorithm) are distinguishable.
 //
 // # Conventions
 //
