@@ -71,12 +71,60 @@ func checkXrefTable(lx *lexer, limit int64) (dictSummary, error) {
 		if start < 0 || count < 0 || start > limit || count > limit-start {
 			return dictSummary{}, errorf(NotPDF, nil, "cross-reference section for objects %d to %d in a file that can hold at most %d", start, start+count, limit)
 		}
-		for k := int64(0); k < 3*count; k++ {
-			if lx.next() == "" {
-				return dictSummary{}, nil
+		for k := int64(0); k < count; k++ {
+			if lx.skipXrefEntry() {
+				continue
+			}
+			for range 3 {
+				if lx.next() == "" {
+					return dictSummary{}, nil
+				}
 			}
 		}
 	}
+}
+
+// skipXrefEntry skips white space and one cross-reference entry in the standard form (20
+// bytes: "nnnnnnnnnn ggggg n" and a two-byte end of line), without making tokens of it: large
+// files have hundreds of thousands. It reports false, having skipped at most white space, if
+// what follows is not such an entry.
+func (l *lexer) skipXrefEntry() bool {
+	for {
+		c, err := l.r.ReadByte()
+		if err != nil {
+			return false
+		}
+		if bytes.IndexByte([]byte("\x00\t\n\f\r "), c) < 0 {
+			l.r.UnreadByte()
+			break
+		}
+	}
+	e, err := l.r.Peek(20)
+	if err != nil {
+		return false
+	}
+	for i, c := range e[:18] {
+		switch i {
+		case 10, 16:
+			if c != ' ' {
+				return false
+			}
+		case 17:
+			if c != 'n' && c != 'f' {
+				return false
+			}
+		default:
+			if !isDigit(c) {
+				return false
+			}
+		}
+	}
+	if eol := string(e[18:]); eol != " \r" && eol != " \n" && eol != "\r\n" {
+		return false
+	}
+	l.r.Discard(20)
+	l.count += 3
+	return true
 }
 
 func checkXrefStream(lx *lexer, limit int64) (dictSummary, error) {

@@ -141,6 +141,7 @@ type job struct {
 	convention smcrypto.CMSConvention
 	now        time.Time
 	page       int
+	pageObj    pdf.Value
 	rect       [4]float64
 	image      *imageXObject
 	stdCert    *x509.Certificate
@@ -153,7 +154,9 @@ type job struct {
 	tail []byte
 	// The objects of the update that are patched or checked, located in tail.
 	sigObj, widgetObj, imageObj, maskObj updateObject
-	result                               *Result
+	// prevEntry locates the new trailer's /Prev entry in tail.
+	prevEntry [2]int
+	result    *Result
 }
 
 func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
@@ -192,6 +195,7 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 		return nil, err
 	}
 	j.fieldNames = names
+	j.pageObj = geo.page
 	pic := s.Seal.Picture
 	if opts.Rect != nil {
 		if j.rect, err = checkRect(*opts.Rect, geo); err != nil {
@@ -625,10 +629,13 @@ func (j *job) fixFieldName() (string, error) {
 	return "", errorf(UnsupportedPDF, nil, "no free field name of %d characters", len(name))
 }
 
-// selfCheck re-reads the result with digitorus/pdf: the trailer must reach the new catalog,
-// whose form lists the new field, whose value is the new signature, the page must carry the
-// widget, and the widget's appearance must draw the seal picture with its mask. Only the new
-// objects are resolved: old ones may be malformed in ways the original file already was.
+// selfCheck re-reads the update with digitorus/pdf: the new trailer must reach the new
+// catalog, whose form lists the new field, whose value is the new signature, the page must
+// carry the widget, and the widget's appearance must draw the seal picture with its mask.
+// digitorus/pdf reads the output with the new trailer's /Prev blanked: it then reads the new
+// cross-reference section alone, not again the old ones (which it read into j.reader, and
+// which /Prev points at), and resolves new objects only (old ones may be malformed in ways
+// the original file already was).
 func (j *job) selfCheck() (err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -637,7 +644,7 @@ func (j *job) selfCheck() (err error) {
 	}()
 	sigID, widget := j.sigObj.id, j.widgetObj.id
 	total := j.size + int64(len(j.tail))
-	r, err := pdf.NewReader(&concatReaderAt{a: j.ra, aLen: j.size, b: j.tail}, total)
+	r, err := pdf.NewReader(&concatReaderAt{a: j.ra, aLen: j.size, b: j.tail, blank: j.prevEntry}, total)
 	if err != nil {
 		return errorf(Internal, err, "the sealed document does not read back")
 	}
@@ -661,9 +668,10 @@ func (j *job) selfCheck() (err error) {
 		mask.Key("Width").Int64() != int64(x.width) || mask.Key("Height").Int64() != int64(x.height) || mask.Key("Length").Int64() != int64(len(x.alpha)) {
 		return errorf(Internal, nil, "the new signature's appearance does not draw the seal picture")
 	}
-	page, _, err := findPage(r.Trailer().Key("Root").Key("Pages"), j.page)
-	if err != nil {
-		return err
+	ref := j.pageObj.GetPtr()
+	page := r.Resolve(ref, ref)
+	if page.Key("Type").Name() != "Page" {
+		return errorf(Internal, nil, "page %d (object %d) is not in the update", j.page, ref.GetID())
 	}
 	annots := page.Key("Annots")
 	for i := 0; i < annots.Len(); i++ {
@@ -738,11 +746,13 @@ func (s *seekReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return io.ReadFull(s.rs, p)
 }
 
-// concatReaderAt reads the original document followed by the update, without joining them.
+// concatReaderAt reads the original document followed by the update, without joining them,
+// with the bytes at blank (a range of b) read as spaces.
 type concatReaderAt struct {
-	a    io.ReaderAt
-	aLen int64
-	b    []byte
+	a     io.ReaderAt
+	aLen  int64
+	b     []byte
+	blank [2]int
 }
 
 func (c *concatReaderAt) ReadAt(p []byte, off int64) (int, error) {
@@ -767,6 +777,9 @@ func (c *concatReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	m := copy(p, c.b[bo:])
+	for i := max(c.blank[0], int(bo)); i < min(c.blank[1], int(bo)+m); i++ {
+		p[i-int(bo)] = ' '
+	}
 	n += m
 	if m < len(p) {
 		return n, io.EOF

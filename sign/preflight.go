@@ -183,6 +183,7 @@ func looksEncrypted(ra io.ReaderAt, size int64) bool {
 
 // pageGeometry is what placing the seal needs to know about the page.
 type pageGeometry struct {
+	page     pdf.Value // the page object (its number, for the read-back)
 	mediaBox [4]float64
 	visible  [4]float64 // CropBox clipped to MediaBox: what viewers show
 	rotate   int        // 0, 90, 180 or 270, clockwise as viewers apply it
@@ -232,6 +233,7 @@ func checkDocument(r *pdf.Reader, pageNum int) (geo pageGeometry, fieldNames map
 	if pageNum < 1 || pageNum > n {
 		return geo, nil, errorf(PageOutOfRange, nil, "page %d requested, the document has %d page(s)", pageNum, n)
 	}
+	geo.page = page
 	if ptrGen(page) != 0 {
 		return geo, nil, errorf(UnsupportedPDF, nil, "page object %d has generation %d", ptrID(page), ptrGen(page))
 	}

@@ -385,7 +385,9 @@ func (j *job) writeXref(b *bytes.Buffer, u *pdfsignUpdate, catalog uint32) error
 				fmt.Fprintf(b, "%010d 00000 n\r\n", j.size+int64(e.off))
 			}
 		}
-		fmt.Fprintf(b, "trailer\n<<\n  /Size %d\n  /Root %d 0 R\n%s  /Prev %d\n>>\n", size, catalog, extra.String(), j.reader.XrefInformation.StartPos)
+		fmt.Fprintf(b, "trailer\n<<\n  /Size %d\n  /Root %d 0 R\n%s", size, catalog, extra.String())
+		j.writePrev(b)
+		b.WriteString(">>\n")
 	case "stream":
 		rows := make([]byte, 0, 6*len(offsets))
 		for _, e := range offsets {
@@ -400,13 +402,22 @@ func (j *job) writeXref(b *bytes.Buffer, u *pdfsignUpdate, catalog uint32) error
 		for _, r := range runs {
 			fmt.Fprintf(&index, " %d %d", offsets[r[0]].id, r[1])
 		}
-		fmt.Fprintf(b, "%d 0 obj\n<< /Type /XRef\n  /Length %d\n  /W [ 1 4 1 ]\n  /Prev %d\n  /Size %d\n  /Index [%s ]\n  /Root %d 0 R\n%s>>\nstream\n",
-			u.xrefStreamID, len(rows), j.reader.XrefInformation.StartPos, size, index.String(), catalog, extra.String())
+		fmt.Fprintf(b, "%d 0 obj\n<< /Type /XRef\n  /Length %d\n  /W [ 1 4 1 ]\n", u.xrefStreamID, len(rows))
+		j.writePrev(b)
+		fmt.Fprintf(b, "  /Size %d\n  /Index [%s ]\n  /Root %d 0 R\n%s>>\nstream\n", size, index.String(), catalog, extra.String())
 		b.Write(rows)
 		b.WriteString("\nendstream" + objectFooter)
 	}
 	fmt.Fprintf(b, "startxref\n%d\n%%%%EOF\n", xrefAt)
 	return nil
+}
+
+// writePrev writes the /Prev entry, noting where (see selfCheck).
+func (j *job) writePrev(b *bytes.Buffer) {
+	j.prevEntry[0] = b.Len()
+	fmt.Fprintf(b, "  /Prev %d", j.reader.XrefInformation.StartPos)
+	j.prevEntry[1] = b.Len()
+	b.WriteByte('\n')
 }
 
 // writeByteRange writes the final ByteRange into the signature dictionary, padded as pdfsign

@@ -320,3 +320,43 @@ func TestPdfsignInput(t *testing.T) {
 		t.Error("bad whence accepted")
 	}
 }
+
+// recordingReaderAt notes the ranges read.
+type recordingReaderAt struct {
+	io.ReaderAt
+	reads [][2]int64
+}
+
+func (r *recordingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	r.reads = append(r.reads, [2]int64{off, off + int64(len(p))})
+	return r.ReaderAt.ReadAt(p, off)
+}
+
+// TestSelfCheckReadsTheUpdate: the read-back reads the document's header, then the update
+// alone, whatever the size of the document's own cross-reference data; and it checks the page
+// the widget is on, found by its object number.
+func TestSelfCheckReadsTheUpdate(t *testing.T) {
+	for _, name := range []string{"licence.pdf", "corpus-pdf-01.pdf", "corpus-pdf-10.pdf"} {
+		t.Run(name, func(t *testing.T) {
+			j, _ := pdfsignJob(t, "testdata/"+name)
+			if err := j.relocate(j.image); err != nil {
+				t.Fatal(err)
+			}
+			rec := &recordingReaderAt{ReaderAt: j.ra}
+			j.ra = rec
+			if err := j.selfCheck(); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rec.reads {
+				if r[0] != 0 || r[1] > 64 {
+					t.Errorf("the read-back read bytes %d to %d of the %d-byte document", r[0], r[1], j.size)
+				}
+			}
+			// The widget is on another page: refused.
+			j.pageObj = j.reader.Trailer().Key("Root") // an object not in the update
+			if err := j.selfCheck(); err == nil || !strings.Contains(err.Error(), "is not in the update") {
+				t.Errorf("page not in the update: %v", err)
+			}
+		})
+	}
+}
