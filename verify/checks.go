@@ -392,9 +392,6 @@ func (v *verifier) findChain(leaf *smcrypto.Certificate, intermediates []*smcryp
 	if leaf == nil {
 		return nil, errors.New("no certificate")
 	}
-	if v.chains == nil {
-		v.chains = smcrypto.NewChainBuilder(v.anchors)
-	}
 	return v.chains.FindChain(leaf, intermediates, smcrypto.ChainOptions{Prefer: prefer})
 }
 

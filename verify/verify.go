@@ -19,7 +19,7 @@ import (
 // streamChunk is how much of the file is read at a time when hashing: the verifier never holds
 // more than two such chunks of the document's bytes (one for the signed ranges, one for the
 // document's SHA-256), whatever its size. The buffers are recycled between calls.
-const streamChunk = 1 << 20
+const streamChunk = 256 << 10
 
 var chunks = sync.Pool{New: func() any { b := make([]byte, streamChunk); return &b }}
 
@@ -32,7 +32,7 @@ type verifier struct {
 	now        time.Time
 	anchors    []*smcrypto.Certificate
 	anchorsErr error
-	chains     *smcrypto.ChainBuilder // built on first use, from anchors
+	chains     *smcrypto.ChainBuilder // for anchors, shared by every chain of the document
 	buf        []byte
 
 	mu      sync.Mutex // guards readErr: the document hash reads in its own goroutine
@@ -316,6 +316,7 @@ func (v *verifier) loadAnchors() {
 			v.anchors = append(v.anchors, a)
 		}
 	}
+	v.chains = smcrypto.NewChainBuilder(v.anchors)
 }
 
 // findings are the document-level observations.

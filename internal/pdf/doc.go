@@ -28,12 +28,11 @@
 // file and object streams for /ByteRange) are reported, not ignored.
 //
 // The file is read through an io.ReaderAt in windows (16 KiB for objects,
-// 1 MiB, recycled, for passes over the whole file) and never held in memory,
-// so a 100 MB PDF costs about a megabyte of allocation, most of it that
-// recycled window. Each object is
-// parsed once per Document (the large /Contents strings included) and each
-// ByteRange verdict computed once. Hostile input is bounded by limits on
-// nesting, sizes and total work, and gives an error, never a panic.
+// 256 KiB, recycled, for passes over the whole file) and never held in
+// memory, so a 100 MB PDF costs well under a megabyte of allocation. Each
+// object is parsed once per Document (the large /Contents strings included)
+// and each ByteRange verdict computed once. Hostile input is bounded by
+// limits on nesting, sizes and total work, and gives an error, never a panic.
 //
 // Revisions are numbered from 0 in the API (Revision.Index,
 // Signature.Revision, Change.Revision) and from 1 in all text meant for

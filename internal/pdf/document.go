@@ -289,7 +289,7 @@ func (d *Document) readWindow(buf []byte, off, limit int64) ([]byte, error) {
 // fresh one per call would cost more than the reading itself.
 var bigBuffers = sync.Pool{New: func() any { b := make([]byte, bigBufferSize); return &b }}
 
-const bigBufferSize = 1 << 20
+const bigBufferSize = 256 << 10
 
 func getBigBuffer() *[]byte  { return bigBuffers.Get().(*[]byte) }
 func putBigBuffer(b *[]byte) { bigBuffers.Put(b) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -131,12 +132,21 @@ type ChainOptions struct {
 // ChainBuilder finds certificate paths to a fixed set of trust anchors. It remembers the
 // outcome of every path it has verified, so a builder used for all the certificates of one
 // document (signers, seal makers, timestamping authorities) checks each certificate signature
-// once. It is not safe for concurrent use.
+// once. It is safe for concurrent use: a path being verified for one caller is waited for, not
+// verified again, by another.
 type ChainBuilder struct {
 	roots    []*Certificate
 	rootSums map[[32]byte]bool
-	verified map[string]pathOutcome // by pathKey
-	runs     int                    // paths verified (not taken from verified), for tests
+
+	mu       sync.Mutex
+	verified map[string]*pathEntry // by pathKey
+	runs     int                   // paths verified (not taken from verified), for tests
+}
+
+// pathEntry is a path's outcome, ready once done is closed.
+type pathEntry struct {
+	done chan struct{}
+	out  pathOutcome
 }
 
 type pathOutcome struct {
@@ -146,7 +156,7 @@ type pathOutcome struct {
 
 // NewChainBuilder returns a builder for the trust anchors roots (nil entries are ignored).
 func NewChainBuilder(roots []*Certificate) *ChainBuilder {
-	b := &ChainBuilder{rootSums: map[[32]byte]bool{}, verified: map[string]pathOutcome{}}
+	b := &ChainBuilder{rootSums: map[[32]byte]bool{}, verified: map[string]*pathEntry{}}
 	for _, r := range roots {
 		if r != nil {
 			b.roots = append(b.roots, r)
@@ -312,16 +322,31 @@ func pathKey(path []*Certificate) string {
 // verifyPath verifies one candidate path (leaf first, anchor last), once per builder.
 func (b *ChainBuilder) verifyPath(path []*Certificate, opts ChainOptions) pathOutcome {
 	key := pathKey(path)
-	if out, ok := b.verified[key]; ok {
-		return out
+	b.mu.Lock()
+	if e, ok := b.verified[key]; ok {
+		b.mu.Unlock()
+		<-e.done
+		return e.out
 	}
-	out := b.verifyPathOnce(path, opts)
-	b.verified[key] = out
+	e := &pathEntry{done: make(chan struct{})}
+	b.verified[key] = e
 	b.runs++
-	return out
+	b.mu.Unlock()
+	defer close(e.done)
+	e.out = verifyPathOnce(path, opts)
+	return e.out
 }
 
-func (b *ChainBuilder) verifyPathOnce(path []*Certificate, opts ChainOptions) pathOutcome {
+// verifyPathOnce verifies a path; the outcome does not depend on opts.Prefer, which only picks
+// the time (inside all validity periods) smx509 is asked about.
+func verifyPathOnce(path []*Certificate, opts ChainOptions) (out pathOutcome) {
+	defer func() {
+		// The outcome is shared with other callers: a panic (a bug in a library on hostile
+		// input) must become this path's failure, not leave them waiting or crash them.
+		if p := recover(); p != nil {
+			out = pathOutcome{err: &ChainError{Reason: ChainOther, Cert: path[0], Detail: fmt.Sprintf("malformed input (the verifier panicked: %v)", p)}}
+		}
+	}()
 	leaf, anchor := path[0], path[len(path)-1]
 	// The latest start and the earliest end: smx509 judges the path at a time all share.
 	from, until := leaf.NotBefore, leaf.NotAfter

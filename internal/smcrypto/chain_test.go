@@ -9,6 +9,7 @@ import (
 	"errors"
 	"math/big"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -339,5 +340,33 @@ func TestBuildChainWeakAlgorithm(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "weak algorithm") || !strings.Contains(ce.Detail, "SHA1-RSA") {
 		t.Errorf("message %q", err)
+	}
+}
+
+// TestChainBuilderConcurrent: callers asking for the same path at once share one verification.
+func TestChainBuilderConcurrent(t *testing.T) {
+	p := newTestPKI(t)
+	b := NewChainBuilder([]*Certificate{p.root})
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			chain, err := b.FindChain(p.leaf, []*Certificate{p.inter, p.root}, ChainOptions{})
+			if err == nil && len(chain) != 3 {
+				err = errors.New("chain " + chainNames(chain))
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("caller %d: %v", i, err)
+		}
+	}
+	if b.runs != 1 {
+		t.Errorf("%d path verifications, want 1", b.runs)
 	}
 }
