@@ -142,6 +142,12 @@ func TestSignPDFErrors(t *testing.T) {
 		{"header only", func(t *testing.T) string { return writeTemp(t, "a.pdf", []byte("%PDF-1.7\n")) }, good, PDFOptions{}, NotPDF},
 		{"truncated", func(t *testing.T) string { return writeTemp(t, "a.pdf", licence[:len(licence)/2]) }, good, PDFOptions{}, NotPDF},
 		{"truncated before EOF marker", func(t *testing.T) string { return writeTemp(t, "a.pdf", licence[:len(licence)-7]) }, good, PDFOptions{}, NotPDF},
+		{"no %%EOF, 4 MiB", func(t *testing.T) string {
+			return writeTemp(t, "a.pdf", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("0 0 obj << >> endobj\n"), 200_000)...))
+		}, good, PDFOptions{}, NotPDF},
+		{"8 KiB after %%EOF", func(t *testing.T) string {
+			return writeTemp(t, "a.pdf", append(bytes.Clone(licence), bytes.Repeat([]byte("garbage\n"), 1024)...))
+		}, good, PDFOptions{}, NotPDF},
 		{"xref damaged", func(t *testing.T) string {
 			return writeTemp(t, "a.pdf", bytes.Replace(licence, []byte("\nxref\n"), []byte("\nxrex\n"), 1))
 		}, good, PDFOptions{}, NotPDF},
@@ -308,7 +314,8 @@ func TestSignPDFFilePaths(t *testing.T) {
 // document whose signature does not match; the file API then leaves no output.
 func TestSignPDFInputChanges(t *testing.T) {
 	good := newSealer(t, "合同专用章", "11010800000045")
-	orig := mustRead(t, "testdata/licence.pdf")
+	// Larger than eofWindow, so that only prepare's scan and the final copy read it whole.
+	orig := mustRead(t, writeFixture(t, fixture{extra: 2 * eofWindow}))
 	r := &mutatingReader{data: bytes.Clone(orig)}
 	var buf bytes.Buffer
 	_, err := SignPDF(r, &buf, good, PDFOptions{Now: fixedClock})

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 )
 
-// SignPDFFile seals the PDF at inPath into outPath. The input is only read. The output is
-// written to a temporary file next to outPath, synced, and renamed over outPath only when
-// complete, so a failure at any step leaves no partial output (and an existing outPath as it
-// was). outPath must not name the input, through any path, link or symlink.
+// SignPDFFile seals the PDF at inPath into outPath. The input is only read, and as a stream
+// only once: its bytes go to the output as they are hashed, so what is signed is what is
+// written. The output is written to a temporary file next to outPath, synced, and renamed
+// over outPath only when complete, so a failure at any step leaves no partial output (and an
+// existing outPath as it was). outPath must not name the input, through any path, link or
+// symlink.
 func SignPDFFile(inPath, outPath string, s Sealer, opts PDFOptions) (res *Result, err error) {
 	if inPath == "" || outPath == "" {
 		return nil, errorf(IOFailed, nil, "empty path")
@@ -53,7 +55,7 @@ func SignPDFFile(inPath, outPath string, s Sealer, opts PDFOptions) (res *Result
 		}
 	}()
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if res, err = SignPDF(in, w, s, opts); err != nil {
+	if res, err = signPDF(in, w, true, s, opts); err != nil {
 		return nil, err
 	}
 	if err := w.Flush(); err != nil {

@@ -14,6 +14,22 @@ import (
 // it (and pdfsign) loop forever or overflow the stack. These guards read what it is about to
 // trust, first.
 
+// eofWindow is how far from the end of the file %%EOF may be. digitorus/pdf looks for it in
+// ever larger windows from the end, re-reading and trimming each byte by byte: time grows
+// with the square of the distance (minutes for a few megabytes without %%EOF). Acrobat
+// allows 1024 bytes of trailing garbage.
+const eofWindow = 4096
+
+// checkEOF refuses a file without %%EOF near its end, before digitorus/pdf searches it.
+func checkEOF(ra io.ReaderAt, size int64) error {
+	tail := make([]byte, min(size, eofWindow))
+	n, _ := ra.ReadAt(tail, size-int64(len(tail)))
+	if !bytes.Contains(tail[:n], []byte("%%EOF")) {
+		return errorf(NotPDF, nil, "no %%%%EOF in the last %d bytes", len(tail))
+	}
+	return nil
+}
+
 // maxObjects bounds the object numbers a file of size bytes may use: generous for real files
 // (every object costs bytes), small enough that digitorus/pdf's table stays in proportion.
 func maxObjects(size int64) int64 { return 100_000 + size/8 }

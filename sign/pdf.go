@@ -98,10 +98,16 @@ const (
 // changes while it is copied to out, an error is returned after out received part of the
 // document (SignPDFFile never leaves such output behind).
 //
-// The document is read twice as a stream (to check and hash it, then to copy it to out) and
-// never held in memory: pdfsign, which writes the PDF structures, only sees the update (see
-// pdfsignInput).
-func SignPDF(in io.ReadSeeker, out io.Writer, s Sealer, opts PDFOptions) (res *Result, err error) {
+// The document is never held in memory: pdfsign, which writes the PDF structures, only sees
+// the update (see pdfsignInput). It is read as a stream twice, to be hashed (alongside the
+// parsing if in is an io.ReaderAt), then to be copied to out.
+func SignPDF(in io.ReadSeeker, out io.Writer, s Sealer, opts PDFOptions) (*Result, error) {
+	return signPDF(in, out, false, s, opts)
+}
+
+// signPDF is SignPDF; with early, the document is written to out as it is hashed, before the
+// signature is complete (for a caller that discards out on error), and read once.
+func signPDF(in io.ReadSeeker, out io.Writer, early bool, s Sealer, opts PDFOptions) (res *Result, err error) {
 	// digitorus/pdf reports malformed objects by panicking, wherever they are first touched.
 	defer func() {
 		if p := recover(); p != nil {
@@ -111,7 +117,11 @@ func SignPDF(in io.ReadSeeker, out io.Writer, s Sealer, opts PDFOptions) (res *R
 	if in == nil || out == nil {
 		return nil, errorf(IOFailed, nil, "nil input or output")
 	}
-	j, err := prepare(in, s, opts)
+	var copyTo io.Writer
+	if early {
+		copyTo = out
+	}
+	j, err := prepare(in, s, opts, copyTo)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +146,8 @@ type job struct {
 	scan   inputScan
 	// hash has seen the document; the signed parts of the update follow.
 	hash hash.Hash
+	// copied: the document went to the output as it was hashed.
+	copied bool
 
 	sealer     Sealer
 	convention smcrypto.CMSConvention
@@ -159,7 +171,9 @@ type job struct {
 	result    *Result
 }
 
-func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
+// prepare checks the sealer, the options and the document, and reads the document once
+// (hashing it, and writing it to copyTo if not nil).
+func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions, copyTo io.Writer) (*job, error) {
 	j := &job{in: in, sealer: s, opts: opts, convention: opts.Convention}
 	if err := j.checkSealer(); err != nil {
 		return nil, err
@@ -172,12 +186,23 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 		return nil, errorf(IOFailed, err, "seeking the input")
 	}
 	j.size = size
-	if ra, ok := in.(io.ReaderAt); ok {
-		j.ra = ra
-	} else {
-		j.ra = &seekReaderAt{rs: in}
+	ra, concurrent := in.(io.ReaderAt)
+	if !concurrent {
+		ra = &seekReaderAt{rs: in}
 	}
+	j.ra = ra
+	j.hash = smcrypto.NewSM3()
+	scan := j.startScan(concurrent, copyTo)
+	scanned := false
+	defer func() {
+		if !scanned {
+			scan.cancel() // an error or a panic in the checks below
+		}
+	}()
 	if err := checkHeader(j.ra, size); err != nil {
+		return nil, err
+	}
+	if err := checkEOF(j.ra, size); err != nil {
 		return nil, err
 	}
 	if err := checkXrefBounds(j.ra, size); err != nil {
@@ -207,13 +232,12 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 	if j.image, err = appearanceImage(pic, geo.rotate, j.rect[2]-j.rect[0], j.rect[3]-j.rect[1]); err != nil {
 		return nil, err
 	}
-	if _, err := in.Seek(0, io.SeekStart); err != nil {
-		return nil, errorf(IOFailed, err, "seeking the input")
+	j.scan, err = scan.wait()
+	scanned = true
+	if err != nil {
+		return nil, err
 	}
-	j.hash = smcrypto.NewSM3()
-	if j.scan, err = scanInput(io.LimitReader(in, size), j.hash); err != nil {
-		return nil, errorf(IOFailed, err, "reading the input")
-	}
+	j.copied = copyTo != nil
 	if j.scan.size != size {
 		return nil, errorf(IOFailed, nil, "the input ended after %d of %d bytes", j.scan.size, size)
 	}
@@ -709,9 +733,15 @@ func replaceOnce(b []byte, old, repl string) error {
 	return nil
 }
 
-// write copies the original document to out, checking it is still what was hashed, then the
-// completed update.
+// write copies the original document to out (unless it went there as it was hashed),
+// checking it is still what was hashed, then the completed update.
 func (j *job) write(out io.Writer) error {
+	if j.copied {
+		if _, err := out.Write(j.tail); err != nil {
+			return errorf(IOFailed, err, "writing the signature")
+		}
+		return nil
+	}
 	if _, err := j.in.Seek(0, io.SeekStart); err != nil {
 		return errorf(IOFailed, err, "seeking the input")
 	}

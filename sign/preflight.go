@@ -3,12 +3,10 @@ package sign
 import (
 	"bytes"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/digitorus/pdf"
 )
@@ -25,88 +23,6 @@ const byteRangePlaceholder = "/ByteRange[0 ********** ********** **********]"
 // maxInputSize: pdfsign writes xref stream offsets in 4 bytes and ByteRange numbers in 10
 // digits; beyond this, offsets would be silently truncated.
 const maxInputSize = 1<<32 - 1<<24
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// inputScan is what one streaming pass over the input learns.
-type inputScan struct {
-	size int64
-	// crc lets the final copy check, cheaply, that it copies the bytes that were hashed.
-	crc uint32
-	// longestZeros is the longest run of '0' bytes: pdfsign locates its /Contents placeholder
-	// as the first run of that many '0's in the whole file, which would otherwise land in an
-	// earlier signature's zero padding.
-	longestZeros            int64
-	hasByteRangePlaceholder bool
-}
-
-// copyBuffers hold the buffers of the two passes over the document (scanInput, job.write).
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
-
-// scanInput reads r once, feeding h (the signature's SM3) on the way.
-func scanInput(r io.Reader, h io.Writer) (inputScan, error) {
-	var sc inputScan
-	crc := crc32.New(castagnoli)
-	bp := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(bp)
-	buf := *bp
-	var run int64
-	placeholder := []byte(byteRangePlaceholder)
-	// The placeholder may straddle two reads: edge holds the end of what was read before.
-	const keep = len(byteRangePlaceholder) - 1
-	var edge [2 * keep]byte
-	kept := 0
-	for {
-		n, err := r.Read(buf)
-		chunk := buf[:n]
-		sc.size += int64(n)
-		crc.Write(chunk)
-		h.Write(chunk)
-		run = zeroRuns(chunk, run, &sc.longestZeros)
-		if !sc.hasByteRangePlaceholder && n > 0 {
-			joint := append(edge[:kept], chunk[:min(n, keep)]...)
-			sc.hasByteRangePlaceholder = bytes.Contains(joint, placeholder) || bytes.Contains(chunk, placeholder)
-			if n >= keep {
-				kept = copy(edge[:], chunk[n-keep:])
-			} else {
-				kept = copy(edge[:], joint[max(0, len(joint)-keep):])
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return sc, err
-		}
-	}
-	sc.crc = crc.Sum32()
-	return sc, nil
-}
-
-// zeroRuns measures the runs of '0' in b, the first continuing a run of length run, raising
-// *longest; it returns the length of the run at the end of b.
-func zeroRuns(b []byte, run int64, longest *int64) int64 {
-	for len(b) > 0 {
-		if run == 0 {
-			i := bytes.IndexByte(b, '0')
-			if i < 0 {
-				return 0
-			}
-			b = b[i:]
-		}
-		k := 0
-		for k < len(b) && b[k] == '0' {
-			k++
-		}
-		run += int64(k)
-		*longest = max(*longest, run)
-		if k == len(b) {
-			return run
-		}
-		run, b = 0, b[k+1:]
-	}
-	return run
-}
 
 // checkHeader refuses what digitorus/pdf cannot open, with a better message than it gives.
 func checkHeader(ra io.ReaderAt, size int64) error {

@@ -6,8 +6,11 @@ import (
 	"hash/crc32"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // chunkReader returns at most n bytes per Read.
@@ -65,7 +68,7 @@ func TestScanInput(t *testing.T) {
 			}
 			t.Run(tc.name+"/"+rname, func(t *testing.T) {
 				var seen bytes.Buffer
-				sc, err := scanInput(mk(tc.in), &seen)
+				sc, err := scanInput(mk(tc.in), &seen, nil, new(atomic.Bool))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -79,8 +82,82 @@ func TestScanInput(t *testing.T) {
 		}
 	}
 	// A read error is returned, not taken for the end of the document.
-	failing := io.MultiReader(strings.NewReader("%PDF-1.7\n"), iotest.ErrReader(errors.New("disk gone")))
-	if _, err := scanInput(failing, io.Discard); err == nil || err.Error() != "disk gone" {
+	gone := errors.New("disk gone")
+	failing := io.MultiReader(strings.NewReader("%PDF-1.7\n"), iotest.ErrReader(gone))
+	if _, err := scanInput(failing, io.Discard, nil, new(atomic.Bool)); !errors.Is(err, gone) || !strings.Contains(err.Error(), "reading the input") {
 		t.Errorf("read error: got %v", err)
+	}
+}
+
+// failingWriter refuses every write.
+type failingWriter struct{ err error }
+
+func (f failingWriter) Write([]byte) (int, error) { return 0, f.err }
+
+// TestScanInputStopsAndCopies: the copy receives exactly what is hashed; a failing copy is
+// an IOFailed error about the output; a stopped scan reads no further.
+func TestScanInputStopsAndCopies(t *testing.T) {
+	doc := strings.Repeat("%PDF-1.7 0000 ", 200_000) // several 1 MiB reads
+	var hashed, copied bytes.Buffer
+	if _, err := scanInput(strings.NewReader(doc), &hashed, &copied, new(atomic.Bool)); err != nil || copied.String() != doc || hashed.String() != doc {
+		t.Fatalf("copied %d, hashed %d of %d bytes: %v", copied.Len(), hashed.Len(), len(doc), err)
+	}
+	full := errors.New("disk full")
+	_, err := scanInput(strings.NewReader(doc), io.Discard, failingWriter{full}, new(atomic.Bool))
+	var e *Error
+	if !errors.As(err, &e) || e.Reason != IOFailed || !errors.Is(err, full) || !strings.Contains(err.Error(), "writing the output") {
+		t.Errorf("failing copy: %v", err)
+	}
+	stop := new(atomic.Bool)
+	stop.Store(true)
+	r := strings.NewReader(doc)
+	if _, err := scanInput(r, io.Discard, nil, stop); err != errScanStopped || r.Len() != len(doc) {
+		t.Errorf("stopped scan: %v, read %d bytes", err, len(doc)-r.Len())
+	}
+}
+
+// lateReads is an io.ReadSeeker and io.ReaderAt that counts the reads made after closed is
+// set. The scan's reads (of 1 MiB) are slow, and the parsing's reads wait for the scan's first,
+// so that the parsing fails while the scan is reading.
+type lateReads struct {
+	*bytes.Reader
+	closed     atomic.Bool
+	late, scan atomic.Int64
+	started    chan struct{}
+	once       sync.Once
+}
+
+func (l *lateReads) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) >= 1<<20 {
+		l.scan.Add(1)
+		l.once.Do(func() { close(l.started) })
+		time.Sleep(10 * time.Millisecond)
+	} else {
+		<-l.started
+	}
+	if l.closed.Load() {
+		l.late.Add(1)
+	}
+	return l.Reader.ReadAt(p, off)
+}
+
+// TestScanStopsWithSignPDF: when sealing fails while the document is being hashed alongside,
+// SignPDF returns only once the hashing stopped: the caller's input is not read afterwards.
+func TestScanStopsWithSignPDF(t *testing.T) {
+	s := newSealer(t, "合同专用章", "11010800000083")
+	doc := bytes.Repeat([]byte("%PDF-1.7 not really\n"), 1<<20) // 20 MiB, no %%EOF: NotPDF
+	in := &lateReads{Reader: bytes.NewReader(doc), started: make(chan struct{})}
+	_, err := SignPDF(in, io.Discard, s, PDFOptions{Now: fixedClock})
+	in.closed.Store(true)
+	var e *Error
+	if !errors.As(err, &e) || e.Reason != NotPDF {
+		t.Fatalf("SignPDF: %v, want NotPDF", err)
+	}
+	if n := in.scan.Load(); n == 0 || n >= 20 {
+		t.Fatalf("the scan made %d of its 20 reads: not stopped while running", n)
+	}
+	time.Sleep(30 * time.Millisecond)
+	if n := in.late.Load(); n != 0 {
+		t.Fatalf("%d reads of the input after SignPDF returned", n)
 	}
 }
