@@ -497,6 +497,13 @@ func (v *verifier) checkChain(st *sigState) {
 		return
 	}
 	chain, err := v.findChain(st.cert, st.certs, v.now, st.poe, st.claimed)
+	sha1Note := ""
+	var ce *smcrypto.ChainError
+	if errors.As(err, &ce) && ce.Reason == smcrypto.ChainWeakAlgorithm && !st.poe.IsZero() && st.poe.Before(weakAfter) {
+		// SHA-1 was acceptable when the signature provably existed, as for its own digest.
+		chain, err = v.chains.FindChain(st.cert, st.certs, smcrypto.ChainOptions{Prefer: []time.Time{st.poe, v.now}, AllowSHA1: true})
+		sha1Note = fmt.Sprintf("; certificates signed with SHA-1 are accepted: %s proves the signature existed on %s, before 2014", st.poeSrc, fmtTime(st.poe))
+	}
 	if err != nil {
 		sub, msg := chainFailure(err, st.cert, st.certs, v.anchors)
 		st.add(checkChain, CheckIndeterminate, sub, "no trusted chain: %s", msg)
@@ -508,7 +515,7 @@ func (v *verifier) checkChain(st *sigState) {
 		st.rep.Chain = append(st.rep.Chain, *partyOf(c))
 		names[i] = fmt.Sprintf("%q", subjectOf(c))
 	}
-	st.add(checkChain, CheckPassed, "", "%s; %q is a configured trust anchor", strings.Join(names, " → "), subjectOf(chain[len(chain)-1]))
+	st.add(checkChain, CheckPassed, "", "%s; %q is a configured trust anchor%s", strings.Join(names, " → "), subjectOf(chain[len(chain)-1]), sha1Note)
 }
 
 // ---- validity and key usage ----

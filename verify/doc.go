@@ -39,7 +39,8 @@
 //     NO_CERTIFICATE_CHAIN_FOUND, and the detail says which issuer is missing. The path is found
 //     whatever the time (a certificate that has expired since is still in its chain); the
 //     validity check judges the times. A certificate signed with SHA-1 or MD5 cannot be part of
-//     a chain: CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
+//     a chain (CRYPTO_CONSTRAINTS_FAILURE_NO_POE), except SHA-1 when a trusted proof of existence
+//     predates 2014, as for the signature's own algorithms.
 //   - certificate validity and key usage at the signing time (see below).
 //   - revocation, through Options.Revocation (see below).
 //   - algorithms: SHA-1 and RSA keys under 2048 bits are acceptable only with a proof that the
@@ -92,8 +93,9 @@
 //
 // Validation data embedded in the document (/DSS, the CMS revocation-info attribute, CRLs in
 // the SignedData) is not used: revocation comes only from the RevocationChecker. FieldMDP locks
-// are not enforced beyond what internal/pdf classifies. Certificates signed with SHA-1 cannot
-// be chained (the X.509 library refuses them), even with an old POE.
+// are not enforced beyond what internal/pdf classifies. A chain signed with SHA-1 accepted
+// thanks to an old POE must not carry name or policy constraints (smcrypto does not evaluate
+// them; the X.509 library, which does, refuses SHA-1 outright).
 //
 // # Memory
 //

@@ -1,10 +1,20 @@
 package verify
 
 import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/eseal/eseal/internal/smcrypto"
 )
@@ -509,4 +519,111 @@ func TestNoSignature(t *testing.T) {
 	if rep.Document.Revisions != 1 || rep.Document.SHA256 == "" {
 		t.Errorf("document info %+v", rep.Document)
 	}
+}
+
+// TestSHA1ChainWithOldProof: a signer certificate signed with SHA-1 (RSA) chains only when a
+// trusted timestamp proves the signature existed before 2014, when SHA-1 was still acceptable.
+func TestSHA1ChainWithOldProof(t *testing.T) {
+	signed := time.Date(2013, 6, 1, 12, 0, 0, 0, time.UTC)
+	from, until := time.Date(2012, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC)
+	// An SM2 hierarchy of that time for the seal maker and the TSA, and an RSA root that
+	// issued the signer's certificate with SHA-1.
+	p := &pki{}
+	var err error
+	for _, k := range []*crypto.Signer{&p.rootKey, &p.signerKey, &p.makerKey, &p.tsaKey} {
+		if *k, err = smcrypto.GenerateKey(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p.root, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{Subject: pkix.Name{CommonName: "SM2 Root 2012"},
+		NotBefore: from, NotAfter: until, IsCA: true}, p.rootKey.Public(), nil, p.rootKey); err != nil {
+		t.Fatal(err)
+	}
+	p.maker = p.issue(t, "Seal Maker 2012", p.makerKey, from, until, 0, nil)
+	p.tsa = p.issue(t, "TSA 2012", p.tsaKey, from, until, x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping})
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "RSA Root 2010"},
+		NotBefore: from.AddDate(-2, 0, 0), NotAfter: until, IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	rsaDER, err := x509.CreateCertificate(rand.Reader, rsaTmpl, rsaTmpl, rsaKey.Public(), rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaRoot, err := smcrypto.ParseCertificate(rsaDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.signer = resignSHA1RSA(t, p.issue(t, "SHA-1 signer", p.signerKey, from, time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), 0, nil), rsaRoot, rsaKey)
+
+	seal := p.makeSeal(t, []*smcrypto.Certificate{p.signer}, time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2014, 12, 31, 0, 0, 0, 0, time.UTC))
+	opts := Options{Anchors: anchorList{certs: []*smcrypto.Certificate{rsaRoot, p.root}}, Revocation: &fakeRevocation{}}
+	sign := func(cms func(testing.TB, []byte) []byte) []byte {
+		return sealedDoc(t, p, sigOpts{seal: seal, signingTime: signed, chain: []*smcrypto.Certificate{p.signer, rsaRoot}, cms: cms}).data
+	}
+
+	rep := verifyBytes(t, sign(withTimestampCMS(p, signed.Add(time.Hour), nil)), opts)
+	assertSignature(t, rep, 0, expect{ind: TotalPassed,
+		status: map[string]CheckStatus{checkTimestamp: CheckPassed, checkChain: CheckPassed, checkValidity: CheckPassed, checkAlgorithms: CheckPassed},
+		detail: map[string][]string{checkChain: {`"CN=RSA Root 2010" is a configured trust anchor`, "signed with SHA-1 are accepted", "2013-06-01 13:00:00 UTC, before 2014"}}})
+
+	rep = verifyBytes(t, sign(nil), opts)
+	assertSignature(t, rep, 0, expect{ind: Indeterminate, sub: CryptoConstraintsFailureNoPOE,
+		status: map[string]CheckStatus{checkChain: CheckIndeterminate},
+		detail: map[string][]string{checkChain: {"SHA-1 signer", "no longer accepted for certificates", "SHA1-RSA"}}})
+}
+
+// resignSHA1RSA returns c issued again by issuer: its TBSCertificate with issuer's name and
+// sha1WithRSAEncryption, signed with key (Go signs with SHA-1 only for RSA keys it can
+// marshal, and c's key is SM2).
+func resignSHA1RSA(t *testing.T, c, issuer *smcrypto.Certificate, key *rsa.PrivateKey) *smcrypto.Certificate {
+	t.Helper()
+	sha1RSA := []byte{0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00}
+	in := cryptobyte.String(c.RawTBSCertificate)
+	var tbs cryptobyte.String
+	if !in.ReadASN1(&tbs, cbasn1.SEQUENCE) {
+		t.Fatal("TBSCertificate is not a SEQUENCE")
+	}
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		for i := 0; !tbs.Empty(); i++ {
+			var elem cryptobyte.String
+			if i == 0 && tbs.PeekASN1Tag(cbasn1.Tag(0).Constructed().ContextSpecific()) {
+				tbs.ReadASN1Element(&elem, cbasn1.Tag(0).Constructed().ContextSpecific())
+				b.AddBytes(elem)
+				i = -1 // the version does not count: serial is element 0
+				continue
+			}
+			var tag cbasn1.Tag
+			if !tbs.ReadAnyASN1Element(&elem, &tag) {
+				t.Fatal("malformed TBSCertificate")
+			}
+			switch i {
+			case 1: // signature algorithm
+				b.AddBytes(sha1RSA)
+			case 2: // issuer
+				b.AddBytes(issuer.RawSubject)
+			default:
+				b.AddBytes(elem)
+			}
+		}
+	})
+	newTBS := b.BytesOrPanic()
+	sum := sha1.Sum(newTBS)
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA1, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cb cryptobyte.Builder
+	cb.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddBytes(newTBS)
+		b.AddBytes(sha1RSA)
+		b.AddASN1BitString(sig)
+	})
+	out, err := smcrypto.ParseCertificate(cb.BytesOrPanic())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

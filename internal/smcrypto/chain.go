@@ -3,6 +3,7 @@ package smcrypto
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"sort"
@@ -127,6 +128,13 @@ type ChainOptions struct {
 	// certificates are all valid at an earlier time of the list is returned first. It never
 	// makes a path fail; the caller judges the validity periods (CheckValidityAt).
 	Prefer []time.Time
+	// AllowSHA1 accepts certificates signed with SHA-1 (RSA or ECDSA), which smx509 refuses in
+	// chains: for a verifier holding a trusted proof that the signature existed while SHA-1 was
+	// still acceptable (before 2014). Such a path is checked here instead: each signature (MD5
+	// stays refused), the issuers' CA bit and keyCertSign, path lengths and critical extensions.
+	// A SHA-1 path whose certificates carry name constraints or policy constraints is refused
+	// (ChainOther): smx509 alone checks those.
+	AllowSHA1 bool
 }
 
 // ChainBuilder finds certificate paths to a fixed set of trust anchors. It remembers the
@@ -309,9 +317,12 @@ func appendFresh(path []*Certificate, c *Certificate) []*Certificate {
 	return out
 }
 
-// pathKey identifies a path by the certificates it holds.
-func pathKey(path []*Certificate) string {
-	k := make([]byte, 0, 32*len(path))
+// pathKey identifies a path by the certificates it holds, and whether SHA-1 was allowed.
+func pathKey(path []*Certificate, opts ChainOptions) string {
+	k := make([]byte, 1, 1+32*len(path))
+	if opts.AllowSHA1 {
+		k[0] = 1
+	}
 	for _, c := range path {
 		s := sha256.Sum256(c.Raw)
 		k = append(k, s[:]...)
@@ -321,7 +332,7 @@ func pathKey(path []*Certificate) string {
 
 // verifyPath verifies one candidate path (leaf first, anchor last), once per builder.
 func (b *ChainBuilder) verifyPath(path []*Certificate, opts ChainOptions) pathOutcome {
-	key := pathKey(path)
+	key := pathKey(path, opts)
 	b.mu.Lock()
 	if e, ok := b.verified[key]; ok {
 		b.mu.Unlock()
@@ -390,10 +401,62 @@ func verifyPathOnce(path []*Certificate, opts ChainOptions) (out pathOutcome) {
 		KeyUsages:     []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny},
 	})
 	if err != nil {
-		return pathOutcome{err: classifyChainError(err, leaf, inner, []*Certificate{anchor})}
+		ce := classifyChainError(err, leaf, inner, []*Certificate{anchor})
+		if ce.Reason == ChainWeakAlgorithm && opts.AllowSHA1 {
+			if ce := checkSHA1Path(path); ce != nil {
+				return pathOutcome{err: ce}
+			}
+			return pathOutcome{chain: path}
+		}
+		return pathOutcome{err: ce}
 	}
 	sort.SliceStable(chains, func(i, j int) bool { return len(chains[i]) < len(chains[j]) })
 	return pathOutcome{chain: chains[0]}
+}
+
+// Extensions whose rules smx509 applies when it verifies a chain, and checkSHA1Path does not.
+var (
+	oidNameConstraints   = asn1.ObjectIdentifier{2, 5, 29, 30}
+	oidPolicyConstraints = asn1.ObjectIdentifier{2, 5, 29, 36}
+	oidPolicyMappings    = asn1.ObjectIdentifier{2, 5, 29, 33}
+	oidInhibitAnyPolicy  = asn1.ObjectIdentifier{2, 5, 29, 54}
+)
+
+// checkSHA1Path checks a path (leaf first, anchor last) the way smx509 would, except that it
+// accepts SHA-1 signatures: smx509 has no switch for that. It checks what smx509's isValid and
+// CheckSignatureFrom check for chains built from given certificates; the validity periods are
+// the caller's. Name and policy constraints, which it does not evaluate, make it refuse.
+func checkSHA1Path(path []*Certificate) *ChainError {
+	for _, c := range path {
+		if len(c.UnhandledCriticalExtensions) > 0 {
+			return &ChainError{Reason: ChainOther, Cert: c, Detail: fmt.Sprintf("unhandled critical extension %v", c.UnhandledCriticalExtensions[0])}
+		}
+		for _, e := range c.Extensions {
+			for _, o := range []asn1.ObjectIdentifier{oidNameConstraints, oidPolicyConstraints, oidPolicyMappings, oidInhibitAnyPolicy} {
+				if e.Id.Equal(o) {
+					return &ChainError{Reason: ChainOther, Cert: c, Detail: fmt.Sprintf("extension %v is not evaluated on a path signed with SHA-1", o)}
+				}
+			}
+		}
+	}
+	for i := 0; i+1 < len(path); i++ {
+		child, parent := path[i], path[i+1]
+		if parent.Version == 3 && !parent.BasicConstraintsValid || parent.BasicConstraintsValid && !parent.IsCA ||
+			parent.KeyUsage != 0 && parent.KeyUsage&smx509.KeyUsageCertSign == 0 {
+			return &ChainError{Reason: ChainNotAuthorized, Cert: parent, Detail: "not a CA certificate"}
+		}
+		if i+2 < len(path) && (!parent.BasicConstraintsValid || !parent.IsCA) {
+			return &ChainError{Reason: ChainNotAuthorized, Cert: parent, Detail: "not a CA certificate"}
+		}
+		// i certificates lie between the leaf and parent: its intermediates.
+		if parent.BasicConstraintsValid && parent.MaxPathLen >= 0 && i > parent.MaxPathLen {
+			return &ChainError{Reason: ChainNotAuthorized, Cert: parent, Detail: "path length constraint exceeded"}
+		}
+		if err := parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature); err != nil {
+			return linkError(child, parent, err, err)
+		}
+	}
+	return nil
 }
 
 // checkLinks checks each certificate's signature with the next one's key, for the words of a

@@ -1,8 +1,10 @@
 package smcrypto
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -223,7 +225,13 @@ func issueUnchecked(t *testing.T, cn string, issuer *Certificate, issuerKey cryp
 		SerialNumber: big.NewInt(99), Subject: pkix.Name{CommonName: cn},
 		NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(time.Hour),
 	}
-	der, err := smx509.CreateCertificate(rand.Reader, tmpl, issuer, mustKey(t).Public(), issuerKey)
+	return createParsed(t, tmpl, issuer, mustKey(t).Public(), issuerKey)
+}
+
+// createParsed creates a certificate with smx509 and parses it back.
+func createParsed(t *testing.T, tmpl, parent *Certificate, pub any, key crypto.Signer) *Certificate {
+	t.Helper()
+	der, err := smx509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,24 +324,31 @@ func TestChainBuilderRemembers(t *testing.T) {
 	}
 }
 
-// TestBuildChainWeakAlgorithm: a real 2009 chain signed with SHA-1 (John B Harris → GeoTrust CA
-// for Adobe → Adobe Root CA, from pdf-08) is refused for its algorithm, not reported as forged.
-func TestBuildChainWeakAlgorithm(t *testing.T) {
+// pdf08Chain returns the signer of pdf-08 (John B Harris), the certificates its CMS carries,
+// and the Adobe Root CA among them: a real 2009 chain signed with SHA-1.
+func pdf08Chain(t *testing.T) (signer *Certificate, certs []*Certificate, root *Certificate) {
+	t.Helper()
 	sd, err := ParseSignedData(readTestdata(t, "cms/pdf-08-sig1.p7s"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var root *Certificate
 	for _, c := range sd.Certificates {
 		if c.Subject.CommonName == "Adobe Root CA" {
 			root = c
 		}
 	}
-	signer := sd.SignerCertificate(sd.Signers[0])
+	signer = sd.SignerCertificate(sd.Signers[0])
 	if root == nil || signer == nil {
 		t.Fatal("pdf-08's CMS lacks the Adobe root or the signer")
 	}
-	_, err = BuildChain(signer, sd.Certificates, []*Certificate{root}, time.Date(2008, 1, 1, 0, 0, 0, 0, time.UTC))
+	return signer, sd.Certificates, root
+}
+
+// TestBuildChainWeakAlgorithm: a real 2009 chain signed with SHA-1 (John B Harris → GeoTrust CA
+// for Adobe → Adobe Root CA, from pdf-08) is refused for its algorithm, not reported as forged.
+func TestBuildChainWeakAlgorithm(t *testing.T) {
+	signer, certs, root := pdf08Chain(t)
+	_, err := BuildChain(signer, certs, []*Certificate{root}, time.Date(2008, 1, 1, 0, 0, 0, 0, time.UTC))
 	var ce *ChainError
 	if !errors.As(err, &ce) || ce.Reason != ChainWeakAlgorithm || !ce.Cert.Equal(signer) {
 		t.Fatalf("error %v, want %v naming the signer", err, ChainWeakAlgorithm)
@@ -368,5 +383,136 @@ func TestChainBuilderConcurrent(t *testing.T) {
 	}
 	if b.runs != 1 {
 		t.Errorf("%d path verifications, want 1", b.runs)
+	}
+}
+
+// TestFindChainAllowSHA1: with AllowSHA1 a SHA-1 path is checked here (signatures, CA bits,
+// path length), MD5 stays refused, and constraints this package does not evaluate are refused.
+func TestFindChainAllowSHA1(t *testing.T) {
+	harris, certs, adobe := pdf08Chain(t)
+	sha1 := ChainOptions{AllowSHA1: true}
+	chain, err := NewChainBuilder([]*Certificate{adobe}).FindChain(harris, certs, sha1)
+	if err != nil || chainNames(chain) != "John B Harris → GeoTrust CA for Adobe → Adobe Root CA" {
+		t.Fatalf("pdf-08 with SHA-1 allowed: %s, %v", chainNames(chain), err)
+	}
+
+	newRSA := func() *rsa.PrivateKey {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	rootKey := newRSA()
+	issue := func(tmpl *smx509.Certificate, pub any, parent *smx509.Certificate, key crypto.Signer) *Certificate {
+		t.Helper()
+		tmpl.NotBefore, tmpl.NotAfter = testNow.Add(-time.Hour), testNow.Add(time.Hour)
+		if parent == nil {
+			parent = tmpl
+		}
+		return createParsed(t, tmpl, parent, pub, key)
+	}
+	ca := func(cn string, serial int64) *smx509.Certificate {
+		return &smx509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+			IsCA: true, BasicConstraintsValid: true, KeyUsage: smx509.KeyUsageCertSign, MaxPathLen: -1}
+	}
+	root := issue(ca("RSA Root", 1), rootKey.Public(), nil, rootKey)
+	interKey := newRSA()
+	interTmpl := ca("SHA-1 CA", 2)
+	interTmpl.SignatureAlgorithm = smx509.SHA1WithRSA
+	inter := issue(interTmpl, interKey.Public(), root, rootKey)
+	leafOf := func(cn string, alg smx509.SignatureAlgorithm, issuer *Certificate, key crypto.Signer) *Certificate {
+		return issue(&smx509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: cn}, SignatureAlgorithm: alg},
+			mustKey(t).Public(), issuer, key)
+	}
+	leaf := leafOf("SHA-1 leaf", smx509.SHA1WithRSA, inter, interKey)
+	// Go no longer signs with MD5: the algorithm of a SHA-1 certificate is relabelled
+	// md5WithRSAEncryption (1.2.840.113549.1.1.4), in the TBS and outside.
+	sha1OID := []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05}
+	md5OID := append(append([]byte{}, sha1OID[:10]...), 0x04)
+	md5DER := bytes.ReplaceAll(leafOf("MD5 leaf", smx509.SHA1WithRSA, inter, interKey).Raw, sha1OID, md5OID)
+	md5Leaf, err := ParseCertificate(md5DER)
+	if err != nil || md5Leaf.SignatureAlgorithm != smx509.MD5WithRSA {
+		t.Fatalf("MD5 certificate: %v", err)
+	}
+	forgedDER := append([]byte{}, leaf.Raw...)
+	forgedDER[len(forgedDER)-5] ^= 0x10
+	forged, err := ParseCertificate(forgedDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An end-entity certificate (no CA bit) that signed another with SHA-1.
+	eeKey := newRSA()
+	ee := issue(&smx509.Certificate{SerialNumber: big.NewInt(4), Subject: pkix.Name{CommonName: "not a CA"},
+		SignatureAlgorithm: smx509.SHA1WithRSA, BasicConstraintsValid: true}, eeKey.Public(), root, rootKey)
+	underEE := leafOf("under an end entity", smx509.SHA1WithRSA, ee, eeKey)
+	// A CA issued by that end entity: smx509 stops at the SHA-1 signature below it, so the
+	// end entity is this package's own finding.
+	caUnderEEKey := newRSA()
+	caUnderEETmpl := ca("CA under an end entity", 8)
+	caUnderEETmpl.SignatureAlgorithm = smx509.SHA1WithRSA
+	caUnderEE := issue(caUnderEETmpl, caUnderEEKey.Public(), ee, eeKey)
+	belowIt := leafOf("below it", smx509.SHA1WithRSA, caUnderEE, caUnderEEKey)
+	// A CA with name constraints, and one with pathLenConstraint 0 above another CA.
+	ncKey := newRSA()
+	ncTmpl := ca("Constrained CA", 5)
+	ncTmpl.SignatureAlgorithm, ncTmpl.PermittedDNSDomains = smx509.SHA1WithRSA, []string{"example.cn"}
+	nc := issue(ncTmpl, ncKey.Public(), root, rootKey)
+	underNC := leafOf("under constraints", smx509.SHA1WithRSA, nc, ncKey)
+	pl0Key := newRSA()
+	pl0Tmpl := ca("PathLen0 CA", 6)
+	pl0Tmpl.SignatureAlgorithm, pl0Tmpl.MaxPathLen, pl0Tmpl.MaxPathLenZero = smx509.SHA1WithRSA, 0, true
+	pl0 := issue(pl0Tmpl, pl0Key.Public(), root, rootKey)
+	subKey := newRSA()
+	subTmpl := ca("Sub CA", 7)
+	subTmpl.SignatureAlgorithm = smx509.SHA1WithRSA
+	sub := issue(subTmpl, subKey.Public(), pl0, pl0Key)
+	underSub := leafOf("too deep", smx509.SHA1WithRSA, sub, subKey)
+
+	tests := []struct {
+		name   string
+		leaf   *Certificate
+		inters []*Certificate
+		opts   ChainOptions
+		reason ChainErrorReason // ChainOther with ok: no error
+		ok     bool
+		cert   *Certificate
+	}{
+		{"SHA-1 refused by default", leaf, []*Certificate{inter}, ChainOptions{}, ChainWeakAlgorithm, false, leaf},
+		{"SHA-1 allowed", leaf, []*Certificate{inter}, sha1, 0, true, nil},
+		{"MD5 stays refused", md5Leaf, []*Certificate{inter}, sha1, ChainWeakAlgorithm, false, md5Leaf},
+		{"forged SHA-1 signature", forged, []*Certificate{inter}, sha1, ChainBadSignature, false, forged},
+		{"issuer is not a CA", underEE, []*Certificate{ee}, sha1, ChainNotAuthorized, false, ee},
+		{"an issuer further up is not a CA", belowIt, []*Certificate{caUnderEE, ee}, sha1, ChainNotAuthorized, false, ee},
+		{"name constraints not evaluated", underNC, []*Certificate{nc}, sha1, ChainOther, false, nc},
+		{"path length exceeded", underSub, []*Certificate{sub, pl0}, sha1, ChainNotAuthorized, false, pl0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chain, err := NewChainBuilder([]*Certificate{root}).FindChain(tt.leaf, tt.inters, tt.opts)
+			if tt.ok {
+				if err != nil || len(chain) != len(tt.inters)+2 {
+					t.Fatalf("chain %s, %v", chainNames(chain), err)
+				}
+				return
+			}
+			var ce *ChainError
+			if !errors.As(err, &ce) || ce.Reason != tt.reason || !ce.Cert.Equal(tt.cert) {
+				t.Fatalf("error %v, want %v about %s", err, tt.reason, tt.cert.Subject.CommonName)
+			}
+		})
+	}
+	// The same end entity as a trust anchor: an anchor must be a CA to issue certificates too.
+	var ce *ChainError
+	if _, err := NewChainBuilder([]*Certificate{ee}).FindChain(belowIt, []*Certificate{caUnderEE}, sha1); !errors.As(err, &ce) || ce.Reason != ChainNotAuthorized || !ce.Cert.Equal(ee) {
+		t.Errorf("an anchor that is not a CA: %v", err)
+	}
+	// One builder keeps the two outcomes apart.
+	b := NewChainBuilder([]*Certificate{root})
+	if _, err := b.FindChain(leaf, []*Certificate{inter}, ChainOptions{}); err == nil {
+		t.Error("SHA-1 accepted without AllowSHA1")
+	}
+	if _, err := b.FindChain(leaf, []*Certificate{inter}, sha1); err != nil {
+		t.Errorf("SHA-1 refused with AllowSHA1 after a call without: %v", err)
 	}
 }
