@@ -54,7 +54,7 @@ func SignPDFFile(inPath, outPath string, s Sealer, opts PDFOptions) (res *Result
 			os.Remove(tmp.Name())
 		}
 	}()
-	w := bufio.NewWriterSize(tmp, 1<<20)
+	w := bufio.NewWriterSize(tmp, 256<<10)
 	if res, err = signPDF(in, w, true, s, opts); err != nil {
 		return nil, err
 	}

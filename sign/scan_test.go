@@ -22,11 +22,11 @@ type chunkReader struct {
 func (c chunkReader) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
 
 // TestScanInput: whatever pieces the reader returns, the scan finds the longest run of '0's
-// and the ByteRange placeholder (also across the scan's own 1 MiB reads), and passes every
+// and the ByteRange placeholder (also across the scan's own reads), and passes every
 // byte, once, to the hash and the CRC.
 func TestScanInput(t *testing.T) {
 	ph := byteRangePlaceholder
-	big := func(parts ...string) string { // parts at offsets 1 MiB apart, minus their middle
+	big := func(parts ...string) string { // parts across multiples of 1 MiB (and of copyBufferSize)
 		var b strings.Builder
 		for _, p := range parts {
 			b.WriteString(strings.Repeat("x", 1<<20-len(p)/2-b.Len()%(1<<20)))
@@ -50,8 +50,8 @@ func TestScanInput(t *testing.T) {
 		{"placeholder at the end", "0000 " + ph, 4, true},
 		{"placeholder cut short", ph[:len(ph)-1], 1, false},
 		{"placeholder split by a byte", ph[:10] + " " + ph[10:], 1, false},
-		{"run across the 1 MiB reads", big("x0000000y"), 7, false},
-		{"placeholder across the 1 MiB reads", big(ph), 1, true},
+		{"run across the scan's reads", big("x0000000y"), 7, false},
+		{"placeholder across the scan's reads", big(ph), 1, true},
 		{"both, twice", big("0000", ph, "000000"), 6, true},
 	}
 	readers := map[string]func(string) io.Reader{
@@ -97,7 +97,7 @@ func (f failingWriter) Write([]byte) (int, error) { return 0, f.err }
 // TestScanInputStopsAndCopies: the copy receives exactly what is hashed; a failing copy is
 // an IOFailed error about the output; a stopped scan reads no further.
 func TestScanInputStopsAndCopies(t *testing.T) {
-	doc := strings.Repeat("%PDF-1.7 0000 ", 200_000) // several 1 MiB reads
+	doc := strings.Repeat("%PDF-1.7 0000 ", 200_000) // several reads
 	var hashed, copied bytes.Buffer
 	if _, err := scanInput(strings.NewReader(doc), &hashed, &copied, new(atomic.Bool)); err != nil || copied.String() != doc || hashed.String() != doc {
 		t.Fatalf("copied %d, hashed %d of %d bytes: %v", copied.Len(), hashed.Len(), len(doc), err)
@@ -117,7 +117,7 @@ func TestScanInputStopsAndCopies(t *testing.T) {
 }
 
 // lateReads is an io.ReadSeeker and io.ReaderAt that counts the reads made after closed is
-// set. The scan's reads (of 1 MiB) are slow, and the parsing's reads wait for the scan's first,
+// set. The scan's reads (of copyBufferSize) are slow, and the parsing's reads wait for the scan's first,
 // so that the parsing fails while the scan is reading.
 type lateReads struct {
 	*bytes.Reader
@@ -128,7 +128,7 @@ type lateReads struct {
 }
 
 func (l *lateReads) ReadAt(p []byte, off int64) (int, error) {
-	if len(p) >= 1<<20 {
+	if len(p) >= copyBufferSize {
 		l.scan.Add(1)
 		l.once.Do(func() { close(l.started) })
 		time.Sleep(10 * time.Millisecond)
@@ -146,6 +146,7 @@ func (l *lateReads) ReadAt(p []byte, off int64) (int, error) {
 func TestScanStopsWithSignPDF(t *testing.T) {
 	s := newSealer(t, "合同专用章", "11010800000083")
 	doc := bytes.Repeat([]byte("%PDF-1.7 not really\n"), 1<<20) // 20 MiB, no %%EOF: NotPDF
+	reads := int64(len(doc) / copyBufferSize)
 	in := &lateReads{Reader: bytes.NewReader(doc), started: make(chan struct{})}
 	_, err := SignPDF(in, io.Discard, s, PDFOptions{Now: fixedClock})
 	in.closed.Store(true)
@@ -153,8 +154,8 @@ func TestScanStopsWithSignPDF(t *testing.T) {
 	if !errors.As(err, &e) || e.Reason != NotPDF {
 		t.Fatalf("SignPDF: %v, want NotPDF", err)
 	}
-	if n := in.scan.Load(); n == 0 || n >= 20 {
-		t.Fatalf("the scan made %d of its 20 reads: not stopped while running", n)
+	if n := in.scan.Load(); n == 0 || n >= reads {
+		t.Fatalf("the scan made %d of its %d reads: not stopped while running", n, reads)
 	}
 	time.Sleep(30 * time.Millisecond)
 	if n := in.late.Load(); n != 0 {
