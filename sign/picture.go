@@ -11,6 +11,7 @@ import (
 	_ "image/gif" // seal pictures come as PNG, JPG or GIF
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"strings"
 	"sync"
 
@@ -29,7 +30,9 @@ const (
 	// does not hide the text under it, as a real stamp would not.
 	whiteKnockout = 0xF0
 	// pictureCompression: the conversion is cached, but a one-off signing (the CLI) pays it.
-	pictureCompression = zlib.DefaultCompression
+	// On a 496-pixel seal, the fastest level takes 2.2 ms for 21 KB, the default 6.6 ms for
+	// 15 KB, the best 100 ms for 12 KB.
+	pictureCompression = zlib.BestSpeed
 )
 
 // appearanceImage turns the seal picture into the image XObject drawn in the widget's
@@ -77,24 +80,24 @@ func newImageXObject(img *image.NRGBA) (*imageXObject, error) {
 			alpha = append(alpha, row[i+3])
 		}
 	}
-	x := &imageXObject{width: w, height: h}
-	var err error
-	if x.rgb, err = deflate(rgb); err != nil {
+	zw, err := zlib.NewWriterLevel(io.Discard, pictureCompression)
+	if err != nil {
 		return nil, err
 	}
-	if x.alpha, err = deflate(alpha); err != nil {
+	x := &imageXObject{width: w, height: h}
+	if x.rgb, err = deflate(zw, rgb); err != nil {
+		return nil, err
+	}
+	if x.alpha, err = deflate(zw, alpha); err != nil {
 		return nil, err
 	}
 	return x, nil
 }
 
-// deflate compresses b for /FlateDecode (a zlib stream).
-func deflate(b []byte) ([]byte, error) {
+// deflate compresses b for /FlateDecode (a zlib stream) with zw, reset for it.
+func deflate(zw *zlib.Writer, b []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := zlib.NewWriterLevel(&buf, pictureCompression)
-	if err != nil {
-		return nil, err
-	}
+	zw.Reset(&buf)
 	if _, err := zw.Write(b); err != nil {
 		return nil, err
 	}
@@ -184,7 +187,12 @@ func convertPicture(p seal.Picture, rotate int, rectW, rectH float64) (*image.NR
 	return padToAspect(img, rectW/rectH), nil
 }
 
+// toNRGBA returns src as an *image.NRGBA with its origin at 0,0: src itself if it is one
+// (convertPicture's freshly decoded picture, which it may then change), else a copy.
 func toNRGBA(src image.Image) *image.NRGBA {
+	if n, ok := src.(*image.NRGBA); ok && n.Rect.Min == (image.Point{}) {
+		return n
+	}
 	b := src.Bounds()
 	dst := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	draw.Draw(dst, dst.Rect, src, b.Min, draw.Src)

@@ -2,6 +2,7 @@ package sign
 
 import (
 	"bytes"
+	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -197,7 +198,11 @@ func handUpdate(objs []string, xrefHead string, index string, rows []byte) []byt
 	}
 	b = append(b, '\n')
 	xs := len(b)
-	data, _ := deflate(rows)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(rows)
+	zw.Close()
+	data := z.Bytes()
 	b = append(b, fmt.Sprintf("\n%s<< /Type /XRef\n  /Length %d\n  /Filter /FlateDecode\n  /W [ 1 4 1 ]\n  /Index [ %s ]\n>>\nstream\n", xrefHead, len(data), index)...)
 	b = append(b, data...)
 	return append(b, fmt.Sprintf("\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xs)...)
