@@ -20,7 +20,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // inputScan is what the pass over the document learns.
 type inputScan struct {
 	size int64
-	// crc lets a second copy check, cheaply, that it copies the bytes that were hashed.
+	// crc lets a second copy check, cheaply, that it copies the bytes that were hashed
+	// (without copyTo: with it, there is no second copy, and no crc).
 	crc uint32
 	// longestZeros is the longest run of '0' bytes. pdfsign locates its /Contents
 	// placeholder as the first run of that many '0's in what it is given: only its update
@@ -59,9 +60,10 @@ func scanInput(r io.Reader, h, copyTo io.Writer, stop *atomic.Bool) (inputScan, 
 		n, err := r.Read(buf)
 		chunk := buf[:n]
 		sc.size += int64(n)
-		crc.Write(chunk)
 		h.Write(chunk)
-		if copyTo != nil && n > 0 {
+		if copyTo == nil {
+			crc.Write(chunk)
+		} else if n > 0 {
 			if _, err := copyTo.Write(chunk); err != nil {
 				return sc, errorf(IOFailed, err, "writing the output")
 			}
