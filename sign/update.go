@@ -23,9 +23,9 @@ import (
 // from its start (pdfsignInput): it then writes its update alone, with offsets counted from
 // the update's start. relocate reads that update and writes it again behind the document:
 // the same objects, with the seal picture's image and mask in place of the one-pixel
-// placeholder pdfsign drew, and a cross-reference section and trailer of its own. pdfsign's were wrong anyway on
-// some files: it derives /Size from the number of xref entries it read rather than /Size
-// (readers then miss the new objects), and its xref streams drop /Info.
+// placeholder pdfsign drew, and a cross-reference section and trailer of its own. pdfsign's
+// were wrong anyway on some files: it derives /Size from the number of xref entries it read
+// rather than /Size (readers then miss the new objects), and its xref streams drop /Info.
 
 // pdfsignInput is the input document as pdfsign sees it: a read from offset 0 (its copy of
 // the document) finds nothing; a read elsewhere (pdfsign reads the old trailer of a file with
@@ -298,7 +298,8 @@ func (j *job) relocate(img *imageXObject) error {
 	if bytes.Contains(u.objects[imageAt].body, []byte("/SMask")) {
 		return badOutput("the placeholder picture has a mask")
 	}
-	// The mask's number: after every object of the document and of the update.
+	// The mask's number: after every object of the document and of the update (all below
+	// maxObjectNumber, so neither it nor the xref stream's after it overflows).
 	mask := u.xrefStreamID
 	for _, x := range j.reader.Xref() {
 		p := x.Ptr()
@@ -348,8 +349,8 @@ func (j *job) relocate(img *imageXObject) error {
 
 // writeXref appends the cross-reference section (a table or a stream, as the document's
 // last one) for the objects of u, the trailer, startxref and %%EOF. /Size is the old /Size or
-// one more than the highest object listed, whichever is greater; /Prev, /Info and /ID are the
-// old trailer's, /Root the new catalog. An xref stream lists every object but itself (as
+// one more than the highest object listed, whichever is greater; /Prev points at the old
+// cross-reference section, /Info and /ID are the old trailer's, /Root is the new catalog. An xref stream lists every object but itself (as
 // pdfsign writes it), unfiltered (its six bytes an object are not worth compressing).
 func (j *job) writeXref(b *bytes.Buffer, u *pdfsignUpdate, catalog uint32) error {
 	offsets := make([]xrefEntry, len(u.objects))
