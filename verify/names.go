@@ -69,7 +69,7 @@ func certLabel(c *smcrypto.Certificate) string {
 
 // words remembers how names and certificates are written: a report names the same few
 // certificates many times, and rendering a name is not cheap. Keyed by kind and DER, it holds
-// a bounded number of entries for the whole process.
+// at most 256 entries of each kind (a few hundred KiB) for the whole process.
 var words = struct {
 	sync.Mutex
 	m map[byte]map[string]string
@@ -85,7 +85,7 @@ func cachedWords(der []byte, kind byte, render func() string) string {
 	s = render()
 	words.Lock()
 	m := words.m[kind]
-	if len(m) >= 2048 {
+	if len(m) >= 256 {
 		clear(m)
 	}
 	m[string(der)] = s
