@@ -5,9 +5,12 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/eseal/eseal/internal/pdf"
 )
 
 // failingReader fails every read of exactly failLen bytes (how VerifyPDF hashes a small file
@@ -85,5 +88,46 @@ func TestInputErrorReasonString(t *testing.T) {
 	}
 	if s := InputErrorReason(99).String(); s != "InputErrorReason(99)" {
 		t.Errorf("unknown reason: %q", s)
+	}
+}
+
+// panickyReader panics when asked for the bytes at one offset.
+type panickyReader struct {
+	r  io.ReaderAt
+	at int64
+}
+
+func (p panickyReader) ReadAt(b []byte, off int64) (int, error) {
+	if off == p.at {
+		panic("reader bug")
+	}
+	return p.r.ReadAt(b, off)
+}
+
+// TestReaderPanics: a reader that panics, even in the goroutine that hashes the whole document,
+// gives an internal error, not a crash.
+func TestReaderPanics(t *testing.T) {
+	p := newPKI(t, nil)
+	path := filepath.Join(t.TempDir(), "large.pdf")
+	// The signature's /Contents then spans byte 4*streamChunk, where only the document hash
+	// reads: pdf.Open's scan reads in overlapping windows, the signature's hash skips /Contents.
+	size := writeLargeSignedPDF(t, path, 4*streamChunk-20000, p)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	at := int64(4 * streamChunk)
+	doc, err := pdf.Open(f, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if br := doc.Signatures[0].ByteRange; at <= br[1] || at >= br[2] {
+		t.Fatalf("byte %d is not in the /Contents gap of ByteRange %v", at, br)
+	}
+	rep, err := VerifyPDF(panickyReader{r: f, at: at}, size, Options{CurrentTime: tNow})
+	var ie *InputError
+	if rep != nil || err == nil || errors.As(err, &ie) || !strings.Contains(err.Error(), "internal error") || !strings.Contains(err.Error(), "reader bug") {
+		t.Fatalf("VerifyPDF = %v, %v; want an internal error", rep, err)
 	}
 }

@@ -255,6 +255,7 @@ type documentHash struct {
 	stopped atomic.Bool
 	sum     []byte
 	err     error
+	panicV  any // a panic of the goroutine, raised again by wait
 }
 
 func (v *verifier) startDocumentHash() *documentHash {
@@ -270,11 +271,7 @@ func (v *verifier) startDocumentHash() *documentHash {
 	}
 	go func() {
 		defer close(h.done)
-		defer func() {
-			if p := recover(); p != nil {
-				h.err = fmt.Errorf("verify: internal error hashing the document: %v", p)
-			}
-		}()
+		defer func() { h.panicV = recover() }()
 		bp := chunks.Get().(*[]byte)
 		defer chunks.Put(bp)
 		sum := sha256.New()
@@ -285,9 +282,13 @@ func (v *verifier) startDocumentHash() *documentHash {
 	return h
 }
 
-// wait returns the digest once computed.
+// wait returns the digest once computed. A panic of the computation is raised again here,
+// where VerifyPDF reports it as an internal error, as any other.
 func (h *documentHash) wait() ([]byte, error) {
 	<-h.done
+	if h.panicV != nil {
+		panic(h.panicV)
+	}
 	return h.sum, h.err
 }
 
