@@ -44,14 +44,35 @@ func (s *Store) AddTrustAnchor(cert *smcrypto.Certificate, note string) (*Anchor
 		}
 		return appendAudit(tx, now, "anchor.add", rec.Fingerprint, fmt.Sprintf("trust anchor %s (%s)", rec.Subject, note))
 	})
+	s.invalidateAnchors()
 	if err != nil {
 		return nil, err
 	}
 	return rec, nil
 }
 
+func (s *Store) invalidateAnchors() {
+	s.anchorsMu.Lock()
+	s.anchors = nil
+	s.anchorsMu.Unlock()
+}
+
 // TrustAnchors implements verify.TrustAnchors: the region's root and every imported anchor.
+// The result is shared: callers must not modify the certificates.
 func (s *Store) TrustAnchors() ([]*smcrypto.Certificate, error) {
+	s.anchorsMu.Lock()
+	defer s.anchorsMu.Unlock()
+	if s.anchors == nil {
+		anchors, err := s.loadTrustAnchors()
+		if err != nil {
+			return nil, err
+		}
+		s.anchors = anchors
+	}
+	return append([]*smcrypto.Certificate(nil), s.anchors...), nil
+}
+
+func (s *Store) loadTrustAnchors() ([]*smcrypto.Certificate, error) {
 	var ders [][]byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var r Region

@@ -441,7 +441,21 @@ func TestForeignCertificateIsUnknown(t *testing.T) {
 }
 
 func TestTrustAnchors(t *testing.T) {
+	uninit := openTest(t, t.TempDir(), Options{})
+	if anchors, err := uninit.TrustAnchors(); err != nil || len(anchors) != 0 {
+		t.Fatalf("anchors before init = %d, %v", len(anchors), err)
+	}
+	if _, err := uninit.InitRegion("330100", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if anchors, err := uninit.TrustAnchors(); err != nil || len(anchors) != 1 {
+		t.Fatalf("anchors after init = %d, %v: the cached empty list was not refreshed", len(anchors), err)
+	}
+
 	s := initTest(t)
+	if anchors, err := s.TrustAnchors(); err != nil || len(anchors) != 1 {
+		t.Fatalf("anchors = %d, %v", len(anchors), err)
+	}
 	key, _ := smcrypto.GenerateKey()
 	tmpl := smcrypto.CertTemplate{Subject: pkix.Name{CommonName: "北京市 根CA"}, NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.AddDate(5, 0, 0), IsCA: true, KeyUsage: x509.KeyUsageCertSign}
 	otherRoot, err := smcrypto.CreateCertificate(tmpl, key.Public(), nil, key)

@@ -130,6 +130,7 @@ func (s *Store) InitRegion(code, name string) (*Region, error) {
 		return appendAudit(tx, now, "region.init", code, fmt.Sprintf("region %s %q; root %s serial %s; seal maker serial %s",
 			code, name, root.Subject.String(), smcrypto.SerialHex(root.SerialNumber), smcrypto.SerialHex(maker.SerialNumber)))
 	})
+	s.invalidateAnchors()
 	if err != nil {
 		return nil, err
 	}

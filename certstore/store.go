@@ -11,7 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/eseal/eseal/internal/smcrypto"
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -77,6 +80,11 @@ type Store struct {
 	passphrase []byte
 	now        func() time.Time
 	readOnly   bool
+
+	// anchors caches the parsed trust anchors: every verification asks for them. Only this
+	// process can write the file while it is open, so invalidating on our own writes suffices.
+	anchorsMu sync.Mutex
+	anchors   []*smcrypto.Certificate
 }
 
 // Open opens (creating when needed) the store in dir.
