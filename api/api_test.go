@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -9,11 +10,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/internal/testpdf"
 	"github.com/eseal/eseal/sign"
 	"github.com/eseal/eseal/verify"
@@ -175,6 +178,7 @@ func TestVerifyErrors(t *testing.T) {
 		{"malformed multipart", "POST", "/v1/verify", func() (io.Reader, string) {
 			return strings.NewReader("--b\r\nno headers end"), "multipart/form-data; boundary=b"
 		}, 400, "bad_request"},
+		{"bad revocation policy", "POST", "/v1/verify?revocation=maybe", func() (io.Reader, string) { return bytes.NewReader(signed), "application/pdf" }, 400, "bad_request"},
 		{"unknown route", "GET", "/v1/nothing", func() (io.Reader, string) { return nil, "" }, 404, "not_found"},
 		{"wrong method", "GET", "/v1/verify", func() (io.Reader, string) { return nil, "" }, 405, "method_not_allowed"},
 	} {
@@ -203,4 +207,53 @@ func TestVerifyErrors(t *testing.T) {
 	if _, err := os.Stat(tempDir); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestVerifyRevocationPolicy: a server whose store knows nothing of a signer fails closed, unless
+// the request asks for soft-fail.
+func TestVerifyRevocationPolicy(t *testing.T) {
+	_, signed := testServer(t, Config{})
+	// A second server with another region's store: it trusts the first root but knows none of
+	// its certificates.
+	other, err := certstore.Open(t.TempDir(), certstore.Options{Passphrase: []byte("other")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.InitRegion("110108", "北京"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.AddTrustAnchor(extractRoot(t, signed), "test"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(NewRouter(Config{Anchors: other, Revocation: other, TempDir: t.TempDir()}))
+	defer srv.Close()
+	for query, want := range map[string]verify.Indication{"": verify.Indeterminate, "?revocation=required": verify.Indeterminate, "?revocation=soft-fail": verify.TotalPassed} {
+		resp, err := http.Post(srv.URL+"/v1/verify"+query, "application/pdf", bytes.NewReader(signed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := decode[verify.Report](t, resp)
+		if rep.Indication != want {
+			t.Errorf("%q: %s, want %s", query, rep.Indication, want)
+		}
+	}
+}
+
+// extractRoot returns the root certificate a sealed PDF's CMS carries (its last certificate).
+func extractRoot(t *testing.T, pdf []byte) *smcrypto.Certificate {
+	t.Helper()
+	m := regexp.MustCompile(`/Contents\s*<([0-9a-fA-F]+)>`).FindSubmatch(pdf)
+	if m == nil {
+		t.Fatal("no /Contents")
+	}
+	der, err := hex.DecodeString(string(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := smcrypto.ParseSignedData(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sd.Certificates[len(sd.Certificates)-1]
 }

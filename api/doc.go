@@ -7,7 +7,8 @@
 //	GET  /             the verification web page (embedded): upload a PDF, read the report
 //	GET  /healthz      liveness: {"status":"ok"}
 //	POST /v1/verify    verify a PDF sent as multipart form field "file" or as the raw body;
-//	                   200 with the verify.Report JSON (the same object as `eseal verify --json`)
+//	                   200 with the verify.Report JSON (the same object as `eseal verify --json`);
+//	                   ?revocation=soft-fail accepts certificates whose revocation status is unknown
 //
 // Uploads stream to a temporary file (never held in memory) and are limited in size (413 beyond).
 package api

@@ -9,6 +9,15 @@ import (
 
 // handleVerify answers POST /v1/verify with the same report as `eseal verify --json`.
 func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
+	var policy verify.RevocationPolicy
+	switch r.URL.Query().Get("revocation") {
+	case "", "required":
+	case "soft-fail":
+		policy = verify.RevocationSoftFail
+	default:
+		writeError(w, s.log, errBadRequest("revocation must be \"required\" (the default) or \"soft-fail\""))
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+1)
 	up, err := readUpload(r, s.cfg.TempDir, s.cfg.MaxUploadBytes)
 	if err != nil {
@@ -16,7 +25,7 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer up.Close()
-	opts := verify.Options{Anchors: s.cfg.Anchors, Revocation: s.cfg.Revocation, Name: up.name}
+	opts := verify.Options{Anchors: s.cfg.Anchors, Revocation: s.cfg.Revocation, RevocationPolicy: policy, Name: up.name}
 	if s.cfg.Now != nil {
 		opts.CurrentTime = s.cfg.Now()
 	}

@@ -238,7 +238,11 @@ func (v *verifier) sealMakerTrust(st *sigState, s *seal.Seal, maker *smcrypto.Ce
 	}
 	p.note(CheckPassed, "", "the seal maker %s chains to the trust anchor %q", certLabel(maker), subjectOf(chain[len(chain)-1]))
 	v.sealMakerValidity(s, chain, p)
-	if v.opts.Revocation == nil || len(chain) < 2 {
+	if len(chain) < 2 {
+		return
+	}
+	if v.opts.Revocation == nil {
+		v.noRevocationInfo(p, fmt.Sprintf("no revocation source is configured for the seal maker's certificate %s", certLabel(maker)))
 		return
 	}
 	status, err := v.opts.Revocation.CertificateStatus(maker, chain[1])
@@ -246,7 +250,7 @@ func (v *verifier) sealMakerTrust(st *sigState, s *seal.Seal, maker *smcrypto.Ce
 	case err != nil:
 		p.note(CheckIndeterminate, TryLater, "the revocation status of the seal maker's certificate is unknown: the revocation source failed (%v)", err)
 	case !status.Known:
-		p.note(CheckIndeterminate, TryLater, "the revocation source (%s) has no information about the seal maker's certificate %s", orUnknown(status.Source), certLabel(maker))
+		v.noRevocationInfo(p, fmt.Sprintf("the revocation source (%s) has no information about the seal maker's certificate %s", orUnknown(status.Source), certLabel(maker)))
 	case status.Revoked:
 		eff := effectiveRevocation(status)
 		if !s.CreateDate.IsZero() && !s.CreateDate.Before(eff) {
@@ -635,6 +639,16 @@ func keyUsageString(ku int) string {
 
 // ---- revocation ----
 
+// noRevocationInfo notes that nobody can say whether a certificate was revoked: acceptable under
+// the soft-fail policy, INDETERMINATE/TRY_LATER under the default one (fail closed).
+func (v *verifier) noRevocationInfo(p *part, what string) {
+	if v.opts.RevocationPolicy == RevocationSoftFail {
+		p.note(CheckWarning, "", "%s (accepted: revocation policy soft-fail)", what)
+		return
+	}
+	p.note(CheckIndeterminate, TryLater, "%s: nobody here knows whether it was revoked, and the revocation policy requires it", what)
+}
+
 // effectiveRevocation is when the certificate stopped being trustworthy: the revocation time, or
 // the invalidity date (key compromise) when that is earlier.
 func effectiveRevocation(s RevocationStatus) time.Time {
@@ -650,7 +664,11 @@ func (v *verifier) checkRevocation(st *sigState) {
 		return
 	}
 	if v.opts.Revocation == nil {
-		st.add(checkRevocation, CheckWarning, "", "not checked: no revocation source is configured, so it is unknown whether %s was revoked", certLabel(st.cert))
+		if v.opts.RevocationPolicy == RevocationSoftFail {
+			st.add(checkRevocation, CheckWarning, "", "not checked: no revocation source is configured, so it is unknown whether %s was revoked (accepted: revocation policy soft-fail)", certLabel(st.cert))
+		} else {
+			st.add(checkRevocation, CheckIndeterminate, TryLater, "not checked: no revocation source is configured, so nobody here can say whether %s was revoked; the revocation policy requires it", certLabel(st.cert))
+		}
 		return
 	}
 	type pair struct{ cert, issuer *smcrypto.Certificate }
@@ -677,7 +695,7 @@ func (v *verifier) checkRevocation(st *sigState) {
 		case err != nil:
 			p.note(CheckIndeterminate, TryLater, "the revocation source could not answer for %s %s (%v): its status is unknown, so the signature cannot be accepted now", role, certLabel(pr.cert), err)
 		case !status.Known:
-			p.note(CheckIndeterminate, TryLater, "the revocation source (%s) has no information about %s %s: nobody here knows whether it was revoked", orUnknown(status.Source), role, certLabel(pr.cert))
+			v.noRevocationInfo(p, fmt.Sprintf("the revocation source (%s) has no information about %s %s", orUnknown(status.Source), role, certLabel(pr.cert)))
 		case status.Revoked:
 			v.judgeRevoked(st, p, pr.cert, status, i > 0)
 		default:

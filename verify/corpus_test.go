@@ -208,7 +208,34 @@ func corpusOptions(t testing.TB, name string, pyhanko bool) Options {
 	if pyhanko {
 		anchors = append(anchors, loadCerts(t, "testdata/pyhanko-test-root.pem")...)
 	}
-	return Options{ExtraAnchors: anchors, CurrentTime: corpusTime, Name: name}
+	// No revocation information exists for these test PKIs: the golden verdicts are those of the
+	// soft-fail policy, so that they show every other check; TestCorpusFailsClosed checks the default.
+	return Options{ExtraAnchors: anchors, CurrentTime: corpusTime, Name: name, RevocationPolicy: RevocationSoftFail}
+}
+
+// TestCorpusFailsClosed checks that under the default policy the corpus signatures that pass
+// with soft-fail are INDETERMINATE/TRY_LATER: nobody can say whether their signers were revoked.
+func TestCorpusFailsClosed(t *testing.T) {
+	for _, file := range []string{"pdf-06.pdf", "pdf-12.pdf", "pdf-15.pdf"} {
+		data, err := os.ReadFile(filepath.Join("testdata/corpus", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := corpusOptions(t, file, false)
+		opts.RevocationPolicy = RevocationRequired
+		rep, err := VerifyPDF(bytes.NewReader(data), int64(len(data)), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Indication != Indeterminate {
+			t.Errorf("%s: %s, want INDETERMINATE", file, rep.Indication)
+		}
+		for _, s := range rep.Signatures {
+			if s.Indication != Indeterminate || s.SubIndication != TryLater {
+				t.Errorf("%s signature %d: %s/%s, want INDETERMINATE/TRY_LATER", file, s.Index, s.Indication, s.SubIndication)
+			}
+		}
+	}
 }
 
 func TestCorpus(t *testing.T) {

@@ -70,8 +70,9 @@
 // Revocation. Revoked (at the revocation time, or the invalidity date when earlier) before the
 // POE: does not matter. Revoked at or before the claimed signing time: TOTAL_FAILED/REVOKED.
 // Revoked after the claimed time with no POE before it: INDETERMINATE/REVOKED_NO_POE, with the
-// date and reason. A source that fails or does not know the certificate: INDETERMINATE/TRY_LATER
-// (fail closed). No RevocationChecker at all: a warning that revocation was not checked.
+// date and reason. A source that fails: INDETERMINATE/TRY_LATER. No information (no
+// RevocationChecker, or one that does not know the certificate): INDETERMINATE/TRY_LATER under the
+// default RevocationRequired policy (fail closed), a warning under RevocationSoftFail.
 //
 // Later changes. A certification signature's DocMDP P decides; validation data (/DSS) and
 // document timestamps are always allowed. An approval signature without DocMDP allows later

@@ -10,7 +10,9 @@ import (
 )
 
 // ExampleVerifyPDF verifies an SM2-sealed PDF against a trusted root and prints the verdict.
-// The validation time is fixed so that the example gives the same answer on every run.
+// The validation time is fixed so that the example gives the same answer on every run. This test
+// PKI publishes no revocation information, so the example accepts that (soft-fail); by default
+// the verifier fails closed and would answer INDETERMINATE/TRY_LATER.
 func ExampleVerifyPDF() {
 	rootPEM, err := os.ReadFile("testdata/corpus/sm2-test-root.pem")
 	if err != nil {
@@ -30,8 +32,9 @@ func ExampleVerifyPDF() {
 		panic(err)
 	}
 	rep, err := verify.VerifyPDF(f, fi.Size(), verify.Options{
-		ExtraAnchors: roots,
-		CurrentTime:  time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+		ExtraAnchors:     roots,
+		RevocationPolicy: verify.RevocationSoftFail,
+		CurrentTime:      time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
 	})
 	if err != nil {
 		panic(err) // not a usable PDF

@@ -36,10 +36,36 @@ type Options struct {
 	// Anchors and ExtraAnchors together are the trusted roots.
 	Anchors      TrustAnchors
 	ExtraAnchors []*smcrypto.Certificate
-	// Revocation may be nil: revocation is then not checked and the report says so.
+	// Revocation answers whether certificates were revoked. It may be nil; what then happens, and
+	// what happens when it does not know a certificate, RevocationPolicy says.
 	Revocation RevocationChecker
+	// RevocationPolicy decides what missing revocation information means. The zero value fails
+	// closed.
+	RevocationPolicy RevocationPolicy
 	// CurrentTime is the validation time; zero means time.Now().
 	CurrentTime time.Time
 	// Name is the document's name for the report.
 	Name string
+}
+
+// RevocationPolicy decides what a signature's verdict is when nobody can say whether a certificate
+// in its chain was revoked.
+type RevocationPolicy int
+
+const (
+	// RevocationRequired (the default) fails closed: a certificate whose status no source knows
+	// (no RevocationChecker, or one that does not know it) makes the signature
+	// INDETERMINATE/TRY_LATER, never valid.
+	RevocationRequired RevocationPolicy = iota
+	// RevocationSoftFail accepts missing revocation information with a warning, as Adobe Reader
+	// and pyHanko's soft-fail mode do. A source that reports a revocation, or fails to answer,
+	// still counts.
+	RevocationSoftFail
+)
+
+func (p RevocationPolicy) String() string {
+	if p == RevocationSoftFail {
+		return "soft-fail"
+	}
+	return "required"
 }

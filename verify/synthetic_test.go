@@ -311,13 +311,35 @@ func TestSyntheticSignatures(t *testing.T) {
 			name: "revocation status unknown",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{unknown: true}},
-			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkRevocation: {"no information"}}},
+			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkRevocation: {"no information", "requires it"}}},
 		},
 		{
+			// Fail closed by default: nobody can say whether the signer was revoked.
 			name: "no revocation source",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors},
-			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkRevocation: CheckWarning}, detail: map[string][]string{checkRevocation: {"not checked"}}},
+			want: expect{ind: Indeterminate, sub: TryLater, status: map[string]CheckStatus{checkRevocation: CheckIndeterminate},
+				detail: map[string][]string{checkRevocation: {"not checked", "the revocation policy requires it"}}},
+		},
+		{
+			name: "no revocation source, soft-fail policy",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, RevocationPolicy: RevocationSoftFail},
+			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkRevocation: CheckWarning},
+				detail: map[string][]string{checkRevocation: {"not checked", "soft-fail"}}},
+		},
+		{
+			name: "revocation source that does not know the signer, soft-fail policy",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{unknown: true}, RevocationPolicy: RevocationSoftFail},
+			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkRevocation: CheckWarning}, detail: map[string][]string{checkRevocation: {"has no information", "soft-fail"}}},
+		},
+		{
+			// A failing source is not missing information: even soft-fail says try later.
+			name: "revocation source fails, soft-fail policy",
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{err: errors.New("CRL server unreachable")}, RevocationPolicy: RevocationSoftFail},
+			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkRevocation: {"CRL server unreachable"}}},
 		},
 		{
 			name: "anchor with the root's name but another key",

@@ -342,7 +342,11 @@ func (v *verifier) findings() []string {
 		out = append(out, "No trust anchors are configured: no signer can be trusted.")
 	}
 	if v.opts.Revocation == nil && len(d.Signatures) > 0 {
-		out = append(out, "No revocation source is configured: revocation was not checked.")
+		if v.opts.RevocationPolicy == RevocationSoftFail {
+			out = append(out, "No revocation source is configured: revocation was not checked (revocation policy soft-fail).")
+		} else {
+			out = append(out, "No revocation source is configured: no signature can be fully accepted (revocation policy required).")
+		}
 	}
 	for _, s := range d.UnreachableSignatures {
 		where := ""

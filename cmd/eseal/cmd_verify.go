@@ -40,6 +40,7 @@ func runVerify(e *env, args []string) error {
 	fs.Var(&trust, "trust", "trust this root certificate (PEM or DER file); repeatable")
 	noStore := fs.Bool("no-store", false, "do not use the data directory's trust anchors and revocations")
 	at := fs.String("time", "", "validate as of this time (RFC 3339); default now")
+	softFail := fs.Bool("revocation-soft-fail", false, "accept certificates whose revocation status nobody here knows (default: INDETERMINATE)")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -55,6 +56,9 @@ func runVerify(e *env, args []string) error {
 		return &exitError{code: exitUsage, err: err}
 	}
 	opts := verify.Options{Name: rest[0]}
+	if *softFail {
+		opts.RevocationPolicy = verify.RevocationSoftFail
+	}
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
 		if err != nil {
