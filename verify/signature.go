@@ -148,10 +148,7 @@ func (v *verifier) checkFormat(st *sigState) {
 	rep := st.rep
 	pdfPart := "PDF " + orUnknown(s.SubFilter)
 	rep.Format = pdfPart
-	var notes []string
-	for _, p := range s.Problems {
-		notes = append(notes, p)
-	}
+	notes := append([]string(nil), s.Problems...)
 	switch s.SubFilter {
 	case "adbe.pkcs7.detached", "ETSI.CAdES.detached", subFilterSHA1, subFilterDTS, subFilterX509SHA:
 	case "":
