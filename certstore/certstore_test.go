@@ -585,3 +585,28 @@ func TestIssuedCertificatesWithOpenSSL(t *testing.T) {
 		}
 	}
 }
+
+// TestAmbiguousSerial: when certificates of two issuers share a serial, revocation needs the
+// issuer key ID and names the problem instead of guessing.
+func TestAmbiguousSerial(t *testing.T) {
+	s := initTest(t)
+	rec, err := s.NewSeal(SealRequest{Name: "专用章"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another issuer's certificate with the same serial (as an imported history would have).
+	s.db.Update(func(tx *bolt.Tx) error {
+		return putJSON(tx, bucketCerts, []byte("00ff/"+rec.SignerSerial), CertRecord{DER: rec.SignerCert, Serial: rec.SignerSerial, IssuerKeyID: "00ff", Subject: "other"})
+	})
+	before := snapshot(t, s)
+	if _, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: ReasonSuperseded}); !errors.Is(err, ErrAmbiguousSerial) {
+		t.Fatalf("err = %v, want ErrAmbiguousSerial", err)
+	}
+	if !bytes.Equal(before, snapshot(t, s)) {
+		t.Error("an ambiguous revocation changed the store")
+	}
+	rev, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, IssuerKeyID: "00FF", Reason: ReasonSuperseded})
+	if err != nil || rev.IssuerKeyID != "00ff" {
+		t.Fatalf("revocation with the issuer key ID = %+v, %v", rev, err)
+	}
+}
