@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha1"
 	"errors"
 	"io"
 	"math"
@@ -231,6 +232,51 @@ func TestSignPDFErrors(t *testing.T) {
 			}
 			if buf.Len() != 0 {
 				t.Fatalf("SignPDF wrote %d bytes before failing", buf.Len())
+			}
+		})
+	}
+}
+
+// TestCertDigestList: a seal that lists its signers by certificate digest (certListType 2)
+// allows the signer whose digest it holds, under any spelling verify accepts, and a digest
+// that matches nothing, or an unknown digest type, refuses the signer.
+func TestCertDigestList(t *testing.T) {
+	p := getPKI(t)
+	sm3 := smcrypto.SM3(p.signer.Raw)
+	sha1Sum := sha1.Sum(p.signer.Raw)
+	byDigest := func(d ...seal.CertDigest) Sealer {
+		s := newSealer(t, "digest list seal", "11010800000009")
+		sl := *s.Seal
+		sl.Certs, sl.CertListType, sl.CertDigests = nil, seal.CertListDigests, d
+		s.Seal = &sl
+		return s
+	}
+	for _, tc := range []struct {
+		name    string
+		digests []seal.CertDigest
+		want    Reason // 0: allowed
+	}{
+		{"sm3", []seal.CertDigest{{Type: "sm3", Value: sm3[:]}}, 0},
+		{"SM3 by OID", []seal.CertDigest{{Type: "1.2.156.10197.1.401", Value: sm3[:]}}, 0},
+		{"SHA-1 by OID", []seal.CertDigest{{Type: "1.3.14.3.2.26", Value: sha1Sum[:]}}, 0},
+		{"another certificate's digest", []seal.CertDigest{{Type: "sm3", Value: make([]byte, 32)}}, BadSeal},
+		{"unknown digest type", []seal.CertDigest{{Type: "md5", Value: make([]byte, 16)}}, BadSeal},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := &job{sealer: byDigest(tc.digests...), opts: PDFOptions{Now: fixedClock}}
+			err := j.checkSealer()
+			if tc.want == 0 {
+				if err != nil {
+					t.Fatalf("checkSealer: %v", err)
+				}
+				return
+			}
+			if e := asError(t, err); e.Reason != tc.want {
+				t.Fatalf("Reason %v, want %v (%v)", e.Reason, tc.want, err)
+			}
+			var se *seal.Error
+			if isUnknown := tc.digests[0].Type == "md5"; isUnknown != (errors.As(err, &se) && se.Reason == seal.UnsupportedAlgorithm) {
+				t.Fatalf("unknown digest type reported as %v", err)
 			}
 		})
 	}

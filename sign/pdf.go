@@ -6,8 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
@@ -297,8 +295,9 @@ func (j *job) checkSealer() error {
 	if s.Seal == nil || len(s.Seal.Raw) == 0 {
 		return errorf(BadSeal, nil, "no seal")
 	}
-	if !sealAllows(s.Seal, signerCert.Raw) {
-		return errorf(BadSeal, nil, "the signer certificate (%s, serial %s) is not in the certificate list of seal %s",
+	// The same rule verify applies: an exact certificate, or a digest of it (certListType 2).
+	if ok, err := s.Seal.AllowsSigner(signerCert.Raw); !ok {
+		return errorf(BadSeal, err, "the signer certificate (%s, serial %s) is not in the certificate list of seal %s",
 			signerCert.Subject.CommonName, smcrypto.SerialHex(signerCert.SerialNumber), s.Seal.ESID)
 	}
 	j.now = time.Now()
@@ -324,34 +323,6 @@ func publicKeyOf(s crypto.Signer) any {
 		return nil
 	}
 	return s.Public()
-}
-
-// sealAllows reports whether cert (DER) is among the seal's allowed signers, by certificate
-// or by digest (certListType 2).
-func sealAllows(s *seal.Seal, cert []byte) bool {
-	for _, c := range s.Certs {
-		if bytes.Equal(c, cert) {
-			return true
-		}
-	}
-	for _, d := range s.CertDigests {
-		var h hash.Hash
-		switch strings.ToLower(strings.ReplaceAll(d.Type, "-", "")) {
-		case "sm3", "1.2.156.10197.1.401":
-			h = smcrypto.NewSM3()
-		case "sha1":
-			h = sha1.New()
-		case "sha256":
-			h = sha256.New()
-		default:
-			continue
-		}
-		h.Write(cert)
-		if bytes.Equal(h.Sum(nil), d.Value) {
-			return true
-		}
-	}
-	return false
 }
 
 func checkRect(r [4]float64, geo pageGeometry) ([4]float64, error) {
