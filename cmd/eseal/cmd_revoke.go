@@ -32,7 +32,7 @@ func runRevoke(e *env, args []string) error {
 	}
 	req := certstore.RevokeRequest{Serial: rest[0], Reason: reason, IssuerKeyID: *issuer}
 	if *invalidity != "" {
-		t, err := parseTime(*invalidity)
+		t, err := parseDateOrTime(*invalidity, 0)
 		if err != nil {
 			return usagef("--invalidity-date: %v", err)
 		}
@@ -50,16 +50,4 @@ func runRevoke(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Revoked certificate %s (%s): reason %s, at %s\n", rev.Serial, rev.Subject, rev.Reason,
 		rev.RevokedAt.In(chinaTime).Format(time.DateTime))
 	return nil
-}
-
-// parseTime reads a date (its start, China time) or an RFC 3339 time.
-func parseTime(s string) (time.Time, error) {
-	if t, err := time.ParseInLocation(time.DateOnly, s, chinaTime); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither YYYY-MM-DD nor an RFC 3339 time", s)
-	}
-	return t, nil
 }

@@ -46,7 +46,7 @@ func runSealNew(e *env, args []string) error {
 	}
 	req := certstore.SealRequest{Name: *name}
 	if *validUntil != "" {
-		t, err := parseEndDate(*validUntil)
+		t, err := parseDateOrTime(*validUntil, lastSecondOfDay)
 		if err != nil {
 			return usagef("--valid-until: %v", err)
 		}
@@ -74,10 +74,14 @@ func runSealNew(e *env, args []string) error {
 	return nil
 }
 
-// parseEndDate reads a date (the end of that day, China time) or an RFC 3339 time.
-func parseEndDate(s string) (time.Time, error) {
+// lastSecondOfDay is where in a date's day --valid-until ends.
+const lastSecondOfDay = 24*time.Hour - time.Second
+
+// parseDateOrTime reads a date (China time), taken at intoDay after the day's start, or an
+// RFC 3339 time.
+func parseDateOrTime(s string, intoDay time.Duration) (time.Time, error) {
 	if t, err := time.ParseInLocation(time.DateOnly, s, chinaTime); err == nil {
-		return t.Add(24*time.Hour - time.Second), nil
+		return t.Add(intoDay), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
