@@ -81,7 +81,7 @@ func (s *Store) loadTrustAnchors() ([]*smcrypto.Certificate, error) {
 		}
 		return tx.Bucket(bucketAnchors).ForEach(func(k, v []byte) error {
 			var a AnchorRecord
-			if err := getJSON(tx, bucketAnchors, k, &a); err != nil {
+			if err := decodeJSON(bucketAnchors, k, v, &a); err != nil {
 				return err
 			}
 			ders = append(ders, a.DER)

@@ -610,3 +610,35 @@ func TestAmbiguousSerial(t *testing.T) {
 		t.Fatalf("revocation with the issuer key ID = %+v, %v", rev, err)
 	}
 }
+
+// TestCorruptRecords: a record that is not JSON is reported, naming it, by every walk over a
+// bucket (and by a lookup of the region).
+func TestCorruptRecords(t *testing.T) {
+	for _, tc := range []struct {
+		bucket []byte
+		key    string
+		call   func(s *Store) error
+	}{
+		{bucketSeals, "33010000000001", func(s *Store) error { _, err := s.Seals(); return err }},
+		{bucketAnchors, "ffff", func(s *Store) error { _, err := s.TrustAnchors(); return err }},
+		{bucketRevocations, "aa/1", func(s *Store) error { _, err := s.Revocations(); return err }},
+		{bucketCerts, "aa/1", func(s *Store) error {
+			_, err := s.RevokeCertificate(RevokeRequest{Serial: "1", Reason: ReasonSuperseded})
+			return err
+		}},
+	} {
+		t.Run(string(tc.bucket), func(t *testing.T) {
+			s := initTest(t)
+			if err := s.db.Update(func(tx *bolt.Tx) error {
+				return tx.Bucket(tc.bucket).Put([]byte(tc.key), []byte("{not json"))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			err := tc.call(s)
+			want := fmt.Sprintf("corrupt record %s/%s", tc.bucket, tc.key)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %v, want an error containing %q", err, want)
+			}
+		})
+	}
+}

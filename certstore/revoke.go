@@ -171,7 +171,7 @@ func findCertBySerial(tx *bolt.Tx, serial, issuerKeyID string) ([]byte, *CertRec
 			return nil
 		}
 		var rec CertRecord
-		if err := getJSON(tx, bucketCerts, k, &rec); err != nil {
+		if err := decodeJSON(bucketCerts, k, v, &rec); err != nil {
 			return err
 		}
 		count++
@@ -204,9 +204,9 @@ func blockKey(tx *bolt.Tx, rec *CertRecord, now time.Time) error {
 func (s *Store) Revocations() ([]Revocation, error) {
 	var out []Revocation
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRevocations).ForEach(func(k, _ []byte) error {
+		return tx.Bucket(bucketRevocations).ForEach(func(k, v []byte) error {
 			var r Revocation
-			if err := getJSON(tx, bucketRevocations, k, &r); err != nil {
+			if err := decodeJSON(bucketRevocations, k, v, &r); err != nil {
 				return err
 			}
 			out = append(out, r)

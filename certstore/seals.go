@@ -189,7 +189,7 @@ func (s *Store) Seals() ([]SealRecord, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSeals).ForEach(func(k, v []byte) error {
 			var rec SealRecord
-			if err := getJSON(tx, bucketSeals, k, &rec); err != nil {
+			if err := decodeJSON(bucketSeals, k, v, &rec); err != nil {
 				return err
 			}
 			out = append(out, rec)

@@ -230,6 +230,12 @@ func getJSON(tx *bolt.Tx, bucket, key []byte, v any) error {
 	if data == nil {
 		return ErrNotFound
 	}
+	return decodeJSON(bucket, key, data, v)
+}
+
+// decodeJSON decodes data, the record stored under key in bucket, into v (for a walk over a
+// bucket, which already has each record's bytes).
+func decodeJSON(bucket, key, data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("certstore: corrupt record %s/%s: %w", bucket, key, err)
 	}
