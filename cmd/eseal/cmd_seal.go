@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -95,14 +94,9 @@ func readPicture(path string) (*seal.Picture, error) {
 	if err != nil {
 		return nil, err
 	}
-	var typ string
-	switch http.DetectContentType(data) {
-	case "image/png":
-		typ = "PNG"
-	case "image/jpeg":
-		typ = "JPG"
-	case "image/gif":
-		typ = "GIF"
+	typ := seal.SniffImageType(data)
+	switch typ {
+	case "PNG", "JPG", "GIF":
 	default:
 		return nil, fmt.Errorf("%s is not a PNG, JPEG or GIF image", path)
 	}

@@ -225,7 +225,7 @@ func ValidatePicture(p Picture) error {
 	default:
 		return errorf(BadPicture, "picture type %q: use PNG, JPEG or GIF", p.Type)
 	}
-	if sniffed := sniffImageType(p.Data); sniffed != "" && sniffed != typ {
+	if sniffed := SniffImageType(p.Data); sniffed != "" && sniffed != typ {
 		return errorf(BadPicture, "declared %s but the data is %s", typ, sniffed)
 	}
 	cfg, err := decodeConfig(bytes.NewReader(p.Data))

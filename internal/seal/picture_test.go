@@ -204,3 +204,36 @@ func TestValidateRealPictures(t *testing.T) {
 		}
 	}
 }
+
+func TestSniffImageType(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 2, 2))
+	var pngData, jpegData, gifData bytes.Buffer
+	if err := png.Encode(&pngData, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := jpeg.Encode(&jpegData, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := gif.Encode(&gifData, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"png", pngData.Bytes(), "PNG"},
+		{"jpeg", jpegData.Bytes(), "JPG"},
+		{"gif", gifData.Bytes(), "GIF"},
+		{"GIF87a", []byte("GIF87a rest"), "GIF"},
+		{"bmp", append([]byte("BM"), make([]byte, 20)...), "BMP"},
+		{"bmp header alone", []byte("BM"), ""},
+		{"ofd (zip)", []byte("PK\x03\x04rest"), "OFD"},
+		{"text", []byte("not an image"), ""},
+		{"empty", nil, ""},
+	} {
+		if got := SniffImageType(tc.data); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

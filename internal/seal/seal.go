@@ -425,7 +425,7 @@ func parsePicture(t tlv, q *quirks, where string) (Picture, error) {
 	if p.HeightMM, err = intValue(kids[3], q, where+".height"); err != nil {
 		return Picture{}, err
 	}
-	if sniffed := sniffImageType(p.Data); sniffed != "" && sniffed != canonicalImageType(p.Type) {
+	if sniffed := SniffImageType(p.Data); sniffed != "" && sniffed != canonicalImageType(p.Type) {
 		q.add("%s: type says %q but the data is %s", where, p.Type, sniffed)
 	}
 	return p, nil
@@ -492,8 +492,9 @@ func canonicalImageType(t string) string {
 	}
 }
 
-// sniffImageType names the format of data from its first bytes, or "" if unknown.
-func sniffImageType(data []byte) string {
+// SniffImageType names the format of picture data from its first bytes: "PNG", "JPG", "GIF",
+// "BMP" or "OFD" (the type names a seal's picture carries), or "" if unknown.
+func SniffImageType(data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
 		return "PNG"
