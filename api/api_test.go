@@ -167,6 +167,19 @@ func TestVerifyErrors(t *testing.T) {
 		{"truncated PDF", "POST", "/v1/verify", func() (io.Reader, string) { return bytes.NewReader(signed[:200]), "application/pdf" }, 422, "unusable_document"},
 		{"too large raw", "POST", "/v1/verify", func() (io.Reader, string) { return bytes.NewReader(big), "application/pdf" }, 413, "too_large"},
 		{"too large multipart", "POST", "/v1/verify", func() (io.Reader, string) { return multipartBody(t, "file", "big.pdf", big) }, 413, "too_large"},
+		// Exactly the limit is accepted in either form (the framing does not count): it is then
+		// judged as a document, and these bytes are no PDF.
+		{"limit-sized raw", "POST", "/v1/verify", func() (io.Reader, string) { return bytes.NewReader(big[:64<<10]), "application/pdf" }, 422, "unusable_document"},
+		{"limit-sized multipart", "POST", "/v1/verify", func() (io.Reader, string) { return multipartBody(t, "file", "x.pdf", big[:64<<10]) }, 422, "unusable_document"},
+		{"multipart framing beyond the allowance", "POST", "/v1/verify", func() (io.Reader, string) {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			mw.WriteField("padding", strings.Repeat("p", 64<<10+multipartAllowance+1))
+			fw, _ := mw.CreateFormFile("file", "x.pdf")
+			fw.Write([]byte("%PDF"))
+			mw.Close()
+			return &buf, mw.FormDataContentType()
+		}, 413, "too_large"},
 		{"multipart without file", "POST", "/v1/verify", func() (io.Reader, string) {
 			var buf bytes.Buffer
 			mw := multipart.NewWriter(&buf)

@@ -32,7 +32,7 @@ func readUpload(r *http.Request, tempDir string, limit int64) (*upload, error) {
 			return nil, errBadRequest("multipart/form-data without a boundary")
 		}
 		mr := multipart.NewReader(r.Body, params["boundary"])
-		part, err := firstFilePart(mr)
+		part, err := firstFilePart(mr, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -65,11 +65,15 @@ func readUpload(r *http.Request, tempDir string, limit int64) (*upload, error) {
 	return u, nil
 }
 
-func firstFilePart(mr *multipart.Reader) (*multipart.Part, error) {
+func firstFilePart(mr *multipart.Reader, limit int64) (*multipart.Part, error) {
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
 			return nil, errBadRequest("the multipart form has no \"file\" field")
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge(limit)
 		}
 		if err != nil {
 			return nil, errBadRequest("malformed multipart body: %v", err)

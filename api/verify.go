@@ -7,6 +7,10 @@ import (
 	"github.com/eseal/eseal/verify"
 )
 
+// multipartAllowance is how much multipart framing (boundaries, part headers, other small
+// fields) a request may carry beyond the document.
+const multipartAllowance = 64 << 10
+
 // handleVerify answers POST /v1/verify with the same report as `eseal verify --json`.
 func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	var policy verify.RevocationPolicy
@@ -18,7 +22,9 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, errBadRequest("revocation must be \"required\" (the default) or \"soft-fail\""))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+1)
+	// The body may carry multipart framing besides the document: allow for it here, and let
+	// readUpload hold the document itself to MaxUploadBytes.
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartAllowance)
 	up, err := readUpload(r, s.cfg.TempDir, s.cfg.MaxUploadBytes)
 	if err != nil {
 		writeError(w, s.log, err)
