@@ -31,6 +31,6 @@ func runInit(e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Region %s %s set up in %s\n", r.Code, r.Name, *data)
-	fmt.Fprintf(e.stdout, "Root CA: %s\n  serial %s, valid until %s\n", root.Subject, smcrypto.SerialHex(root.SerialNumber), root.NotAfter.Format("2006-01-02"))
+	fmt.Fprintf(e.stdout, "Root CA: %s\n  serial %s, valid until %s\n", root.Subject, smcrypto.SerialHex(root.SerialNumber), root.NotAfter.In(chinaTime).Format("2006-01-02"))
 	return nil
 }

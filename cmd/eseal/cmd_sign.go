@@ -56,7 +56,8 @@ func runSign(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.CertificateStatus(chain[0], chain[len(chain)-1])
+	// chain is signer first: chain[1] issued it.
+	st, err := s.CertificateStatus(chain[0], chain[1])
 	if err != nil {
 		return err
 	}
