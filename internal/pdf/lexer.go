@@ -27,6 +27,10 @@ type lexer struct {
 	pos    int64
 	inFile bool  // positions are file offsets
 	err    error // sticky read error
+	// nameBuf holds the bytes of the last name token, reused from name to name: the
+	// parser turns a name into a string before it asks for the next token.
+	nameBuf []byte
+	window  *[]byte // the pooled window buf came from, for release
 }
 
 func newFileLexer(r io.ReaderAt, size, pos int64) *lexer {
@@ -39,9 +43,9 @@ var windows = sync.Pool{New: func() any { b := make([]byte, windowSize); return 
 
 // release returns the lexer's window; the lexer must not be used after.
 func (l *lexer) release() {
-	if l.r != nil && cap(l.buf) == windowSize {
-		b := l.buf[:windowSize]
-		windows.Put(&b)
+	if l.window != nil {
+		windows.Put(l.window)
+		l.window = nil
 	}
 	l.buf = nil
 }
@@ -61,8 +65,9 @@ func (l *lexer) at(p int64) (byte, bool) {
 	if l.r == nil || l.err != nil {
 		return 0, false
 	}
-	if cap(l.buf) < windowSize {
-		l.buf = *windows.Get().(*[]byte)
+	if l.window == nil {
+		l.window = windows.Get().(*[]byte)
+		l.buf = *l.window
 	}
 	n := int64(cap(l.buf))
 	if rem := l.size - p; rem < n {
@@ -287,8 +292,9 @@ const (
 	hexBad   = 0xff
 )
 
+// name reads a name token. Its bytes are valid only until the next token is read.
 func (l *lexer) name(start int64) (token, error) {
-	var b []byte
+	b := l.nameBuf[:0]
 	p := start + 1
 	for {
 		c, ok := l.at(p)
@@ -312,6 +318,7 @@ func (l *lexer) name(start int64) (token, error) {
 		b = append(b, c)
 	}
 	l.pos = p
+	l.nameBuf = b
 	return token{kind: tokName, s: b, start: start, end: p}, nil
 }
 

@@ -30,6 +30,39 @@ type (
 	}
 )
 
+// knownNames holds the names documents and signatures use most, ready as objects: a name
+// read from the file is then neither copied into a string nor boxed, which was a good part of
+// the garbage of parsing.
+var knownNames = func() map[string]object {
+	m := map[string]object{}
+	for _, n := range []string{
+		"Type", "Subtype", "Filter", "DecodeParms", "Length", "Root", "Size", "Prev", "Info", "ID",
+		"Encrypt", "XRefStm", "XRef", "ObjStm", "W", "Index", "First", "N", "Predictor", "Columns",
+		"FlateDecode", "Catalog", "Pages", "Page", "Kids", "Count", "Parent", "MediaBox", "CropBox",
+		"Resources", "Contents", "Annots", "Annot", "AcroForm", "Fields", "SigFlags", "NeedAppearances",
+		"FT", "Sig", "DocTimeStamp", "T", "V", "P", "Rect", "F", "AP", "Widget", "ByteRange",
+		"Reference", "SubFilter", "M", "Name", "Reason", "Location", "ContactInfo", "Cert",
+		"adbe.pkcs7.detached", "adbe.pkcs7.sha1", "ETSI.CAdES.detached", "ETSI.RFC3161",
+		"Adobe.PPKLite", "Adobe.PPKMS", "Perms", "DocMDP", "TransformMethod", "TransformParams",
+		"FieldMDP", "Lock", "DSS", "VRI", "Certs", "OCSPs", "CRLs", "XObject", "Image", "Form",
+		"Width", "Height", "ColorSpace", "DeviceRGB", "DeviceGray", "BitsPerComponent", "SMask",
+		"BBox", "Matrix", "Font", "ProcSet", "PDF", "Text", "ImageB", "ImageC", "BaseFont",
+		"Encoding", "DA", "DR", "Metadata", "Lang", "Names", "Outlines", "Producer", "Creator",
+		"CreationDate", "ModDate", "Title", "Author", "Ff", "Border", "MK", "Off",
+	} {
+		m[n] = name(n)
+	}
+	return m
+}()
+
+// nameOf returns b as a name, without a copy for the known ones.
+func nameOf(b []byte) name {
+	if v, ok := knownNames[string(b)]; ok {
+		return v.(name)
+	}
+	return name(b)
+}
+
 func (r ref) String() string { return fmt.Sprintf("%d %d R", r.num, r.gen) }
 
 // parser builds objects from tokens.
@@ -74,6 +107,9 @@ func (p *parser) valueFrom(t token, depth int) (object, error) {
 	case tokReal:
 		return t.f, nil
 	case tokName:
+		if v, ok := knownNames[string(t.s)]; ok {
+			return v, nil
+		}
 		return name(t.s), nil
 	case tokString:
 		s := pdfString{b: t.s, hex: t.hex, start: -1, end: -1}
@@ -113,18 +149,18 @@ func (p *parser) valueFrom(t token, depth int) (object, error) {
 			if k.kind != tokName {
 				return nil, synErr(k.start, "dictionary key is not a name")
 			}
+			key := nameOf(k.s) // before the next token reuses the bytes
 			vt, err := p.lx.next()
 			if err != nil {
 				return nil, err
 			}
 			if vt.kind == tokDictClose {
-				return nil, synErr(vt.start, "dictionary key /%s has no value", k.s)
+				return nil, synErr(vt.start, "dictionary key /%s has no value", key)
 			}
 			v, err := p.valueFrom(vt, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			key := name(k.s)
 			if _, dup := d[key]; dup {
 				// Readers disagree on which duplicate wins; a verifier must not guess.
 				return nil, synErr(k.start, "duplicate key /%s in dictionary", key)
