@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"strconv"
 	"sync"
@@ -488,16 +489,26 @@ func decodeHexPairs(dst *[]byte, src []byte) int {
 	}
 	out := b[len(b) : len(b)+len(src)/2]
 	n := 0
-	// Four pairs at a time with one test for a non-digit: a signature value is tens of
-	// kilobytes of uninterrupted digits, so this loop carries most of the decoding.
+	// Eight digits at a time, as the bytes of a word: a signature value is tens of kilobytes
+	// of uninterrupted digits, so this loop carries most of the decoding. A word holding
+	// anything but digits is left to the byte loop below.
 	for ; n+4 <= len(out); n += 4 {
-		s, o := src[2*n:2*n+8], out[n:n+4]
-		a, b, c, d := hexTable[s[0]], hexTable[s[1]], hexTable[s[2]], hexTable[s[3]]
-		e, f, g, h := hexTable[s[4]], hexTable[s[5]], hexTable[s[6]], hexTable[s[7]]
-		if a|b|c|d|e|f|g|h >= 16 {
+		// For bytes below 0x80, adding 0x80-lo sets a byte's high bit exactly when it is
+		// >= lo, and never carries into the next byte.
+		const ones, high = 0x0101010101010101, 0x8080808080808080
+		x := binary.LittleEndian.Uint64(src[2*n:])
+		digit := (x + (0x80-'0')*ones) &^ (x + (0x80-'9'-1)*ones)
+		upper := (x + (0x80-'A')*ones) &^ (x + (0x80-'F'-1)*ones)
+		lower := (x + (0x80-'a')*ones) &^ (x + (0x80-'f'-1)*ones)
+		if (digit|upper|lower)&high != high || x&high != 0 {
 			break
 		}
-		o[0], o[1], o[2], o[3] = a<<4|b, c<<4|d, e<<4|f, g<<4|h
+		// '0'-'9' end in 0-9, 'A'-'F' and 'a'-'f' in 1-6.
+		v := x&(0x0f*ones) + ((upper|lower)&high)>>7*9
+		const even = 0x00ff00ff00ff00ff
+		v = (v&even)<<4 | (v>>8)&even
+		o := out[n : n+4]
+		o[0], o[1], o[2], o[3] = byte(v), byte(v>>16), byte(v>>32), byte(v>>48)
 	}
 	for ; n < len(out); n++ {
 		x, y := hexTable[src[2*n]], hexTable[src[2*n+1]]

@@ -57,3 +57,35 @@ func TestHexString(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeHexPairs checks the word-at-a-time decoding against the digit table: every pair
+// of byte values, at every place of a run of digits long enough for the fast path.
+func TestDecodeHexPairs(t *testing.T) {
+	const digits = "0123456789abcdefABCDEF0123456789"
+	want := func(src []byte) ([]byte, int) {
+		var out []byte
+		for i := 0; i+1 < len(src); i += 2 {
+			x, y := hexTable[src[i]], hexTable[src[i+1]]
+			if x|y >= 16 {
+				break
+			}
+			out = append(out, x<<4|y)
+		}
+		return out, len(out)
+	}
+	src := []byte(digits)
+	for at := range len(src) - 1 {
+		for a := range 256 {
+			for b := range 256 {
+				copy(src, digits)
+				src[at], src[at+1] = byte(a), byte(b)
+				got := []byte{0xaa} // decoding appends
+				n := decodeHexPairs(&got, src)
+				w, wn := want(src)
+				if n != wn || !bytes.Equal(got[1:], w) || got[0] != 0xaa {
+					t.Fatalf("%q: decoded %d pairs %x, want %d pairs %x", src, n, got[1:], wn, w)
+				}
+			}
+		}
+	}
+}
