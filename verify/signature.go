@@ -197,7 +197,8 @@ func allZero(b []byte) bool {
 // adbe.pkcs7.sha1.
 func (v *verifier) formatCMS(st *sigState, notes []string) {
 	s := st.sig
-	sd, err := smcrypto.ParseSignedData(s.Contents)
+	// The anchors are parsed already; a signer that includes its root need not have it parsed again.
+	sd, err := smcrypto.ParseSignedDataWithOptions(s.Contents, smcrypto.ParseOptions{Known: v.anchors})
 	if err != nil {
 		st.add(checkFormat, CheckFailed, FormatFailure, "/Contents is not a CMS SignedData: %v", err)
 		return

@@ -97,7 +97,22 @@ func malformed(where string) error { return &ParseError{Where: where} }
 // ParseSignedData parses a CMS ContentInfo holding a SignedData, in either OID convention, DER
 // or BER. Zero bytes after it are ignored (PDF /Contents padding); any other trailing byte is an
 // error. Certificates that fail to parse are kept raw. It never panics.
-func ParseSignedData(data []byte) (sd *SignedData, err error) {
+func ParseSignedData(data []byte) (*SignedData, error) {
+	return ParseSignedDataWithOptions(data, ParseOptions{})
+}
+
+// ParseOptions tunes ParseSignedDataWithOptions.
+type ParseOptions struct {
+	// Known are certificates the caller has already parsed, such as a verifier's trust
+	// anchors (signers usually include their root): a certificate of the SignedData with
+	// exactly the same DER is taken from here rather than parsed again. Parsing the same
+	// bytes gives the same certificate, so only the work is saved. The certificates are then
+	// shared with the caller; nobody may modify them.
+	Known []*Certificate
+}
+
+// ParseSignedDataWithOptions is ParseSignedData with options.
+func ParseSignedDataWithOptions(data []byte, opts ParseOptions) (sd *SignedData, err error) {
 	defer recoverOwn(&err)
 	der, rest, wasBER, err := berToDER(data)
 	if err != nil {
@@ -162,7 +177,7 @@ func ParseSignedData(data []byte) (sd *SignedData, err error) {
 			continue // attribute certificates and other choices
 		}
 		sd.RawCertificates = append(sd.RawCertificates, elem)
-		c, cerr := ParseCertificate(elem)
+		c, cerr := knownOrParse(elem, opts.Known)
 		sd.CertificateErrors = append(sd.CertificateErrors, cerr)
 		if cerr == nil {
 			sd.Certificates = append(sd.Certificates, c)
@@ -232,6 +247,16 @@ func (sd *SignedData) parseEncapContent(body *cryptobyte.String) error {
 	}
 	sd.Content = elem
 	return nil
+}
+
+// knownOrParse returns the certificate of known whose DER is der, else parses der.
+func knownOrParse(der []byte, known []*Certificate) (*Certificate, error) {
+	for _, k := range known {
+		if k != nil && bytes.Equal(k.Raw, der) {
+			return k, nil
+		}
+	}
+	return ParseCertificate(der)
 }
 
 func parseSignerInfo(s cryptobyte.String) (*SignerInfo, error) {

@@ -547,3 +547,42 @@ func oidTLV(t testing.TB, o OID) []byte {
 }
 
 func bigOne() *big.Int { return big.NewInt(1) }
+
+// TestParseSignedDataKnown checks that a known certificate stands for the SignedData's
+// certificate with the same DER, and only for that one.
+func TestParseSignedDataKnown(t *testing.T) {
+	p := newTestPKI(t)
+	digest := SM3([]byte("signed bytes"))
+	der := buildTestCMS(t, p, digest[:], SignedDataOptions{})
+	// A copy of the root, parsed on its own as a caller's trust anchor would be.
+	root, err := ParseCertificate(bytes.Clone(p.root.Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := mustCert(t, caTemplate("Another Root"), p.rootKey.Public(), nil, p.rootKey)
+	plain, err := ParseSignedData(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := ParseSignedDataWithOptions(der, ParseOptions{Known: []*Certificate{nil, other, root}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sd.Certificates) != 3 || len(plain.Certificates) != 3 {
+		t.Fatalf("%d and %d certificates, want 3", len(sd.Certificates), len(plain.Certificates))
+	}
+	for i, c := range sd.Certificates {
+		if !bytes.Equal(c.Raw, plain.Certificates[i].Raw) || !c.Equal(plain.Certificates[i]) {
+			t.Errorf("certificate %d differs from the one parsed without options", i)
+		}
+		if isRoot := bytes.Equal(c.Raw, root.Raw); isRoot != (c == root) {
+			t.Errorf("certificate %d (%s): taken from the known ones %v, want %v", i, c.Subject, c == root, isRoot)
+		}
+		if c == other {
+			t.Errorf("certificate %d is the known certificate of another DER", i)
+		}
+	}
+	if got := sd.SignerCertificate(sd.Signers[0]); got == nil || !got.Equal(p.leaf) {
+		t.Errorf("signer certificate %v, want the leaf", got)
+	}
+}
