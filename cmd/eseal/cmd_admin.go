@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -61,15 +60,8 @@ func runTrust(e *env, args []string) error {
 	}
 	var certs []*smcrypto.Certificate
 	if sub == "add" {
-		pemData, err := os.ReadFile(rest[0])
-		if err != nil {
-			return usagef("%v", err)
-		}
-		if certs, err = smcrypto.ParseCertificates(pemData); err != nil {
+		if certs, err = readCertificates(rest[0]); err != nil {
 			return usagef("%s: %v", rest[0], err)
-		}
-		if len(certs) == 0 {
-			return usagef("%s: no certificate in the file", rest[0])
 		}
 	}
 	s, err := openInitializedStore(e, *data)

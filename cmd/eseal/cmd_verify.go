@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/verify"
 )
 
@@ -67,16 +66,9 @@ func runVerify(e *env, args []string) error {
 		opts.CurrentTime = t
 	}
 	for _, path := range trust {
-		pemData, err := os.ReadFile(path)
-		if err != nil {
-			return fail(fmt.Errorf("--trust: %w", err))
-		}
-		certs, err := smcrypto.ParseCertificates(pemData)
+		certs, err := readCertificates(path)
 		if err != nil {
 			return fail(fmt.Errorf("--trust %s: %w", path, err))
-		}
-		if len(certs) == 0 {
-			return fail(fmt.Errorf("--trust %s: no certificate in the file", path))
 		}
 		opts.ExtraAnchors = append(opts.ExtraAnchors, certs...)
 	}

@@ -3,7 +3,19 @@ package main
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/eseal/eseal/internal/smcrypto"
 )
+
+// readCertificates reads the certificates of a PEM or DER file (a root to trust);
+// smcrypto.ParseCertificates fails when the file holds none.
+func readCertificates(path string) ([]*smcrypto.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return smcrypto.ParseCertificates(data)
+}
 
 // writeFileAtomic writes data to a temporary file beside path and renames it into place, so a
 // failure never leaves a half-written file.
