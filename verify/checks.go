@@ -168,7 +168,11 @@ func (v *verifier) checkSeal(st *sigState) {
 	p := newPart()
 	p.note(CheckPassed, "", "seal %q (esID %s, type %d, version %d)", s.Name, s.ESID, s.Type, s.Version)
 
-	if enc, err := s.VerifyMakerSignature(); err != nil {
+	verifyMaker := s.VerifyMakerSignature // reads the key even from a certificate strict X.509 rejects
+	if makerErr == nil {
+		verifyMaker = func() (smcrypto.SigEncoding, error) { return s.VerifyMakerSignatureWithCert(maker) }
+	}
+	if enc, err := verifyMaker(); err != nil {
 		p.note(CheckFailed, SigCryptoFailure, "the seal maker's signature over the seal does NOT verify (%v): the seal was forged or altered", err)
 	} else {
 		e := ""

@@ -331,3 +331,40 @@ type mismatchedSigner struct {
 }
 
 func (m mismatchedSigner) Public() crypto.PublicKey { return m.pub }
+
+// TestVerifyMakerSignatureWithCert: with the maker certificate already parsed, the result is the
+// same as VerifyMakerSignature's; another certificate, or a non-SM2 one, is refused.
+func TestVerifyMakerSignatureWithCert(t *testing.T) {
+	p := newTestPKI(t)
+	s, err := BuildSeal(validOptions(t, p), p.makerCert, p.makerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maker, err := smcrypto.ParseCertificate(p.makerCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, wantErr := s.VerifyMakerSignature()
+	if got, err := s.VerifyMakerSignatureWithCert(maker); got != want || (err == nil) != (wantErr == nil) || err != nil {
+		t.Errorf("WithCert = %v, %v; VerifyMakerSignature = %v, %v", got, err, want, wantErr)
+	}
+	other, err := smcrypto.ParseCertificate(p.otherCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.VerifyMakerSignatureWithCert(other)
+	wantReason(t, err, BadCertificate)
+	_, err = s.VerifyMakerSignatureWithCert(nil)
+	wantReason(t, err, BadCertificate)
+	rsaLike := *maker
+	rsaLike.PublicKey = "not a key"
+	_, err = s.VerifyMakerSignatureWithCert(&rsaLike)
+	wantReason(t, err, BadCertificate)
+
+	// A tampered seal fails the same way through both.
+	tampered := *s
+	tampered.RawSealInfo = append([]byte(nil), s.RawSealInfo...)
+	tampered.RawSealInfo[len(tampered.RawSealInfo)-1] ^= 1
+	_, err = tampered.VerifyMakerSignatureWithCert(maker)
+	wantReason(t, err, BadMakerSignature)
+}

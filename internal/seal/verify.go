@@ -30,6 +30,27 @@ func (s *Seal) VerifyMakerSignature() (smcrypto.SigEncoding, error) {
 	if err != nil {
 		return smcrypto.EncodingUnknown, err
 	}
+	return s.verifyMakerWith(pub)
+}
+
+// VerifyMakerSignatureWithCert is VerifyMakerSignature for a caller that has already parsed
+// the seal's MakerCert (as a verifier must, to build its chain): it is not parsed again.
+// maker must be exactly the seal's MakerCert.
+func (s *Seal) VerifyMakerSignatureWithCert(maker *smcrypto.Certificate) (smcrypto.SigEncoding, error) {
+	if err := checkSM2Algorithm(s.SignAlgorithm, "seal signAlgID"); err != nil {
+		return smcrypto.EncodingUnknown, err
+	}
+	if maker == nil || !bytes.Equal(maker.Raw, s.MakerCert) {
+		return smcrypto.EncodingUnknown, errorf(BadCertificate, "the given certificate is not the seal's maker certificate")
+	}
+	pub, ok := maker.PublicKey.(*ecdsa.PublicKey)
+	if !ok || !smcrypto.IsSM2PublicKey(pub) {
+		return smcrypto.EncodingUnknown, errorf(BadCertificate, "maker certificate has a %T key, not an SM2 key", maker.PublicKey)
+	}
+	return s.verifyMakerWith(pub)
+}
+
+func (s *Seal) verifyMakerWith(pub *ecdsa.PublicKey) (smcrypto.SigEncoding, error) {
 	enc, err := smcrypto.VerifySM2(pub, nil, s.RawSealInfo, s.SignedValue)
 	if err != nil {
 		return enc, wrapErr(BadMakerSignature, err, "version %d seal %q, signature value %s", s.Version, s.ESID, enc)
