@@ -26,6 +26,13 @@ import (
 // the server and a PDF sealed with the store's seal.
 func testServer(t *testing.T, cfg Config) (*httptest.Server, []byte) {
 	t.Helper()
+	srv, signed, _ := testServerStore(t, cfg)
+	return srv, signed
+}
+
+// testServerStore is testServer that also returns the store behind the server.
+func testServerStore(t *testing.T, cfg Config) (*httptest.Server, []byte, *certstore.Store) {
+	t.Helper()
 	store, err := certstore.Open(t.TempDir(), certstore.Options{Passphrase: []byte("api test")})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +59,7 @@ func testServer(t *testing.T, cfg Config) (*httptest.Server, []byte) {
 	}
 	srv := httptest.NewServer(NewRouter(cfg))
 	t.Cleanup(srv.Close)
-	return srv, signed.Bytes()
+	return srv, signed.Bytes(), store
 }
 
 func multipartBody(t *testing.T, field, filename string, data []byte) (io.Reader, string) {
@@ -250,6 +257,34 @@ func TestVerifyRevocationPolicy(t *testing.T) {
 		if rep.Indication != want {
 			t.Errorf("%q: %s, want %s", query, rep.Indication, want)
 		}
+	}
+}
+
+// TestVerifyRevokedAfterCached: the server keeps what it verified of certificates and seals
+// between requests; a revocation made since must still show at once.
+func TestVerifyRevokedAfterCached(t *testing.T) {
+	srv, signed, store := testServerStore(t, Config{})
+	post := func() verify.Report {
+		t.Helper()
+		resp, err := http.Post(srv.URL+"/v1/verify", "application/pdf", bytes.NewReader(signed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return decode[verify.Report](t, resp)
+	}
+	first := post()
+	if first.Indication != verify.TotalPassed || len(first.Signatures) != 1 {
+		t.Fatalf("before revocation: %s", first.Indication)
+	}
+	if again := post(); again.Indication != verify.TotalPassed {
+		t.Fatalf("second verification (from the cache): %s", again.Indication)
+	}
+	if _, err := store.RevokeCertificate(certstore.RevokeRequest{Serial: first.Signatures[0].Signer.Serial, Reason: certstore.ReasonKeyCompromise}); err != nil {
+		t.Fatal(err)
+	}
+	after := post()
+	if after.Indication == verify.TotalPassed || !strings.Contains(string(after.Signatures[0].SubIndication), "REVOKED") {
+		t.Errorf("after revocation: %s/%s, want the revocation reported", after.Indication, after.Signatures[0].SubIndication)
 	}
 }
 

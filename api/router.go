@@ -28,6 +28,9 @@ type Config struct {
 type server struct {
 	cfg Config
 	log *slog.Logger
+	// cache spares the verifications of the server's lifetime from verifying again the
+	// certificates and seals they have in common (an approval bureau's licences all share them).
+	cache *verify.Cache
 }
 
 // NewRouter returns the HTTP handler for every route.
@@ -41,7 +44,7 @@ func NewRouter(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{cfg: cfg, log: cfg.Logger}
+	s := &server{cfg: cfg, log: cfg.Logger, cache: verify.NewCache()}
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, middleware.Recoverer)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

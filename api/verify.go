@@ -31,7 +31,7 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer up.Close()
-	opts := verify.Options{Anchors: s.cfg.Anchors, Revocation: s.cfg.Revocation, RevocationPolicy: policy, Name: up.name}
+	opts := verify.Options{Anchors: s.cfg.Anchors, Revocation: s.cfg.Revocation, RevocationPolicy: policy, Name: up.name, Cache: s.cache}
 	if s.cfg.Now != nil {
 		opts.CurrentTime = s.cfg.Now()
 	}

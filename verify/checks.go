@@ -172,7 +172,7 @@ func (v *verifier) checkSeal(st *sigState) {
 	if makerErr == nil {
 		verifyMaker = func() (smcrypto.SigEncoding, error) { return s.VerifyMakerSignatureWithCert(maker) }
 	}
-	if enc, err := verifyMaker(); err != nil {
+	if enc, err := v.opts.Cache.makerSignature(s, verifyMaker); err != nil {
 		p.note(CheckFailed, SigCryptoFailure, "the seal maker's signature over the seal does NOT verify (%v): the seal was forged or altered", err)
 	} else {
 		e := ""

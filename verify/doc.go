@@ -111,4 +111,8 @@
 //
 // Each certificate path is verified once per call (smcrypto.ChainBuilder), each PDF object
 // parsed once (internal/pdf), and each signature's signed bytes hashed in one streaming pass.
+// A verifier that runs for long (the HTTP service) passes a Cache in Options: the signatures of
+// certificate paths and of seal makers, the same in every licence of a bureau, are then
+// verified once for all documents, and only each document's own hash and signature remain
+// (nothing about time, trust or revocation is cached, so the reports do not change).
 package verify

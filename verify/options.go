@@ -46,6 +46,9 @@ type Options struct {
 	CurrentTime time.Time
 	// Name is the document's name for the report.
 	Name string
+	// Cache, when set, is shared by verifications so that certificates and seals seen before
+	// are not verified again (see Cache). Nil verifies everything.
+	Cache *Cache
 }
 
 // RevocationPolicy decides what a signature's verdict is when nobody can say whether a certificate

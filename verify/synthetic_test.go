@@ -1,12 +1,14 @@
 package verify
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"errors"
 	"math/big"
 	"strings"
@@ -451,9 +453,14 @@ func TestSyntheticSignatures(t *testing.T) {
 			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkFormat: {"never filled in"}}},
 		},
 	}
+	// Every case is verified again through one Cache shared by all of them, twice (filling it,
+	// then from it): the report must be exactly the uncached one, whatever the cases before left
+	// in the cache (the same certificates and seal, then broken ones).
+	shared := NewCache()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep := verifyBytes(t, c.data(t), c.opts)
+			data := c.data(t)
+			rep := verifyBytes(t, data, c.opts)
 			if len(rep.Signatures) == 0 {
 				t.Fatalf("no signature found; findings %v", rep.Findings)
 			}
@@ -461,7 +468,19 @@ func TestSyntheticSignatures(t *testing.T) {
 			if want := c.want.ind; rep.Indication != want && !(len(rep.Signatures) > 1) {
 				t.Errorf("overall %s, want %s", rep.Indication, want)
 			}
+			want, _ := json.Marshal(rep)
+			for pass := range 2 {
+				opts := c.opts
+				opts.Cache = shared
+				got, _ := json.Marshal(verifyBytes(t, data, opts))
+				if !bytes.Equal(got, want) {
+					t.Errorf("pass %d with a shared cache differs from the uncached report:\n%s\nwant\n%s", pass+1, got, want)
+				}
+			}
 		})
+	}
+	if shared.Hits() == 0 {
+		t.Error("the shared cache was never used")
 	}
 }
 

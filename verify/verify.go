@@ -317,7 +317,7 @@ func (v *verifier) loadAnchors() {
 			v.anchors = append(v.anchors, a)
 		}
 	}
-	v.chains = smcrypto.NewChainBuilder(v.anchors)
+	v.chains = smcrypto.NewChainBuilderWithCache(v.anchors, v.opts.Cache.pathCache())
 }
 
 // findings are the document-level observations.

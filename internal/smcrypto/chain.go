@@ -145,6 +145,7 @@ type ChainOptions struct {
 type ChainBuilder struct {
 	roots    []*Certificate
 	rootSums map[[32]byte]bool
+	shared   *PathCache // outcomes kept across builders, or nil
 
 	mu       sync.Mutex
 	verified map[string]*pathEntry // by pathKey
@@ -164,7 +165,13 @@ type pathOutcome struct {
 
 // NewChainBuilder returns a builder for the trust anchors roots (nil entries are ignored).
 func NewChainBuilder(roots []*Certificate) *ChainBuilder {
-	b := &ChainBuilder{rootSums: map[[32]byte]bool{}, verified: map[string]*pathEntry{}}
+	return NewChainBuilderWithCache(roots, nil)
+}
+
+// NewChainBuilderWithCache returns a builder that also consults, and fills, cache: a path
+// verified by any builder sharing the cache is not verified again. A nil cache is allowed.
+func NewChainBuilderWithCache(roots []*Certificate, cache *PathCache) *ChainBuilder {
+	b := &ChainBuilder{rootSums: map[[32]byte]bool{}, verified: map[string]*pathEntry{}, shared: cache}
 	for _, r := range roots {
 		if r != nil {
 			b.roots = append(b.roots, r)
@@ -341,10 +348,17 @@ func (b *ChainBuilder) verifyPath(path []*Certificate, opts ChainOptions) pathOu
 	}
 	e := &pathEntry{done: make(chan struct{})}
 	b.verified[key] = e
-	b.runs++
 	b.mu.Unlock()
 	defer close(e.done)
+	if out, ok := b.shared.get(key, path); ok {
+		e.out = out
+		return e.out
+	}
+	b.mu.Lock()
+	b.runs++
+	b.mu.Unlock()
 	e.out = verifyPathOnce(path, opts)
+	b.shared.put(key, path, e.out)
 	return e.out
 }
 

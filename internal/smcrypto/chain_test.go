@@ -516,3 +516,66 @@ func TestFindChainAllowSHA1(t *testing.T) {
 		t.Errorf("SHA-1 refused with AllowSHA1 after a call without: %v", err)
 	}
 }
+
+// TestPathCacheShared: builders sharing a PathCache verify each path once between them, give
+// back the asking builder's own certificates, remember failures with the failing certificate,
+// and a cache at its bound starts over rather than growing.
+func TestPathCacheShared(t *testing.T) {
+	p := newTestPKI(t)
+	cache := NewPathCache(0)
+	first := NewChainBuilderWithCache([]*Certificate{p.root}, cache)
+	if _, err := first.FindChain(p.leaf, []*Certificate{p.inter}, ChainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A second document: the same certificates, parsed again (other pointers).
+	reparse := func(c *Certificate) *Certificate {
+		t.Helper()
+		n, err := ParseCertificate(c.Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	leaf2, inter2, root2 := reparse(p.leaf), reparse(p.inter), reparse(p.root)
+	second := NewChainBuilderWithCache([]*Certificate{root2}, cache)
+	chain, err := second.FindChain(leaf2, []*Certificate{inter2}, ChainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.runs != 0 || cache.Hits() != 1 {
+		t.Errorf("second builder verified %d paths, cache hits %d; want 0 and 1", second.runs, cache.Hits())
+	}
+	if len(chain) != 3 || chain[0] != leaf2 || chain[1] != inter2 || chain[2] != root2 {
+		t.Errorf("chain from the cache = %s, not the second document's own certificates", chainNames(chain))
+	}
+
+	tampered := append([]byte{}, p.leaf.Raw...)
+	tampered[len(tampered)-3] ^= 0x40
+	bad1, _ := ParseCertificate(tampered)
+	bad2, _ := ParseCertificate(tampered)
+	if _, err := first.FindChain(bad1, []*Certificate{p.inter}, ChainOptions{}); err == nil {
+		t.Fatal("tampered leaf verified")
+	}
+	var ce *ChainError
+	_, err = second.FindChain(bad2, []*Certificate{inter2}, ChainOptions{})
+	if !errors.As(err, &ce) || ce.Reason != ChainBadSignature || ce.Cert != bad2 {
+		t.Fatalf("remembered failure = %v (cert %p, want %p)", err, ce.Cert, bad2)
+	}
+	if second.runs != 0 {
+		t.Errorf("the failure was verified again (%d runs)", second.runs)
+	}
+
+	// Without a shared cache nothing is shared.
+	alone := NewChainBuilder([]*Certificate{root2})
+	if _, err := alone.FindChain(leaf2, []*Certificate{inter2}, ChainOptions{}); err != nil || alone.runs != 1 {
+		t.Errorf("builder without cache: %v, %d runs", err, alone.runs)
+	}
+
+	small := NewPathCache(1)
+	b := NewChainBuilderWithCache([]*Certificate{p.root}, small)
+	b.FindChain(p.leaf, []*Certificate{p.inter}, ChainOptions{})
+	b.FindChain(p.inter, nil, ChainOptions{})
+	if small.Len() != 1 {
+		t.Errorf("cache of bound 1 holds %d outcomes", small.Len())
+	}
+}
