@@ -3,6 +3,8 @@ package certstore
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -437,6 +439,39 @@ func TestForeignCertificateIsUnknown(t *testing.T) {
 	st, err := s.CertificateStatus(other, other)
 	if err != nil || st.Known {
 		t.Errorf("status of a foreign certificate = %+v, %v; want Known=false", st, err)
+	}
+
+	// A certificate claiming one of ours (same issuer key ID, same serial) but with other bytes
+	// is not ours either: the store does not vouch for it.
+	rec, err := s.NewSeal(SealRequest{Name: "专用章"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, chain, err := s.SealSigner(rec.ESID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, root := chain[0], chain[1]
+	// Go writes a self-signed certificate's AuthorityKeyId from the template.
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: signer.SerialNumber, Subject: signer.Subject,
+		NotBefore: signer.NotBefore, NotAfter: signer.NotAfter, AuthorityKeyId: root.SubjectKeyId}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &ecKey.PublicKey, ecKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookalike, err := smcrypto.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(lookalike.AuthorityKeyId, signer.AuthorityKeyId) || smcrypto.SerialHex(lookalike.SerialNumber) != rec.SignerSerial {
+		t.Fatal("the look-alike does not share the issuer key ID and serial")
+	}
+	if st, err := s.CertificateStatus(lookalike, root); err != nil || st.Known {
+		t.Errorf("status of a look-alike of our certificate = %+v, %v; want Known=false", st, err)
+	}
+	if st, err := s.CertificateStatus(signer, root); err != nil || !st.Known {
+		t.Errorf("status of our certificate = %+v, %v; want Known", st, err)
 	}
 }
 

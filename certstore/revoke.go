@@ -230,7 +230,10 @@ func (s *Store) CertificateStatus(cert, issuer *smcrypto.Certificate) (verify.Re
 	}
 	key := certKey(issuerKeyID, smcrypto.SerialHex(cert.SerialNumber))
 	err := s.db.View(func(tx *bolt.Tx) error {
-		var rec CertRecord
+		// Only the DER is needed: decoding the whole record costs more than the lookup.
+		var rec struct {
+			DER []byte `json:"der"`
+		}
 		if err := getJSON(tx, bucketCerts, key, &rec); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return nil // not ours: Known stays false
