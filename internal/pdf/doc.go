@@ -29,7 +29,9 @@
 //
 // The file is read through an io.ReaderAt in windows (16 KiB for objects,
 // 256 KiB, recycled, for passes over the whole file) and never held in
-// memory, so a 100 MB PDF costs well under a megabyte of allocation. Each
+// memory, so a 100 MB PDF costs well under a megabyte of allocation. A file
+// that fits one 256 KiB buffer is read by Open with a single call and parsed
+// in place, which saves a read and a copy per object. Each
 // object is parsed once per Document (the large /Contents strings included)
 // and each ByteRange verdict computed once. Hostile input is bounded by
 // limits on nesting, sizes and total work, and gives an error, never a panic.

@@ -102,6 +102,25 @@ func Open(r io.ReaderAt, size int64) (doc *Document, err error) {
 		return nil, fmt.Errorf("pdf: negative file size %d", size)
 	}
 	d := &Document{Size: size, r: r, startxref: -1}
+	if size > 0 && size <= wholeFileMax {
+		// A file that fits one big buffer is read with one call and parsed
+		// from memory: the scan reads all of it anyway, and a read per
+		// object (a system call and a window copy each) would cost more than
+		// the parsing. Nothing parsed points into the buffer (tokens are
+		// copies), so it goes back to the pool when Open returns, and the
+		// Document's later calls read r again. A failed read falls back to
+		// windows, which report the error where it happens.
+		bp := getBigBuffer()
+		if m, err := r.ReadAt((*bp)[:size], 0); int64(m) == size && (err == nil || err == io.EOF) {
+			d.r = &wholeFile{data: (*bp)[:size]}
+			defer func() {
+				d.r = r
+				putBigBuffer(bp)
+			}()
+		} else {
+			putBigBuffer(bp)
+		}
+	}
 	d.resetCaches()
 	d.budget()
 	if err := d.readHeader(); err != nil {
@@ -177,9 +196,14 @@ func (d *Document) readHeader() error {
 	if d.Size < n {
 		n = d.Size
 	}
-	buf := make([]byte, n)
-	if m, err := d.r.ReadAt(buf, 0); int64(m) < n {
-		return fmt.Errorf("pdf: reading header: %w", err)
+	var buf []byte
+	if w, ok := d.r.(*wholeFile); ok {
+		buf = w.data[:n]
+	} else {
+		buf = make([]byte, n)
+		if m, err := d.r.ReadAt(buf, 0); int64(m) < n {
+			return fmt.Errorf("pdf: reading header: %w", err)
+		}
 	}
 	i := bytes.Index(buf, []byte("%PDF-"))
 	if i < 0 {
@@ -202,9 +226,12 @@ func (d *Document) readHeader() error {
 func (d *Document) scan() error {
 	pats := [][]byte{[]byte("%%EOF"), []byte("/ByteRange")}
 	const overlap = 16 // longer than every pattern
-	bp := getBigBuffer()
-	defer putBigBuffer(bp)
-	buf := *bp
+	var buf []byte     // none for a file in memory: readWindow returns it whole
+	if _, ok := d.r.(*wholeFile); !ok {
+		bp := getBigBuffer()
+		defer putBigBuffer(bp)
+		buf = *bp
+	}
 	var seenUpTo int64
 	var last []byte // the last window read, which holds the end of the file
 	lastOff := int64(0)
@@ -271,8 +298,12 @@ func (d *Document) scan() error {
 	return nil
 }
 
-// readWindow reads [off, min(limit, off+len(buf))) into buf.
+// readWindow reads [off, min(limit, off+len(buf))) into buf. A file held in
+// memory is not copied: its bytes [off, limit) are returned.
 func (d *Document) readWindow(buf []byte, off, limit int64) ([]byte, error) {
+	if w, ok := d.r.(*wholeFile); ok {
+		return w.data[off:limit], nil
+	}
 	n := min(int64(len(buf)), limit-off)
 	m, err := d.r.ReadAt(buf[:n], off)
 	if int64(m) < n {
@@ -293,6 +324,28 @@ const bigBufferSize = 256 << 10
 
 func getBigBuffer() *[]byte  { return bigBuffers.Get().(*[]byte) }
 func putBigBuffer(b *[]byte) { bigBuffers.Put(b) }
+
+// wholeFileMax is the largest file Open reads at once; a variable so that
+// tests can make every file be read in windows.
+var wholeFileMax int64 = bigBufferSize
+
+// wholeFile is a small file read at once (see Open). Lexers parse its bytes
+// in place; other readers get copies, as from the file.
+type wholeFile struct{ data []byte }
+
+func (w *wholeFile) ReadAt(b []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("pdf: negative offset")
+	}
+	if off >= int64(len(w.data)) {
+		return 0, io.EOF
+	}
+	n := copy(b, w.data[off:])
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}
 
 func (d *Document) readStartxref(at int64) (int64, error) {
 	lx := newFileLexer(d.r, d.Size, at)

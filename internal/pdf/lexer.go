@@ -35,6 +35,10 @@ type lexer struct {
 }
 
 func newFileLexer(r io.ReaderAt, size, pos int64) *lexer {
+	if w, ok := r.(*wholeFile); ok {
+		// The whole file is the window: no reads, no copies.
+		return &lexer{r: r, size: size, pos: pos, inFile: true, buf: w.data}
+	}
 	return &lexer{r: r, size: size, pos: pos, inFile: true}
 }
 
@@ -57,6 +61,16 @@ func newMemLexer(data []byte) *lexer {
 
 // at returns the byte at p, reading a new window when needed.
 func (l *lexer) at(p int64) (byte, bool) {
+	// The window never reaches outside [0, size): a byte in it is valid.
+	// This much is inlined, so that the lexer's loops over bytes make no call.
+	if i := uint64(p - l.bufOff); i < uint64(len(l.buf)) {
+		return l.buf[i], true
+	}
+	return l.fill(p)
+}
+
+// fill reads the window that starts at p and returns its first byte.
+func (l *lexer) fill(p int64) (byte, bool) {
 	if p < 0 || p >= l.size {
 		return 0, false
 	}
@@ -90,19 +104,38 @@ func (l *lexer) at(p int64) (byte, bool) {
 	return l.buf[0], true
 }
 
-func isWhite(c byte) bool {
-	return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '
-}
-
-func isDelim(c byte) bool {
-	switch c {
-	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
-		return true
+// rest returns the window from p on, reading it if needed; it is empty at
+// the end of the data or after a read error.
+func (l *lexer) rest(p int64) []byte {
+	if _, ok := l.at(p); !ok {
+		return nil
 	}
-	return false
+	return l.buf[p-l.bufOff:]
 }
 
-func isRegular(c byte) bool { return !isWhite(c) && !isDelim(c) }
+func isWhite(c byte) bool { return charClass[c] == classWhite }
+
+func isDelim(c byte) bool { return charClass[c] == classDelim }
+
+func isRegular(c byte) bool { return charClass[c] == classRegular }
+
+// charClass sorts the bytes as PDF's syntax does: white space, delimiters
+// and regular characters. One lookup per byte keeps the lexer's loops cheap.
+var charClass = func() (t [256]uint8) {
+	for _, c := range []byte{0, '\t', '\n', '\f', '\r', ' '} {
+		t[c] = classWhite
+	}
+	for _, c := range []byte("()<>[]{}/%") {
+		t[c] = classDelim
+	}
+	return t
+}()
+
+const (
+	classRegular = iota
+	classWhite
+	classDelim
+)
 
 type tokKind uint8
 
@@ -133,18 +166,22 @@ func (t token) is(kw string) bool { return t.kind == tokKeyword && string(t.s) =
 // skipSpace skips white space and comments.
 func (l *lexer) skipSpace() {
 	for {
-		c, ok := l.at(l.pos)
-		if !ok {
+		win := l.rest(l.pos)
+		if len(win) == 0 {
 			return
 		}
-		if isWhite(c) {
-			l.pos++
-			continue
+		i := 0
+		for i < len(win) && isWhite(win[i]) {
+			i++
 		}
-		if c == '%' {
+		l.pos += int64(i)
+		if i == len(win) {
+			continue // white space up to the end of the window
+		}
+		if win[i] == '%' {
 			for {
 				l.pos++
-				c, ok = l.at(l.pos)
+				c, ok := l.at(l.pos)
 				if !ok || c == '\n' || c == '\r' {
 					break
 				}
@@ -202,6 +239,20 @@ func (l *lexer) next() (token, error) {
 
 // word reads a number or a keyword.
 func (l *lexer) word(start int64) (token, error) {
+	// A word that ends inside the window (or at the end of the data) is
+	// read in place; one that runs past it is gathered byte by byte.
+	win := l.rest(start)
+	i := 0
+	for i < len(win) && i <= maxWordLen+1 && isRegular(win[i]) {
+		i++
+	}
+	if i > maxWordLen+1 {
+		return token{}, synErr(start, "token longer than %d bytes", maxWordLen)
+	}
+	if i < len(win) || start+int64(i) >= l.size {
+		l.pos = start + int64(i)
+		return l.wordToken(win[:i], start)
+	}
 	var b [maxWordLen + 1]byte
 	n := 0
 	p := start
@@ -218,12 +269,20 @@ func (l *lexer) word(start int64) (token, error) {
 		p++
 	}
 	l.pos = p
-	w := b[:n]
-	t := token{start: start, end: p}
+	return l.wordToken(b[:n], start)
+}
+
+// wordToken makes the token of the word w, which ends at l.pos.
+func (l *lexer) wordToken(w []byte, start int64) (token, error) {
+	t := token{start: start, end: l.pos}
 	if isNumber(w) {
-		if i, err := strconv.ParseInt(string(w), 10, 64); err == nil {
-			t.kind, t.i = tokInt, i
-			return t, nil
+		// A real is not tried as an integer first: the failed attempt would
+		// allocate its error.
+		if bytes.IndexByte(w, '.') < 0 {
+			if i, err := strconv.ParseInt(string(w), 10, 64); err == nil {
+				t.kind, t.i = tokInt, i
+				return t, nil
+			}
 		}
 		f, err := strconv.ParseFloat(string(w), 64)
 		if err != nil {
@@ -234,9 +293,24 @@ func (l *lexer) word(start int64) (token, error) {
 		return t, nil
 	}
 	t.kind = tokKeyword
-	t.s = append([]byte(nil), w...)
+	if k, ok := keywords[string(w)]; ok {
+		t.s = k // shared: keyword bytes are only ever read
+	} else {
+		t.s = append([]byte(nil), w...)
+	}
 	return t, nil
 }
+
+// keywords are the keywords of PDF's syntax, ready as token bytes: every
+// reference ends in R and every cross-reference entry in n or f, and a copy
+// of each was much of the garbage of parsing.
+var keywords = func() map[string][]byte {
+	m := map[string][]byte{}
+	for _, k := range []string{"R", "n", "f", "obj", "endobj", "stream", "endstream", "xref", "trailer", "startxref", "true", "false", "null"} {
+		m[k] = []byte(k)
+	}
+	return m
+}()
 
 // isNumber: optional sign, digits, at most one '.', at least one digit.
 func isNumber(w []byte) bool {
@@ -295,6 +369,20 @@ const (
 
 // name reads a name token. Its bytes are valid only until the next token is read.
 func (l *lexer) name(start int64) (token, error) {
+	// A name without # escapes that ends inside the window (or at the end
+	// of the data) is read in place.
+	win := l.rest(start + 1)
+	i := 0
+	for i < len(win) && i <= maxNameLen && isRegular(win[i]) && win[i] != '#' {
+		i++
+	}
+	if i > maxNameLen {
+		return token{}, synErr(start, "name longer than %d bytes", maxNameLen)
+	}
+	if end := start + 1 + int64(i); (i < len(win) && !isRegular(win[i])) || (i == len(win) && end >= l.size) {
+		l.pos = end
+		return token{kind: tokName, s: win[:i], start: start, end: end}, nil
+	}
 	b := l.nameBuf[:0]
 	p := start + 1
 	for {
@@ -424,9 +512,12 @@ func (l *lexer) hexString(start int64) (token, error) {
 		}
 		win := l.buf[p-l.bufOff:]
 		if b == nil && scratch == nil {
-			// Size the result once when the string ends in this window.
+			// Size the result once when the string ends in this window, and
+			// look no further than its end: decodeHexPairs makes room for
+			// all the digits it is given.
 			if j := bytes.IndexByte(win, '>'); j >= 0 {
 				b = make([]byte, 0, j/2+1)
+				win = win[:j+1]
 			} else {
 				scratch = hexScratch.Get().(*[]byte)
 				b = (*scratch)[:0]
@@ -488,28 +579,7 @@ func decodeHexPairs(dst *[]byte, src []byte) int {
 		b = append(b, make([]byte, len(src)/2)...)[:len(b)]
 	}
 	out := b[len(b) : len(b)+len(src)/2]
-	n := 0
-	// Eight digits at a time, as the bytes of a word: a signature value is tens of kilobytes
-	// of uninterrupted digits, so this loop carries most of the decoding. A word holding
-	// anything but digits is left to the byte loop below.
-	for ; n+4 <= len(out); n += 4 {
-		// For bytes below 0x80, adding 0x80-lo sets a byte's high bit exactly when it is
-		// >= lo, and never carries into the next byte.
-		const ones, high = 0x0101010101010101, 0x8080808080808080
-		x := binary.LittleEndian.Uint64(src[2*n:])
-		digit := (x + (0x80-'0')*ones) &^ (x + (0x80-'9'-1)*ones)
-		upper := (x + (0x80-'A')*ones) &^ (x + (0x80-'F'-1)*ones)
-		lower := (x + (0x80-'a')*ones) &^ (x + (0x80-'f'-1)*ones)
-		if (digit|upper|lower)&high != high || x&high != 0 {
-			break
-		}
-		// '0'-'9' end in 0-9, 'A'-'F' and 'a'-'f' in 1-6.
-		v := x&(0x0f*ones) + ((upper|lower)&high)>>7*9
-		const even = 0x00ff00ff00ff00ff
-		v = (v&even)<<4 | (v>>8)&even
-		o := out[n : n+4]
-		o[0], o[1], o[2], o[3] = byte(v), byte(v>>16), byte(v>>32), byte(v>>48)
-	}
+	n := decodeHexWords(out, src)
 	for ; n < len(out); n++ {
 		x, y := hexTable[src[2*n]], hexTable[src[2*n+1]]
 		if x|y >= 16 {
@@ -519,4 +589,44 @@ func decodeHexPairs(dst *[]byte, src []byte) int {
 	}
 	*dst = b[:len(b)+n]
 	return n
+}
+
+// decodeHexWords decodes sixteen digits at a time, as the bytes of two words: a signature
+// value is tens of kilobytes of uninterrupted digits, so this loop carries most of the
+// decoding. It stops at the first pair of words holding anything but digits, which is left
+// to the byte loop of decodeHexPairs, and returns how many bytes it wrote.
+func decodeHexWords(out, src []byte) int {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	n := 0
+	for len(out) >= 8 && len(src) >= 16 {
+		x1 := binary.LittleEndian.Uint64(src)
+		x2 := binary.LittleEndian.Uint64(src[8:])
+		// For bytes below 0x80, adding 0x80-lo sets a byte's high bit exactly when it is
+		// >= lo, and never carries into the next byte. Setting bit 0x20 turns 'A'-'F' into
+		// 'a'-'f' and leaves '0'-'9' as they are.
+		y1, y2 := x1|0x20*ones, x2|0x20*ones
+		digit1 := (x1 + (0x80-'0')*ones) &^ (x1 + (0x80-'9'-1)*ones)
+		digit2 := (x2 + (0x80-'0')*ones) &^ (x2 + (0x80-'9'-1)*ones)
+		letter1 := (y1 + (0x80-'a')*ones) &^ (y1 + (0x80-'f'-1)*ones)
+		letter2 := (y2 + (0x80-'a')*ones) &^ (y2 + (0x80-'f'-1)*ones)
+		if (digit1|letter1)&(digit2|letter2)&^(x1|x2)&high != high {
+			break
+		}
+		binary.LittleEndian.PutUint64(out, hexWordValue(x1, letter1)|hexWordValue(x2, letter2)<<32)
+		out, src = out[8:], src[16:]
+		n += 8
+	}
+	return n
+}
+
+// hexWordValue returns the four bytes the eight digits of x encode, in its low half; letter
+// has the high bit of each byte of x that is a letter.
+func hexWordValue(x, letter uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	// '0'-'9' end in 0-9, 'a'-'f' and 'A'-'F' in 1-6.
+	v := x&(0x0f*ones) + (letter&high)>>7*9
+	// Each pair of digit values (first the high one) becomes a byte, then the bytes close up.
+	v = (v<<4 | v>>8) & 0x00ff00ff00ff00ff
+	v = (v | v>>8) & 0x0000ffff0000ffff
+	return (v | v>>16) & 0xffffffff
 }

@@ -1,9 +1,11 @@
 package pdf
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -52,7 +54,7 @@ func (s *xrefSection) find(num int) (xrefEntry, bool) {
 
 // sortEntries sorts by object number keeping the first entry of each number.
 func sortEntries(es []xrefEntry) []xrefEntry {
-	sort.SliceStable(es, func(i, j int) bool { return es[i].num < es[j].num })
+	slices.SortStableFunc(es, func(a, b xrefEntry) int { return cmp.Compare(a.num, b.num) })
 	out := es[:0]
 	for i, e := range es {
 		if i > 0 && e.num == es[i-1].num {
@@ -135,7 +137,15 @@ func (d *Document) readTable(lx *lexer, start int64) (*xrefSection, error) {
 		if err := d.spend(int(t2.i/64) + 1); err != nil {
 			return nil, err
 		}
+		// Room for the entries, but not more than a few pages' worth before
+		// they are read: the count is the file's word.
+		s.entries = slices.Grow(s.entries, int(min(t2.i, 4096)))
 		for i := int64(0); i < t2.i; i++ {
+			if e, ok := tableEntry(lx); ok {
+				e.num = uint32(t.i + i)
+				s.entries = append(s.entries, e)
+				continue
+			}
 			o, err1 := lx.next()
 			g, err2 := lx.next()
 			k, err3 := lx.next()
@@ -157,6 +167,46 @@ func (d *Document) readTable(lx *lexer, start int64) (*xrefSection, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// tableEntry reads, at the lexer position, a cross-reference entry written
+// as the standard says ("nnnnnnnnnn ggggg n" and its end of line), straight
+// from the window; ok is false, and nothing read, for anything else, which
+// is then read as tokens. Both readings give the same entry.
+func tableEntry(lx *lexer) (e xrefEntry, ok bool) {
+	lx.skipSpace()
+	win := lx.rest(lx.pos)
+	if len(win) < 18 || !isWhite(win[10]) || !isWhite(win[16]) || (win[17] != 'n' && win[17] != 'f') {
+		return e, false
+	}
+	if len(win) > 18 && isRegular(win[18]) {
+		return e, false
+	}
+	if len(win) == 18 && lx.pos+18 < lx.size {
+		return e, false // the keyword may go on in the next window
+	}
+	var off, gen int64
+	for _, c := range win[:10] {
+		if c < '0' || c > '9' {
+			return e, false
+		}
+		off = off*10 + int64(c-'0')
+	}
+	for _, c := range win[11:16] {
+		if c < '0' || c > '9' {
+			return e, false
+		}
+		gen = gen*10 + int64(c-'0')
+	}
+	if gen > 65535 {
+		return e, false
+	}
+	lx.pos += 18
+	e = xrefEntry{gen: uint32(gen), off: off, typ: 1}
+	if win[17] == 'f' {
+		e.typ = 0
+	}
+	return e, true
 }
 
 func (d *Document) trailerPrev(s *xrefSection) error {
@@ -422,14 +472,25 @@ func (d *Document) mergedTrailer(r *Revision) dict {
 }
 
 func (d *Document) revisionObjects(r *Revision) []ObjectRef {
-	seen := map[uint32]bool{}
-	var out []ObjectRef
+	// Numbers are unique within a section (sortEntries); only several
+	// sections need a record of the numbers met.
+	var seen map[uint32]bool
+	n := 0
+	for _, s := range r.sections {
+		n += len(s.entries)
+	}
+	if len(r.sections) > 1 {
+		seen = make(map[uint32]bool, n)
+	}
+	out := make([]ObjectRef, 0, n)
 	for _, s := range r.sections {
 		for _, e := range s.entries {
 			if e.num == 0 || seen[e.num] {
 				continue
 			}
-			seen[e.num] = true
+			if seen != nil {
+				seen[e.num] = true
+			}
 			o := ObjectRef{Num: int(e.num), Gen: int(e.gen)}
 			switch e.typ {
 			case 0:
@@ -445,6 +506,6 @@ func (d *Document) revisionObjects(r *Revision) []ObjectRef {
 			out = append(out, o)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Num < out[j].Num })
+	slices.SortFunc(out, func(a, b ObjectRef) int { return cmp.Compare(a.Num, b.Num) })
 	return out
 }
