@@ -150,17 +150,17 @@ func rawNameString(raw []byte) string {
 // INDETERMINATE for policy constraints a verifier may relax, but no further information could cure
 // these, and GB/T 38540 makes them mandatory.
 func (v *verifier) checkSeal(st *sigState) {
-	if st.si == nil || st.si.ESeal == nil {
+	if st.seal == nil {
 		return
 	}
-	s, err := seal.ParseSeal(st.si.ESeal)
-	if err != nil {
-		st.add(checkSeal, CheckFailed, FormatFailure, "the signed seal attribute is not a readable GB/T 38540 seal: %v", err)
+	ps := st.seal.get()
+	if ps.err != nil {
+		st.add(checkSeal, CheckFailed, FormatFailure, "the signed seal attribute is not a readable GB/T 38540 seal: %v", ps.err)
 		return
 	}
+	s, maker, makerErr := ps.seal, ps.maker, ps.makerErr
 	st.parsedSeal = s
 	info := &SealInfo{Name: s.Name, ESID: s.ESID, Type: s.Type, Version: s.Version, ValidStart: s.ValidStart.UTC(), ValidEnd: s.ValidEnd.UTC()}
-	maker, makerErr := smcrypto.ParseCertificate(s.MakerCert)
 	if makerErr == nil {
 		info.Maker = subjectOf(maker)
 	}
@@ -168,16 +168,12 @@ func (v *verifier) checkSeal(st *sigState) {
 	p := newPart()
 	p.note(CheckPassed, "", "seal %q (esID %s, type %d, version %d)", s.Name, s.ESID, s.Type, s.Version)
 
-	verifyMaker := s.VerifyMakerSignature // reads the key even from a certificate strict X.509 rejects
-	if makerErr == nil {
-		verifyMaker = func() (smcrypto.SigEncoding, error) { return s.VerifyMakerSignatureWithCert(maker) }
-	}
-	if enc, err := v.opts.Cache.makerSignature(s, verifyMaker); err != nil {
-		p.note(CheckFailed, SigCryptoFailure, "the seal maker's signature over the seal does NOT verify (%v): the seal was forged or altered", err)
+	if mc := st.makerSig.get(); mc.err != nil {
+		p.note(CheckFailed, SigCryptoFailure, "the seal maker's signature over the seal does NOT verify (%v): the seal was forged or altered", mc.err)
 	} else {
 		e := ""
-		if enc != smcrypto.EncodingDER {
-			e = fmt.Sprintf(", value encoded as %s (non-standard, accepted)", enc)
+		if mc.enc != smcrypto.EncodingDER {
+			e = fmt.Sprintf(", value encoded as %s (non-standard, accepted)", mc.enc)
 		}
 		p.note(CheckPassed, "", "the maker's SM2 signature over the seal verifies%s", e)
 	}

@@ -103,14 +103,19 @@
 // The document is read through its io.ReaderAt in windows (internal/pdf) and hashed in 256 KiB
 // chunks (larger ones are no faster), with buffers recycled between calls; a 100 MB file is
 // verified with about 13 MiB of peak resident memory, most of it the Go runtime. The
-// document's SHA-256 (Report.Document.SHA256), which no check needs, is computed in its own
-// goroutine while the signatures are verified, so r's ReadAt is called from two goroutines at
-// once, as io.ReaderAt allows.
+// document's SHA-256 (Report.Document.SHA256), which no check needs, is computed by the helper
+// goroutine (below) while the signatures are verified, so r's ReadAt may be called from two
+// goroutines at once, as io.ReaderAt allows; nothing reads r once VerifyPDF has returned.
 //
 // # Speed
 //
 // Each certificate path is verified once per call (smcrypto.ChainBuilder), each PDF object
 // parsed once (internal/pdf), and each signature's signed bytes hashed in one streaming pass.
+// For a document of 16 KiB or more, a helper goroutine works ahead on another core
+// (prefetch.go): the seal makers' signatures, the certificate paths, then the document's
+// SHA-256, while the checks hash the signed bytes and verify the signatures in their order;
+// a check takes what the helper has finished and does the rest itself, never parking its
+// thread to wait (a wake-up can cost more than the work), so a busy machine loses nothing.
 // A verifier that runs for long (the HTTP service) passes a Cache in Options: the signatures of
 // certificate paths and of seal makers, the same in every licence of a bureau, are then
 // verified once for all documents, and only each document's own hash and signature remain

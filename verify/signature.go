@@ -56,6 +56,10 @@ type sigState struct {
 	sigOK      bool
 	sigDigest  smcrypto.OID // digest algorithm the signature relies on
 	parsedSeal *seal.Seal
+	// seal and makerSig are the seal attribute read and its maker's signature checked, computed
+	// once by the seal check or ahead of it (prefetch.go); nil without a seal attribute.
+	seal     *task[parsedSeal]
+	makerSig *task[makerCheck]
 
 	claimed    time.Time // the signing time the signer claims
 	claimedSrc string
@@ -118,11 +122,18 @@ func (st *sigState) what() string {
 	return "signature"
 }
 
-// verifySignature runs the checks of one signature in order. timestamps are the document
-// timestamps already verified, which may prove that this signature existed at their time.
-func (v *verifier) verifySignature(st *sigState, timestamps []*sigState) {
+// prepareSignature reads the signature's container and ByteRange, the checks that the others
+// build on and that need nothing from other signatures, and sets up its seal work.
+func (v *verifier) prepareSignature(st *sigState) {
 	v.checkFormat(st)
 	v.checkByteRange(st)
+	v.prepareSeal(st)
+}
+
+// verifySignature runs the remaining checks of a prepared signature, in order. timestamps are
+// the document timestamps already verified, which may prove that this signature existed at
+// their time.
+func (v *verifier) verifySignature(st *sigState, timestamps []*sigState) {
 	v.checkIntegrityAndValue(st)
 	v.checkSignerCertificate(st)
 	// The timestamps are evaluated before the seal and the certificates, whose validity and

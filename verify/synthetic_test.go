@@ -469,6 +469,15 @@ func TestSyntheticSignatures(t *testing.T) {
 				t.Errorf("overall %s, want %s", rep.Indication, want)
 			}
 			want, _ := json.Marshal(rep)
+			// Without the helper goroutine (prefetch.go) the report is the same.
+			func() {
+				defer func(saved int64) { prefetchMin = saved }(prefetchMin)
+				prefetchMin = 1 << 62
+				got, _ := json.Marshal(verifyBytes(t, data, c.opts))
+				if !bytes.Equal(got, want) {
+					t.Errorf("without the helper goroutine the report differs:\n%s\nwant\n%s", got, want)
+				}
+			}()
 			for pass := range 2 {
 				opts := c.opts
 				opts.Cache = shared

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -34,6 +33,9 @@ type verifier struct {
 	anchorsErr error
 	chains     *smcrypto.ChainBuilder // for anchors, shared by every chain of the document
 	buf        []byte
+	docDigest  *task[documentDigest]
+	// stopReading is set when VerifyPDF returns: the helper's document digest then gives up.
+	stopReading atomic.Bool
 
 	mu      sync.Mutex // guards readErr: the document hash reads in its own goroutine
 	readErr error      // the first I/O error: the input is then unusable
@@ -67,8 +69,9 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 	bp := chunks.Get().(*[]byte)
 	defer chunks.Put(bp)
 	v := &verifier{r: r, size: size, opts: opts, now: now.UTC(), buf: *bp}
-	docHash := v.startDocumentHash()
-	defer docHash.stop()
+	v.docDigest = v.newDocumentDigest()
+	helper := v.startPrefetcher()
+	defer helper.stop(v)
 
 	doc, err := pdf.Open(&errorTrap{r: r, v: v}, size)
 	if err := v.firstReadErr(); err != nil {
@@ -108,6 +111,10 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 		}
 		return false
 	})
+	for _, st := range states {
+		v.prepareSignature(st)
+	}
+	helper.give(v.prefetchJobs(states))
 	var timestamps []*sigState
 	for _, st := range order {
 		v.verifySignature(st, timestamps)
@@ -118,11 +125,11 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 			timestamps = append(timestamps, st)
 		}
 	}
-	sum, err := docHash.wait()
-	if err != nil {
-		return nil, readError(err)
+	dd := v.docDigest.wait()
+	if dd.err != nil {
+		return nil, readError(dd.err)
 	}
-	rep.Document.SHA256 = hex.EncodeToString(sum)
+	rep.Document.SHA256 = hex.EncodeToString(dd.sum)
 	for _, st := range states {
 		rep.Signatures = append(rep.Signatures, *st.rep)
 	}
@@ -243,61 +250,6 @@ func (v *verifier) streamRanges(ranges [][2]int64, buf []byte, stop *atomic.Bool
 }
 
 var errStopped = errors.New("stopped")
-
-// parallelHashMin is the size from which the document's SHA-256 is computed in a goroutine.
-const parallelHashMin = 16 << 10
-
-// documentHash is the SHA-256 of the whole file, the report's fingerprint of the document. No
-// check needs it, so it is computed in its own goroutine while the signatures are verified, on
-// another core when there is one (io.ReaderAt allows parallel ReadAt calls).
-type documentHash struct {
-	done    chan struct{}
-	stopped atomic.Bool
-	sum     []byte
-	err     error
-	panicV  any // a panic of the goroutine, raised again by wait
-}
-
-func (v *verifier) startDocumentHash() *documentHash {
-	h := &documentHash{done: make(chan struct{})}
-	if v.size < parallelHashMin {
-		// Starting a goroutine costs about as much as hashing a tiny file.
-		defer close(h.done)
-		sum := sha256.New()
-		if h.err = v.streamRanges([][2]int64{{0, v.size}}, v.buf, nil, sum); h.err == nil {
-			h.sum = sum.Sum(nil)
-		}
-		return h
-	}
-	go func() {
-		defer close(h.done)
-		defer func() { h.panicV = recover() }()
-		bp := chunks.Get().(*[]byte)
-		defer chunks.Put(bp)
-		sum := sha256.New()
-		if h.err = v.streamRanges([][2]int64{{0, v.size}}, *bp, &h.stopped, sum); h.err == nil {
-			h.sum = sum.Sum(nil)
-		}
-	}()
-	return h
-}
-
-// wait returns the digest once computed. A panic of the computation is raised again here,
-// where VerifyPDF reports it as an internal error, as any other.
-func (h *documentHash) wait() ([]byte, error) {
-	<-h.done
-	if h.panicV != nil {
-		panic(h.panicV)
-	}
-	return h.sum, h.err
-}
-
-// stop ends the computation early, if it still runs, and waits for it: the caller may close the
-// input as soon as VerifyPDF returns.
-func (h *documentHash) stop() {
-	h.stopped.Store(true)
-	<-h.done
-}
 
 // loadAnchors collects the trust anchors once per document.
 func (v *verifier) loadAnchors() {

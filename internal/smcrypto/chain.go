@@ -140,8 +140,8 @@ type ChainOptions struct {
 // ChainBuilder finds certificate paths to a fixed set of trust anchors. It remembers the
 // outcome of every path it has verified, so a builder used for all the certificates of one
 // document (signers, seal makers, timestamping authorities) checks each certificate signature
-// once. It is safe for concurrent use: a path being verified for one caller is waited for, not
-// verified again, by another.
+// once. It is safe for concurrent use: a path being verified for one caller is waited for by
+// another, briefly (see pathSpinLimit), then verified again by it.
 type ChainBuilder struct {
 	roots    []*Certificate
 	rootSums map[[32]byte]bool
@@ -343,8 +343,11 @@ func (b *ChainBuilder) verifyPath(path []*Certificate, opts ChainOptions) pathOu
 	b.mu.Lock()
 	if e, ok := b.verified[key]; ok {
 		b.mu.Unlock()
-		<-e.done
-		return e.out
+		if waitBriefly(e.done) {
+			return e.out
+		}
+		// Another goroutine is still at it: verify here rather than park this thread.
+		return verifyPathOnce(path, opts)
 	}
 	e := &pathEntry{done: make(chan struct{})}
 	b.verified[key] = e
@@ -360,6 +363,26 @@ func (b *ChainBuilder) verifyPath(path []*Certificate, opts ChainOptions) pathOu
 	e.out = verifyPathOnce(path, opts)
 	b.shared.put(key, path, e.out)
 	return e.out
+}
+
+// pathSpinLimit bounds how long a caller spins for a path another goroutine is verifying,
+// before verifying it too: a little more than one certificate signature. Parking the thread
+// instead would cost a wake-up, which on a virtual machine can take longer than verifying.
+const pathSpinLimit = 100 * time.Microsecond
+
+// waitBriefly busy-waits up to pathSpinLimit for done to be closed, and reports whether it was.
+func waitBriefly(done <-chan struct{}) bool {
+	deadline := time.Now().Add(pathSpinLimit)
+	for {
+		select {
+		case <-done:
+			return true
+		default:
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
 }
 
 // verifyPathOnce verifies a path; the outcome does not depend on opts.Prefer, which only picks

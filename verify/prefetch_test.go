@@ -1,0 +1,84 @@
+package verify
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestTaskOnce: a task is computed once, by whoever comes first; the other side takes the
+// value.
+func TestTaskOnce(t *testing.T) {
+	var calls atomic.Int32
+	tk := newTask(func() int { calls.Add(1); return 42 })
+	tk.tryRun()
+	tk.tryRun()
+	if got := tk.get(); got != 42 || calls.Load() != 1 {
+		t.Errorf("get = %d after %d computations; want 42 after 1", got, calls.Load())
+	}
+	tk2 := newTask(func() int { calls.Add(1); return 7 })
+	if got, again := tk2.get(), tk2.wait(); got != 7 || again != 7 || calls.Load() != 2 {
+		t.Errorf("get, wait = %d, %d after %d computations", got, again, calls.Load())
+	}
+	tk2.tryRun() // done already: nothing to do
+	if calls.Load() != 2 {
+		t.Errorf("tryRun of a finished task computed it again")
+	}
+}
+
+// TestTaskSlowHelper: a check never waits long for a helper that is stuck (descheduled): get
+// computes the value itself after spinLimit; wait, for work too long to repeat, waits.
+func TestTaskSlowHelper(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	tk := newTask(func() int {
+		if calls.Add(1) == 1 {
+			<-release // the helper's computation hangs
+		}
+		return 5
+	})
+	go tk.tryRun()
+	for tk.state.Load() != taskRunning {
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	got := make(chan int)
+	go func() { got <- tk.get() }()
+	select {
+	case v := <-got:
+		if v != 5 || calls.Load() != 2 {
+			t.Errorf("get = %d after %d computations; want 5, computed again", v, calls.Load())
+		}
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("get parked waiting for the stuck helper")
+	}
+	if d := time.Since(start); d < spinLimit {
+		t.Errorf("get gave up after %v, before spinLimit %v", d, spinLimit)
+	}
+	waited := make(chan int)
+	go func() { waited <- tk.wait() }()
+	select {
+	case <-waited:
+		t.Fatal("wait did not wait for the running computation")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	if got := <-waited; got != 5 || calls.Load() != 2 {
+		t.Errorf("wait = %d after %d computations", got, calls.Load())
+	}
+}
+
+// TestTaskPanic: a panic of the computation reaches the check that asks for the value, not the
+// helper that computed it.
+func TestTaskPanic(t *testing.T) {
+	tk := newTask(func() int { panic("boom") })
+	tk.tryRun() // must not panic
+	defer func() {
+		if p := recover(); p != "boom" {
+			t.Errorf("recovered %v, want boom", p)
+		}
+	}()
+	tk.get()
+	t.Error("get did not panic")
+}
