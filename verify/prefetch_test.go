@@ -1,9 +1,13 @@
 package verify
 
 import (
+	"bytes"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/eseal/eseal/internal/smcrypto"
 )
 
 // TestTaskOnce: a task is computed once, by whoever comes first; the other side takes the
@@ -81,4 +85,29 @@ func TestTaskPanic(t *testing.T) {
 	}()
 	tk.get()
 	t.Error("get did not panic")
+}
+
+// TestHelperGoroutineEnds: the helper goroutine ends with each verification, whether the
+// document verified, failed, or could not be read at all.
+func TestHelperGoroutineEnds(t *testing.T) {
+	p := newPKI(t, nil)
+	good := sealedDoc(t, p, sigOpts{}).data
+	notPDF := bytes.Repeat([]byte("not a PDF "), 4<<10)
+	if int64(len(good)) < prefetchMin || int64(len(notPDF)) < prefetchMin {
+		t.Fatalf("inputs of %d and %d bytes are too small to start the helper", len(good), len(notPDF))
+	}
+	before := runtime.NumGoroutine()
+	for range 20 {
+		verifyBytes(t, good, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, Revocation: &fakeRevocation{}})
+		if _, err := VerifyPDF(bytes.NewReader(notPDF), int64(len(notPDF)), Options{}); err == nil {
+			t.Fatal("not a PDF: no error")
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines left running after the verifications (%d before)", runtime.NumGoroutine()-before, before)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
