@@ -150,10 +150,10 @@ func rawNameString(raw []byte) string {
 // INDETERMINATE for policy constraints a verifier may relax, but no further information could cure
 // these, and GB/T 38540 makes them mandatory.
 func (v *verifier) checkSeal(st *sigState) {
-	if st.seal == nil {
+	if st.tasks.seal == nil {
 		return
 	}
-	ps := st.seal.get()
+	ps := st.tasks.seal.get(v.queue)
 	if ps.err != nil {
 		st.add(checkSeal, CheckFailed, FormatFailure, "the signed seal attribute is not a readable GB/T 38540 seal: %v", ps.err)
 		return
@@ -168,7 +168,7 @@ func (v *verifier) checkSeal(st *sigState) {
 	p := newPart()
 	p.note(CheckPassed, "", "seal %q (esID %s, type %d, version %d)", s.Name, s.ESID, s.Type, s.Version)
 
-	if mc := st.makerSig.get(); mc.err != nil {
+	if mc := st.tasks.makerSig.get(v.queue); mc.err != nil {
 		p.note(CheckFailed, SigCryptoFailure, "the seal maker's signature over the seal does NOT verify (%v): the seal was forged or altered", mc.err)
 	} else {
 		e := ""
@@ -229,6 +229,9 @@ func (v *verifier) sealMakerTrust(st *sigState, s *seal.Seal, maker *smcrypto.Ce
 		}
 		p.note(CheckIndeterminate, NoCertificateChainFound, "no trust anchors are configured, so the seal maker %q cannot be trusted", subjectOf(maker))
 		return
+	}
+	if t := st.tasks.makerChain; t != nil {
+		t.get(v.queue) // the path's outcome, from the helper or computed here
 	}
 	chain, err := v.findChain(maker, st.certs, v.now, s.CreateDate)
 	if err != nil {
@@ -499,6 +502,9 @@ func (v *verifier) checkChain(st *sigState) {
 		}
 		st.add(checkChain, CheckIndeterminate, NoCertificateChainFound, "no trust anchors are configured, so the certificate issued by %q cannot be traced to a trusted root", issuerOf(st.cert))
 		return
+	}
+	if t := st.tasks.signerChain; t != nil {
+		t.get(v.queue) // the path's outcome, from the helper or computed here
 	}
 	chain, err := v.findChain(st.cert, st.certs, v.now, st.poe, st.claimed)
 	sha1Note := ""

@@ -9,21 +9,29 @@ import (
 	"github.com/eseal/eseal/internal/smcrypto"
 )
 
-// Some of a verification's work depends on nothing but the signature's own bytes: its seal,
-// the seal maker's signature, the certificate paths. A helper goroutine works ahead on it on
-// another core while the checks go through the document in their order (prefetcher); a check
-// takes what the helper has finished and does the rest itself. The checks never park their
-// thread to wait for the helper (waking a parked thread costs up to a few hundred microseconds
-// on a virtual machine, more than any piece of work here): they spin briefly for a piece in
-// progress, then do it again themselves. When no core is free for the helper, the checks do
-// everything, as they would without it; the report is the same either way.
+// Much of a verification's work depends only on the signatures' own bytes: hashing each
+// signature's signed bytes, reading its seal, the seal maker's signature, the certificate paths,
+// the document's SHA-256. These are tasks in one queue (workQueue). A helper goroutine works
+// through the queue on another core while the checks go through the document in their order;
+// a check that needs a task's value takes it if done, runs it if nobody has started it, and
+// while the helper is still at it, runs the next tasks nobody has started (they will be needed
+// too) rather than wait. Threads are never parked to wait for each other: waking a parked
+// thread costs up to a few hundred microseconds on a virtual machine, more than most tasks. When
+// no core is free for the helper, the checks simply run every task themselves, as they would
+// without it; the report is the same either way.
 
-// spinLimit is how long a check waits, spinning, for a piece the helper is computing, before
-// computing it itself: a little more than one SM2 verification.
+// spinLimit is how long a check spins for a task the helper is running, once there is nothing
+// else to do, before running it itself: a little more than one SM2 verification. It is only
+// reached if the helper's thread was descheduled.
 const spinLimit = 100 * time.Microsecond
 
-// task is a value computed once: by the helper (tryRun) if it gets there first, else by the
-// check that asks for it (get). A panic of the computation is raised again in get.
+// runner is a queued task, whatever its value's type.
+type runner interface {
+	tryRun() bool
+}
+
+// task is a value computed once, by the helper or by a check. A panic of the computation is
+// raised again in the check that asks for the value.
 type task[T any] struct {
 	state  atomic.Int32  // taskIdle, taskRunning or taskDone
 	done   chan struct{} // closed when taskDone
@@ -49,19 +57,26 @@ func (t *task[T]) run() {
 	t.v = t.f()
 }
 
-// tryRun computes the value unless somebody already has or is doing so.
-func (t *task[T]) tryRun() {
+// tryRun computes the value unless somebody already has or is doing so, and reports whether it
+// did.
+func (t *task[T]) tryRun() bool {
 	if t.state.CompareAndSwap(taskIdle, taskRunning) {
 		t.run()
+		return true
 	}
+	return false
 }
 
-// get returns the value, computing it if nobody has started to; see spinLimit.
-func (t *task[T]) get() T {
-	if t.state.CompareAndSwap(taskIdle, taskRunning) {
-		t.run()
-	} else if !spinUntil(func() bool { return t.state.Load() == taskDone }) {
-		return t.f() // the helper is slow (descheduled?): the same pure computation, here
+// get returns the value. While another goroutine computes it, get runs the queue's other tasks
+// (q may be nil), then spins; past spinLimit it computes the value itself (the computations are
+// pure: the same value).
+func (t *task[T]) get(q *workQueue) T {
+	if !t.tryRun() {
+		for t.state.Load() != taskDone && q.runNext() {
+		}
+		if !spinUntil(func() bool { return t.state.Load() == taskDone }) {
+			return t.f() // the helper's thread is descheduled
+		}
 	}
 	if t.panicV != nil {
 		panic(t.panicV)
@@ -69,13 +84,15 @@ func (t *task[T]) get() T {
 	return t.v
 }
 
-// wait returns the value, computing it if nobody has started to, or else waiting for it
-// however long it takes: for work too long to do twice (hashing a large file).
-func (t *task[T]) wait() T {
-	if t.state.CompareAndSwap(taskIdle, taskRunning) {
-		t.run()
-	} else if !spinUntil(func() bool { return t.state.Load() == taskDone }) {
-		<-t.done
+// wait is get for work too long to do twice (hashing a large file): it waits for the other
+// goroutine however long that takes, parking if need be.
+func (t *task[T]) wait(q *workQueue) T {
+	if !t.tryRun() {
+		for t.state.Load() != taskDone && q.runNext() {
+		}
+		if !spinUntil(func() bool { return t.state.Load() == taskDone }) {
+			<-t.done
+		}
 	}
 	if t.panicV != nil {
 		panic(t.panicV)
@@ -94,6 +111,29 @@ func spinUntil(done func() bool) bool {
 	return true
 }
 
+// workQueue is the tasks, in the order the checks will want them.
+type workQueue struct {
+	tasks []runner
+	next  atomic.Int32 // tasks before it have been started by somebody
+}
+
+// runNext runs the next task nobody has started, and reports whether there was one.
+func (q *workQueue) runNext() bool {
+	if q == nil {
+		return false
+	}
+	for {
+		i := int(q.next.Load())
+		if i >= len(q.tasks) {
+			return false
+		}
+		q.next.CompareAndSwap(int32(i), int32(i+1))
+		if q.tasks[i].tryRun() {
+			return true
+		}
+	}
+}
+
 // parsedSeal is a signature's seal attribute, read, with its maker's certificate.
 type parsedSeal struct {
 	seal     *seal.Seal
@@ -108,34 +148,97 @@ type makerCheck struct {
 	err error
 }
 
-// prepareSeal sets up the seal work of a signature that carries a seal.
-func (v *verifier) prepareSeal(st *sigState) {
-	if st.si == nil || st.si.ESeal == nil {
-		return
+// digest is a hash of some of the file's bytes.
+type digest struct {
+	sum []byte
+	err error
+}
+
+// sigTasks are a signature's tasks; nil where the signature has no such work.
+type sigTasks struct {
+	signedHash  *task[digest] // the signed bytes, for integrityWithAttributes
+	seal        *task[parsedSeal]
+	makerSig    *task[makerCheck]
+	makerChain  *task[struct{}] // warms the ChainBuilder for checkSeal
+	signerChain *task[struct{}] // warms the ChainBuilder for checkChain
+}
+
+// planTasks sets up the tasks of the prepared signatures and of the document, and queues them
+// in the order the checks need them: all the signed-byte hashes, then per signature its seal
+// work, then the signers' chains, last the document's SHA-256.
+func (v *verifier) planTasks(states []*sigState) {
+	q := &workQueue{}
+	for _, st := range states {
+		if st.hashesInBackground() {
+			if h, err := smcrypto.NewDigest(st.si.DigestAlgorithm); err == nil {
+				ranges := st.br.Ranges
+				st.tasks.signedHash = newTask(func() digest { return v.hashTask(ranges, h) })
+				q.tasks = append(q.tasks, st.tasks.signedHash)
+			}
+		}
 	}
-	raw := st.si.ESeal
-	st.seal = newTask(func() parsedSeal {
-		s, err := seal.ParseSeal(raw)
-		if err != nil {
-			return parsedSeal{err: err}
+	for _, st := range states {
+		if st.si == nil || st.si.ESeal == nil {
+			continue
 		}
-		maker, makerErr := smcrypto.ParseCertificate(s.MakerCert)
-		return parsedSeal{seal: s, maker: maker, makerErr: makerErr}
-	})
-	sl := st.seal
-	st.makerSig = newTask(func() makerCheck {
-		ps := sl.get()
-		if ps.err != nil {
-			return makerCheck{err: ps.err}
+		raw, certs := st.si.ESeal, st.certs
+		sl := newTask(func() parsedSeal {
+			s, err := seal.ParseSeal(raw)
+			if err != nil {
+				return parsedSeal{err: err}
+			}
+			maker, makerErr := smcrypto.ParseCertificate(s.MakerCert)
+			return parsedSeal{seal: s, maker: maker, makerErr: makerErr}
+		})
+		st.tasks.seal = sl
+		st.tasks.makerSig = newTask(func() makerCheck {
+			ps := sl.get(q)
+			if ps.err != nil {
+				return makerCheck{err: ps.err}
+			}
+			s := ps.seal
+			check := s.VerifyMakerSignature // reads the key even from a certificate strict X.509 rejects
+			if ps.makerErr == nil {
+				check = func() (smcrypto.SigEncoding, error) { return s.VerifyMakerSignatureWithCert(ps.maker) }
+			}
+			enc, err := v.opts.Cache.makerSignature(s, check)
+			return makerCheck{enc: enc, err: err}
+		})
+		q.tasks = append(q.tasks, sl, st.tasks.makerSig)
+		if len(v.anchors) > 0 {
+			st.tasks.makerChain = newTask(func() struct{} {
+				if ps := sl.get(q); ps.err == nil && ps.makerErr == nil {
+					v.findChain(ps.maker, certs, v.now, ps.seal.CreateDate)
+				}
+				return struct{}{}
+			})
+			q.tasks = append(q.tasks, st.tasks.makerChain)
 		}
-		s := ps.seal
-		check := s.VerifyMakerSignature // reads the key even from a certificate strict X.509 rejects
-		if ps.makerErr == nil {
-			check = func() (smcrypto.SigEncoding, error) { return s.VerifyMakerSignatureWithCert(ps.maker) }
+	}
+	for _, st := range states {
+		if cert, certs := st.cert, st.certs; cert != nil && len(v.anchors) > 0 {
+			st.tasks.signerChain = newTask(func() struct{} { v.findChain(cert, certs, v.now); return struct{}{} })
+			q.tasks = append(q.tasks, st.tasks.signerChain)
 		}
-		enc, err := v.opts.Cache.makerSignature(s, check)
-		return makerCheck{enc: enc, err: err}
-	})
+	}
+	size := v.size
+	v.docDigest = newTask(func() digest { return v.hashTask([][2]int64{{0, size}}, sha256.New()) })
+	q.tasks = append(q.tasks, v.docDigest)
+	v.queue = q
+}
+
+// hashTask hashes ranges of the file with its own buffer (a task may run in either goroutine);
+// it gives up once VerifyPDF is returning (stopReading).
+func (v *verifier) hashTask(ranges [][2]int64, h interface {
+	Write([]byte) (int, error)
+	Sum([]byte) []byte
+}) digest {
+	bp := chunks.Get().(*[]byte)
+	defer chunks.Put(bp)
+	if err := v.streamRanges(ranges, *bp, &v.stopReading, h); err != nil {
+		return digest{err: err}
+	}
+	return digest{sum: h.Sum(nil)}
 }
 
 // prefetchMin is the document size from which the helper works ahead. Starting it costs the
@@ -144,10 +247,10 @@ func (v *verifier) prepareSeal(st *sigState) {
 var prefetchMin int64 = 16 << 10
 
 // prefetcher is the helper goroutine. It starts at once, as a sleeping core takes a while to
-// wake, and receives its work when the signatures have been read.
+// wake, and receives the queue when the signatures have been read.
 type prefetcher struct {
-	jobs    chan []func()
-	given   bool // jobs sent (and the channel closed); only the verifying goroutine uses it
+	queue   chan *workQueue
+	given   bool // queue sent (and the channel closed); only the verifying goroutine uses it
 	stopped atomic.Bool
 }
 
@@ -155,89 +258,54 @@ func (v *verifier) startPrefetcher() *prefetcher {
 	if v.size < prefetchMin {
 		return nil
 	}
-	p := &prefetcher{jobs: make(chan []func(), 1)}
+	p := &prefetcher{queue: make(chan *workQueue, 1)}
 	go func() {
-		for _, job := range <-p.jobs {
-			if p.stopped.Load() {
-				return
-			}
-			func() {
+		q := <-p.queue
+		if q == nil {
+			return
+		}
+		for !p.stopped.Load() {
+			ran := func() bool {
 				// A panic is raised again, and reported, where a check asks for the value.
 				defer func() { recover() }()
-				job()
+				return q.runNext()
 			}()
+			if !ran {
+				return
+			}
 		}
 	}()
 	return p
 }
 
-// give hands the helper its work, in the order the checks will want it.
-func (p *prefetcher) give(jobs []func()) {
+// give hands the helper the queue.
+func (p *prefetcher) give(q *workQueue) {
 	if p == nil {
 		return
 	}
-	p.jobs <- jobs
-	close(p.jobs)
+	p.queue <- q
+	close(p.queue)
 	p.given = true
 }
 
-// stop makes the helper give up what it has not started, and waits for it to stop reading the
-// input, which the caller of VerifyPDF may close as soon as it returns.
+// stop makes the helper give up the tasks it has not started, and waits for any task reading
+// the input to give up: the caller of VerifyPDF may close the input as soon as it returns.
 func (p *prefetcher) stop(v *verifier) {
 	if p == nil {
 		return
 	}
 	p.stopped.Store(true)
 	if !p.given { // never given work (the input was unusable): release it
-		close(p.jobs)
+		close(p.queue)
+		return
 	}
 	v.stopReading.Store(true)
+	for _, st := range v.states {
+		if t := st.tasks.signedHash; t != nil && t.state.Load() == taskRunning {
+			<-t.done
+		}
+	}
 	if v.docDigest.state.Load() == taskRunning {
-		<-v.docDigest.done // the helper is reading: it gives up at its next chunk
+		<-v.docDigest.done
 	}
-}
-
-// documentDigest is the whole file's SHA-256, the report's fingerprint of the document, which
-// no check needs.
-type documentDigest struct {
-	sum []byte
-	err error
-}
-
-func (v *verifier) newDocumentDigest() *task[documentDigest] {
-	return newTask(func() documentDigest {
-		bp := chunks.Get().(*[]byte)
-		defer chunks.Put(bp)
-		h := sha256.New()
-		if err := v.streamRanges([][2]int64{{0, v.size}}, *bp, &v.stopReading, h); err != nil {
-			return documentDigest{err: err}
-		}
-		return documentDigest{sum: h.Sum(nil)}
-	})
-}
-
-// prefetchJobs lists the helper's work for the prepared signatures, in the order the checks
-// need it: each seal's maker signature and maker chain (checkSeal), then the signer's chain
-// (checkChain); last the document digest, wanted once all the checks are done. Chains go
-// through the document's ChainBuilder, which shares each path's outcome between the two
-// goroutines.
-func (v *verifier) prefetchJobs(states []*sigState) []func() {
-	var jobs []func()
-	for _, st := range states {
-		if st.makerSig != nil {
-			mc, sl, certs := st.makerSig, st.seal, st.certs
-			jobs = append(jobs, mc.tryRun)
-			if len(v.anchors) > 0 {
-				jobs = append(jobs, func() {
-					if ps := sl.get(); ps.err == nil && ps.makerErr == nil {
-						v.findChain(ps.maker, certs, v.now, ps.seal.CreateDate)
-					}
-				})
-			}
-		}
-		if cert, certs := st.cert, st.certs; cert != nil && len(v.anchors) > 0 {
-			jobs = append(jobs, func() { v.findChain(cert, certs, v.now) })
-		}
-	}
-	return append(jobs, v.docDigest.tryRun)
 }

@@ -15,17 +15,17 @@ import (
 func TestTaskOnce(t *testing.T) {
 	var calls atomic.Int32
 	tk := newTask(func() int { calls.Add(1); return 42 })
-	tk.tryRun()
-	tk.tryRun()
-	if got := tk.get(); got != 42 || calls.Load() != 1 {
+	if !tk.tryRun() || tk.tryRun() {
+		t.Error("tryRun should run an idle task, and only that")
+	}
+	if got := tk.get(nil); got != 42 || calls.Load() != 1 {
 		t.Errorf("get = %d after %d computations; want 42 after 1", got, calls.Load())
 	}
 	tk2 := newTask(func() int { calls.Add(1); return 7 })
-	if got, again := tk2.get(), tk2.wait(); got != 7 || again != 7 || calls.Load() != 2 {
+	if got, again := tk2.get(nil), tk2.wait(nil); got != 7 || again != 7 || calls.Load() != 2 {
 		t.Errorf("get, wait = %d, %d after %d computations", got, again, calls.Load())
 	}
-	tk2.tryRun() // done already: nothing to do
-	if calls.Load() != 2 {
+	if tk2.tryRun() || calls.Load() != 2 { // done already: nothing to do
 		t.Errorf("tryRun of a finished task computed it again")
 	}
 }
@@ -47,7 +47,7 @@ func TestTaskSlowHelper(t *testing.T) {
 	}
 	start := time.Now()
 	got := make(chan int)
-	go func() { got <- tk.get() }()
+	go func() { got <- tk.get(nil) }()
 	select {
 	case v := <-got:
 		if v != 5 || calls.Load() != 2 {
@@ -61,7 +61,7 @@ func TestTaskSlowHelper(t *testing.T) {
 		t.Errorf("get gave up after %v, before spinLimit %v", d, spinLimit)
 	}
 	waited := make(chan int)
-	go func() { waited <- tk.wait() }()
+	go func() { waited <- tk.wait(nil) }()
 	select {
 	case <-waited:
 		t.Fatal("wait did not wait for the running computation")
@@ -70,6 +70,38 @@ func TestTaskSlowHelper(t *testing.T) {
 	close(release)
 	if got := <-waited; got != 5 || calls.Load() != 2 {
 		t.Errorf("wait = %d after %d computations", got, calls.Load())
+	}
+}
+
+// TestTaskHelpsWhileWaiting: a check whose task the helper is running runs the queue's other
+// tasks meanwhile, each once, and takes the helper's value when it is ready.
+func TestTaskHelpsWhileWaiting(t *testing.T) {
+	release := make(chan struct{})
+	slow := newTask(func() int { <-release; return 1 })
+	var ran []int
+	var others []runner
+	for i := range 3 {
+		others = append(others, newTask(func() int {
+			ran = append(ran, i)
+			if i == 2 {
+				close(release) // the helper finishes while the check works on the last one
+			}
+			return i
+		}))
+	}
+	q := &workQueue{tasks: append([]runner{slow}, others...)}
+	go q.runNext() // the helper takes the first task, the slow one
+	for slow.state.Load() != taskRunning {
+		time.Sleep(time.Millisecond)
+	}
+	if got := slow.get(q); got != 1 {
+		t.Errorf("get = %d, want the helper's 1", got)
+	}
+	if len(ran) != 3 || ran[0] != 0 || ran[1] != 1 || ran[2] != 2 {
+		t.Errorf("the check ran the other tasks %v, want [0 1 2] in order", ran)
+	}
+	if q.runNext() {
+		t.Error("a task was left to run")
 	}
 }
 
@@ -83,7 +115,7 @@ func TestTaskPanic(t *testing.T) {
 			t.Errorf("recovered %v, want boom", p)
 		}
 	}()
-	tk.get()
+	tk.get(nil)
 	t.Error("get did not panic")
 }
 

@@ -56,10 +56,8 @@ type sigState struct {
 	sigOK      bool
 	sigDigest  smcrypto.OID // digest algorithm the signature relies on
 	parsedSeal *seal.Seal
-	// seal and makerSig are the seal attribute read and its maker's signature checked, computed
-	// once by the seal check or ahead of it (prefetch.go); nil without a seal attribute.
-	seal     *task[parsedSeal]
-	makerSig *task[makerCheck]
+	// tasks is the work the checks share with the helper goroutine (prefetch.go).
+	tasks sigTasks
 
 	claimed    time.Time // the signing time the signer claims
 	claimedSrc string
@@ -123,11 +121,10 @@ func (st *sigState) what() string {
 }
 
 // prepareSignature reads the signature's container and ByteRange, the checks that the others
-// build on and that need nothing from other signatures, and sets up its seal work.
+// build on and that need nothing from other signatures.
 func (v *verifier) prepareSignature(st *sigState) {
 	v.checkFormat(st)
 	v.checkByteRange(st)
-	v.prepareSeal(st)
 }
 
 // verifySignature runs the remaining checks of a prepared signature, in order. timestamps are
@@ -475,17 +472,20 @@ func (v *verifier) checkSignatureValueOnly(st *sigState) {
 
 func (v *verifier) integrityWithAttributes(st *sigState) {
 	si := st.si
-	h, err := smcrypto.NewDigest(si.DigestAlgorithm)
-	if err != nil {
+	if st.tasks.signedHash == nil { // planTasks made none: the digest algorithm is unknown
+		_, err := smcrypto.NewDigest(si.DigestAlgorithm)
 		st.add(checkIntegrity, CheckIndeterminate, CryptoConstraintsFailure, "the digest algorithm %s is not supported: %v", oidName(si.DigestAlgorithm), err)
 		v.verifyAttributesSignature(st)
 		return
 	}
-	if err := v.hashRanges(st.br.Ranges, h); err != nil {
-		st.add(checkIntegrity, CheckIndeterminate, SignedDataNotFound, "the signed bytes could not be read: %v", err)
+	// The signature first: meanwhile the helper goroutine may hash the signed bytes.
+	chk, sigErr := v.signatureOverAttributes(st)
+	signed := st.tasks.signedHash.wait(v.queue)
+	if signed.err != nil {
+		st.add(checkIntegrity, CheckIndeterminate, SignedDataNotFound, "the signed bytes could not be read: %v", signed.err)
 		return
 	}
-	sum := h.Sum(nil)
+	sum := signed.sum
 	st.sigDigest = si.DigestAlgorithm
 	if !bytes.Equal(sum, si.MessageDigest) {
 		st.add(checkIntegrity, CheckFailed, HashFailure, "the %s of %s is %s, but the signed messageDigest is %s: the signed bytes were changed after signing",
@@ -494,19 +494,44 @@ func (v *verifier) integrityWithAttributes(st *sigState) {
 		st.add(checkIntegrity, CheckPassed, "", "the %s of %s is %s, equal to the signed messageDigest",
 			shortOIDName(si.DigestAlgorithm), v.rangesLabel(st), digestPrefix(sum))
 	}
-	v.verifyAttributesSignature(st)
+	v.reportAttributesSignature(st, chk, sigErr)
 	if ok := st.checks[len(st.checks)-1].Status == CheckPassed && bytes.Equal(sum, si.MessageDigest); ok {
 		st.sigOK = true
 	}
 }
 
+// hashesInBackground reports whether the integrity check of st is integrityWithAttributes,
+// whose hashing can then be a task (planTasks).
+func (st *sigState) hashesInBackground() bool {
+	return st.formatOK && st.br.Coverage != pdf.CoverageInvalid && len(st.br.Ranges) > 0 &&
+		st.dts == nil && !st.rsaSHA1 && st.sig.SubFilter != subFilterSHA1 &&
+		st.si != nil && len(st.si.SignedAttrsDER) > 0
+}
+
+// errNoSignerCertificate stands for a signature over the signed attributes that cannot be
+// verified for want of the signer's certificate.
+var errNoSignerCertificate = errors.New("no signer certificate")
+
 // verifyAttributesSignature checks the signature value over the signed attributes.
 func (v *verifier) verifyAttributesSignature(st *sigState) {
+	chk, err := v.signatureOverAttributes(st)
+	v.reportAttributesSignature(st, chk, err)
+}
+
+// signatureOverAttributes verifies the signature value over the signed attributes, without
+// reporting it.
+func (v *verifier) signatureOverAttributes(st *sigState) (smcrypto.SignatureCheck, error) {
 	if st.cert == nil {
+		return smcrypto.SignatureCheck{}, errNoSignerCertificate
+	}
+	return st.si.VerifySignature(st.cert)
+}
+
+func (v *verifier) reportAttributesSignature(st *sigState, chk smcrypto.SignatureCheck, err error) {
+	if errors.Is(err, errNoSignerCertificate) {
 		st.add(checkSignature, CheckSkipped, "", "not checked: the signer's certificate is not in the signature (see the signer certificate check)")
 		return
 	}
-	chk, err := st.si.VerifySignature(st.cert)
 	v.reportSignatureValue(st, chk, err, "the signed attributes")
 }
 

@@ -33,7 +33,9 @@ type verifier struct {
 	anchorsErr error
 	chains     *smcrypto.ChainBuilder // for anchors, shared by every chain of the document
 	buf        []byte
-	docDigest  *task[documentDigest]
+	states     []*sigState
+	queue      *workQueue    // the tasks shared with the helper goroutine (prefetch.go)
+	docDigest  *task[digest] // the whole file's SHA-256
 	// stopReading is set when VerifyPDF returns: the helper's document digest then gives up.
 	stopReading atomic.Bool
 
@@ -69,7 +71,6 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 	bp := chunks.Get().(*[]byte)
 	defer chunks.Put(bp)
 	v := &verifier{r: r, size: size, opts: opts, now: now.UTC(), buf: *bp}
-	v.docDigest = v.newDocumentDigest()
 	helper := v.startPrefetcher()
 	defer helper.stop(v)
 
@@ -114,7 +115,9 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 	for _, st := range states {
 		v.prepareSignature(st)
 	}
-	helper.give(v.prefetchJobs(states))
+	v.states = states
+	v.planTasks(states)
+	helper.give(v.queue)
 	var timestamps []*sigState
 	for _, st := range order {
 		v.verifySignature(st, timestamps)
@@ -125,7 +128,7 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 			timestamps = append(timestamps, st)
 		}
 	}
-	dd := v.docDigest.wait()
+	dd := v.docDigest.wait(v.queue)
 	if dd.err != nil {
 		return nil, readError(dd.err)
 	}
