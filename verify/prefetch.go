@@ -85,7 +85,8 @@ func (t *task[T]) get(q *workQueue) T {
 }
 
 // wait is get for work too long to do twice (hashing a large file): it waits for the other
-// goroutine however long that takes, parking if need be.
+// goroutine however long that takes, parking if need be. Only hashing tasks are waited for, and
+// they wait for nothing themselves, so the two goroutines cannot wait for each other.
 func (t *task[T]) wait(q *workQueue) T {
 	if !t.tryRun() {
 		for t.state.Load() != taskDone && q.runNext() {
