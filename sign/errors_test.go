@@ -189,6 +189,7 @@ func TestSignPDFErrors(t *testing.T) {
 		{"signer not in the seal", nil, func() Sealer { s := good; s.Seal = foreign; return s }(), PDFOptions{}, BadSeal},
 		{"seal not yet valid", nil, good, PDFOptions{Now: at(2024, 3)}, NotValidAtSigningTime},
 		{"seal expired", nil, good, PDFOptions{Now: at(2026, 7)}, NotValidAtSigningTime},
+		{"seal without an end date (valid at no time, as verify judges it)", nil, withSeal(func(s *seal.Seal) { s.ValidEnd = time.Time{} }), PDFOptions{}, NotValidAtSigningTime},
 		{"signer certificate expired", nil, func() Sealer { s := good; s.Seal = longSeal; return s }(), PDFOptions{Now: at(2028, 1)}, NotValidAtSigningTime},
 		{"SVG picture", nil, withSeal(func(s *seal.Seal) { s.Picture.Type = "SVG"; s.Picture.Data = []byte("<svg/>") }), PDFOptions{}, BadPicture},
 		{"picture not an image", nil, withSeal(func(s *seal.Seal) { s.Picture.Data = []byte("GIF89a broken") }), PDFOptions{}, BadPicture},

@@ -305,9 +305,9 @@ func (j *job) checkSealer() error {
 		j.now = j.opts.Now()
 	}
 	j.now = j.now.Truncate(time.Second)
-	if !s.Seal.ValidStart.IsZero() && j.now.Before(s.Seal.ValidStart) || !s.Seal.ValidEnd.IsZero() && j.now.After(s.Seal.ValidEnd) {
-		return errorf(NotValidAtSigningTime, nil, "seal %s is valid from %s to %s, signing time %s", s.Seal.ESID,
-			s.Seal.ValidStart.Format(time.RFC3339), s.Seal.ValidEnd.Format(time.RFC3339), j.now.Format(time.RFC3339))
+	// The rule verify applies (a seal without dates is valid at no time).
+	if err := s.Seal.ValidAt(j.now); err != nil {
+		return errorf(NotValidAtSigningTime, err, "seal %s cannot be used now", s.Seal.ESID)
 	}
 	for _, c := range s.Chain {
 		if j.now.Before(c.NotBefore) || j.now.After(c.NotAfter) {
