@@ -322,8 +322,9 @@ func snapshot(t *testing.T, s *Store) []byte {
 	return buf.Bytes()
 }
 
-func TestRevocation(t *testing.T) {
-	s := initTest(t)
+// newTestSeal makes a seal and returns it with its signer certificate and the region root.
+func newTestSeal(t *testing.T, s *Store) (*SealRecord, *smcrypto.Certificate, *smcrypto.Certificate) {
+	t.Helper()
 	rec, err := s.NewSeal(SealRequest{Name: "专用章"})
 	if err != nil {
 		t.Fatal(err)
@@ -332,7 +333,12 @@ func TestRevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, root := chain[0], chain[1]
+	return rec, chain[0], chain[1]
+}
+
+func TestRevocation(t *testing.T) {
+	s := initTest(t)
+	rec, signer, root := newTestSeal(t, s)
 	st, err := s.CertificateStatus(signer, root)
 	if err != nil || !st.Known || st.Revoked {
 		t.Fatalf("status before revocation = %+v, %v", st, err)
@@ -443,15 +449,7 @@ func TestForeignCertificateIsUnknown(t *testing.T) {
 
 	// A certificate claiming one of ours (same issuer key ID, same serial) but with other bytes
 	// is not ours either: the store does not vouch for it.
-	rec, err := s.NewSeal(SealRequest{Name: "专用章"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, chain, err := s.SealSigner(rec.ESID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, root := chain[0], chain[1]
+	rec, signer, root := newTestSeal(t, s)
 	// Go writes a self-signed certificate's AuthorityKeyId from the template.
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: signer.SerialNumber, Subject: signer.Subject,
