@@ -472,15 +472,20 @@ func (v *verifier) checkSignatureValueOnly(st *sigState) {
 
 func (v *verifier) integrityWithAttributes(st *sigState) {
 	si := st.si
-	if st.tasks.signedHash == nil { // planTasks made none: the digest algorithm is unknown
-		_, err := smcrypto.NewDigest(si.DigestAlgorithm)
-		st.add(checkIntegrity, CheckIndeterminate, CryptoConstraintsFailure, "the digest algorithm %s is not supported: %v", oidName(si.DigestAlgorithm), err)
-		v.verifyAttributesSignature(st)
-		return
+	signedHash := st.tasks.signedHash
+	if signedHash == nil { // planTasks made none: the digest algorithm is unknown
+		h, err := smcrypto.NewDigest(si.DigestAlgorithm)
+		if err != nil {
+			st.add(checkIntegrity, CheckIndeterminate, CryptoConstraintsFailure, "the digest algorithm %s is not supported: %v", oidName(si.DigestAlgorithm), err)
+			v.verifyAttributesSignature(st)
+			return
+		}
+		ranges := st.br.Ranges
+		signedHash = newTask(func() digest { return v.hashTask(ranges, h) })
 	}
 	// The signature first: meanwhile the helper goroutine may hash the signed bytes.
 	chk, sigErr := v.signatureOverAttributes(st)
-	signed := st.tasks.signedHash.wait(v.queue)
+	signed := signedHash.wait(v.queue)
 	if signed.err != nil {
 		st.add(checkIntegrity, CheckIndeterminate, SignedDataNotFound, "the signed bytes could not be read: %v", signed.err)
 		return
