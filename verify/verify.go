@@ -16,8 +16,9 @@ import (
 )
 
 // streamChunk is how much of the file is read at a time when hashing: the verifier never holds
-// more than two such chunks of the document's bytes (one for the signed ranges, one for the
-// document's SHA-256), whatever its size. The buffers are recycled between calls.
+// more than three such chunks of the document's bytes (one for its own reads, one for each of
+// the two hashing tasks that can run at once, see prefetch.go), whatever its size. The buffers
+// are recycled between calls.
 const streamChunk = 256 << 10
 
 var chunks = sync.Pool{New: func() any { b := make([]byte, streamChunk); return &b }}
