@@ -52,6 +52,9 @@ func TestInputErrors(t *testing.T) {
 		{"encrypted", bytes.NewReader(encrypted), int64(len(encrypted)), InputEncrypted},
 		{"reader fails at once", failingReader{r: bytes.NewReader(signed)}, int64(len(signed)), InputReadError},
 		{"reader fails while hashing", failingReader{r: bytes.NewReader(signed), failLen: len(signed)}, int64(len(signed)), InputReadError},
+		// pdf-06's ByteRange is [0 5408 7756 37371]: the first range is read in one piece of 5408
+		// bytes, by the signed-byte hash only (which the helper goroutine may run).
+		{"reader fails while hashing the signed bytes", failingReader{r: bytes.NewReader(signed), failLen: 5408}, int64(len(signed)), InputReadError},
 		{"size larger than the input", bytes.NewReader(signed), int64(len(signed)) + 1000, InputMalformed},
 	}
 	for _, c := range cases {
