@@ -138,7 +138,7 @@ func BuildSeal(opts NewSealOptions, makerCert []byte, makerKey crypto.Signer) (*
 	if err != nil {
 		return nil, fmt.Errorf("seal: BuildSeal produced a seal it cannot parse: %w", err)
 	}
-	if _, err := s.VerifyMakerSignature(); err != nil {
+	if _, err := s.VerifyMakerSignatureWithCert(cert); err != nil {
 		return nil, fmt.Errorf("seal: BuildSeal produced a seal that does not verify: %w", err)
 	}
 	return s, nil
