@@ -475,6 +475,27 @@ func parseASN1Time(s string, utc bool, q *quirks, where string) (time.Time, erro
 // a DER signature value ending in 0x00 arrives a byte short. When the value's own SEQUENCE
 // header declares a few more bytes than are present, the missing octets can only have been
 // zeros; they are restored with a quirk. Longer shortfalls are left alone (truly truncated).
+// signatureValue reads a signature value BIT STRING: its octets, with a trimmed r‖s restored
+// and a non-DER encoding noted (both quirks).
+func signatureValue(t tlv, q *quirks, where string) ([]byte, error) {
+	v, err := bitString(t, q, where)
+	if err != nil {
+		return nil, err
+	}
+	v = restoreTrimmedSignature(v, q, where)
+	noteSignatureEncoding(v, q, where)
+	return v, nil
+}
+
+// dataHash reads a dataHash BIT STRING: its octets, with a trimmed digest restored (a quirk).
+func dataHash(t tlv, q *quirks, where string) ([]byte, error) {
+	v, err := bitString(t, q, where)
+	if err != nil {
+		return nil, err
+	}
+	return restoreTrimmedDigest(v, q, where), nil
+}
+
 func restoreTrimmedSignature(v []byte, q *quirks, where string) []byte {
 	if len(v) < 2 || v[0] != tagSequence || v[1] >= 0x80 {
 		return v

@@ -108,33 +108,47 @@ type Extension struct {
 // producers are known to make are accepted and listed in Quirks.
 func ParseSeal(der []byte) (s *Seal, err error) {
 	defer containPanic(&err, "SESeal")
+	return parseSeal(der, "SESeal")
+}
+
+// parseSeal reads a seal, on its own or inside a signature, with its own quirks.
+func parseSeal(der []byte, where string) (*Seal, error) {
 	q := &quirks{}
-	s, err = parseSeal(der, q, "SESeal")
+	s := &Seal{}
+	raw, err := parseLayout(s, der, q, where)
 	if err != nil {
 		return nil, err
 	}
-	s.Quirks = q.list
+	s.Raw, s.Quirks = raw, q.list
 	return s, nil
 }
 
-func parseSeal(der []byte, q *quirks, where string) (*Seal, error) {
+// layoutParser is a SESeal or an SES_Signature: both come in the GM/T 0031-2014 layout and in
+// the GB/T 38540 one, told apart by their number of elements.
+type layoutParser interface {
+	parseV1(kids []tlv, q *quirks, where string) error
+	parseV4(kids []tlv, q *quirks, where string) error
+}
+
+// parseLayout reads der's top-level SEQUENCE into p by its number of elements (2: version 1;
+// 4 or 5: versions 4 and 5) and returns the SEQUENCE as received.
+func parseLayout(p layoutParser, der []byte, q *quirks, where string) ([]byte, error) {
 	top, kids, err := parseTop(der, q, where)
 	if err != nil {
 		return nil, err
 	}
-	s := &Seal{Raw: top.raw}
 	switch len(kids) {
 	case 2:
-		err = s.parseV1(kids, q, where)
+		err = p.parseV1(kids, q, where)
 	case 4, 5:
-		err = s.parseV4(kids, q, where)
+		err = p.parseV4(kids, q, where)
 	default:
 		return nil, errorf(Malformed, "%s has %d elements; expected 2 (version 1) or 4 to 5 (version 4 or 5)", where, len(kids))
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	return top.raw, nil
 }
 
 func (s *Seal) parseV4(kids []tlv, q *quirks, where string) error {
@@ -156,11 +170,9 @@ func (s *Seal) parseV4(kids []tlv, q *quirks, where string) error {
 	if s.SignAlgorithm, err = oidValue(kids[2], where+".signAlgID"); err != nil {
 		return err
 	}
-	if s.SignedValue, err = bitString(kids[3], q, where+".signedValue"); err != nil {
+	if s.SignedValue, err = signatureValue(kids[3], q, where+".signedValue"); err != nil {
 		return err
 	}
-	s.SignedValue = restoreTrimmedSignature(s.SignedValue, q, where+".signedValue")
-	noteSignatureEncoding(s.SignedValue, q, where+".signedValue")
 	if len(kids) == 5 {
 		if s.TimeStamp, err = taggedTimeStamp(kids[4], q, where+".timeStamp"); err != nil {
 			return err
@@ -194,11 +206,9 @@ func (s *Seal) parseV1(kids []tlv, q *quirks, where string) error {
 	if s.SignAlgorithm, err = oidValue(signInfo[1], where+".signInfo.signatureAlgorithm"); err != nil {
 		return err
 	}
-	if s.SignedValue, err = bitString(signInfo[2], q, where+".signInfo.signData"); err != nil {
+	if s.SignedValue, err = signatureValue(signInfo[2], q, where+".signInfo.signData"); err != nil {
 		return err
 	}
-	s.SignedValue = restoreTrimmedSignature(s.SignedValue, q, where+".signInfo.signData")
-	noteSignatureEncoding(s.SignedValue, q, where+".signInfo.signData")
 	// GM/T 0031-2014: the maker signs SEQUENCE { SES_SealInfo, cert, signatureAlgorithm }. Only the
 	// outer header is written here; the three elements are the received bytes. (A builder that
 	// only appends bytes cannot fail.)

@@ -49,20 +49,8 @@ func ParseSignature(der []byte) (sig *Signature, err error) {
 	defer containPanic(&err, "SES_Signature")
 	q := &quirks{}
 	const where = "SES_Signature"
-	top, kids, err := parseTop(der, q, where)
-	if err != nil {
-		return nil, err
-	}
-	out := &Signature{Raw: top.raw}
-	switch len(kids) {
-	case 2:
-		err = out.parseV1(kids, q, where)
-	case 4, 5:
-		err = out.parseV4(kids, q, where)
-	default:
-		return nil, errorf(Malformed, "%s has %d elements; expected 2 (version 1) or 4 to 5 (version 4 or 5)", where, len(kids))
-	}
-	if err != nil {
+	out := &Signature{}
+	if out.Raw, err = parseLayout(out, der, q, where); err != nil {
 		return nil, err
 	}
 	if out.Seal.Version != out.Version {
@@ -93,10 +81,9 @@ func (sig *Signature) parseV4(kids []tlv, q *quirks, where string) error {
 	if sig.TimeInfo, err = timeValue(tbs[2], q, where+".toSign.timeInfo", tagGeneralizedTime); err != nil {
 		return err
 	}
-	if sig.DataHash, err = bitString(tbs[3], q, where+".toSign.dataHash"); err != nil {
+	if sig.DataHash, err = dataHash(tbs[3], q, where+".toSign.dataHash"); err != nil {
 		return err
 	}
-	sig.DataHash = restoreTrimmedDigest(sig.DataHash, q, where+".toSign.dataHash")
 	if sig.PropertyInfo, err = stringValue(tbs[4], q, where+".toSign.propertyInfo", tagIA5String); err != nil {
 		return err
 	}
@@ -111,11 +98,9 @@ func (sig *Signature) parseV4(kids []tlv, q *quirks, where string) error {
 	if sig.SignatureAlgorithm, err = oidValue(kids[2], where+".signatureAlgID"); err != nil {
 		return err
 	}
-	if sig.SignatureValue, err = bitString(kids[3], q, where+".signature"); err != nil {
+	if sig.SignatureValue, err = signatureValue(kids[3], q, where+".signature"); err != nil {
 		return err
 	}
-	sig.SignatureValue = restoreTrimmedSignature(sig.SignatureValue, q, where+".signature")
-	noteSignatureEncoding(sig.SignatureValue, q, where+".signature")
 	if len(kids) == 5 {
 		if sig.TimeStamp, err = taggedTimeStamp(kids[4], q, where+".timeStamp"); err != nil {
 			return err
@@ -167,10 +152,9 @@ func (sig *Signature) parseV1(kids []tlv, q *quirks, where string) error {
 	if sig.TimeInfo, sig.TimeInfoText, err = v1TimeInfo(tbs[2], q, where+".toSign.timeInfo"); err != nil {
 		return err
 	}
-	if sig.DataHash, err = bitString(tbs[3], q, where+".toSign.dataHash"); err != nil {
+	if sig.DataHash, err = dataHash(tbs[3], q, where+".toSign.dataHash"); err != nil {
 		return err
 	}
-	sig.DataHash = restoreTrimmedDigest(sig.DataHash, q, where+".toSign.dataHash")
 	if sig.PropertyInfo, err = stringValue(tbs[4], q, where+".toSign.propertyInfo", tagIA5String); err != nil {
 		return err
 	}
@@ -186,11 +170,9 @@ func (sig *Signature) parseV1(kids []tlv, q *quirks, where string) error {
 			return err
 		}
 	}
-	if sig.SignatureValue, err = bitString(kids[1], q, where+".signature"); err != nil {
+	if sig.SignatureValue, err = signatureValue(kids[1], q, where+".signature"); err != nil {
 		return err
 	}
-	sig.SignatureValue = restoreTrimmedSignature(sig.SignatureValue, q, where+".signature")
-	noteSignatureEncoding(sig.SignatureValue, q, where+".signature")
 	return nil
 }
 
@@ -202,12 +184,10 @@ func (sig *Signature) parseEmbeddedSeal(t tlv, q *quirks, where string) error {
 		q.add("%s: seal wrapped in an OCTET STRING", where)
 		raw = t.body
 	}
-	sq := &quirks{}
-	s, err := parseSeal(raw, sq, where)
+	s, err := parseSeal(raw, where)
 	if err != nil {
 		return err
 	}
-	s.Quirks = sq.list
 	sig.Seal = s
 	return nil
 }
