@@ -159,7 +159,6 @@ func (v *verifier) checkSeal(st *sigState) {
 		return
 	}
 	s, maker, makerErr := ps.seal, ps.maker, ps.makerErr
-	st.parsedSeal = s
 	info := &SealInfo{Name: s.Name, ESID: s.ESID, Type: s.Type, Version: s.Version, ValidStart: s.ValidStart.UTC(), ValidEnd: s.ValidEnd.UTC()}
 	if makerErr == nil {
 		info.Maker = subjectOf(maker)
@@ -230,10 +229,8 @@ func (v *verifier) sealMakerTrust(st *sigState, s *seal.Seal, maker *smcrypto.Ce
 		p.note(CheckIndeterminate, NoCertificateChainFound, "no trust anchors are configured, so the seal maker %q cannot be trusted", subjectOf(maker))
 		return
 	}
-	if t := st.tasks.makerChain; t != nil {
-		t.get(v.queue) // the path's outcome, from the helper or computed here
-	}
-	chain, err := v.findChain(maker, st.certs, v.now, s.CreateDate)
+	mc := st.tasks.makerChain.get(v.queue) // planned whenever there are anchors
+	chain, err := mc.chain, mc.err
 	if err != nil {
 		sub, msg := chainFailure(err, maker, st.certs, v.anchors)
 		p.note(CheckIndeterminate, sub, "the seal maker's certificate %s does not chain to a trust anchor: %s", certLabel(maker), msg)
@@ -317,7 +314,7 @@ func (v *verifier) evaluateTimestamp(st *sigState) {
 		c.Status, c.Detail = CheckWarning, fmt.Sprintf(format, args...)+"; it is ignored and proves nothing"
 		st.tsCheck = &c
 	}
-	tok, err := parseTimestampToken(st.si.TimestampToken)
+	tok, err := parseTimestampToken(st.si.TimestampToken, v.anchors)
 	if err != nil {
 		warn("the signature timestamp token cannot be read: %v", err)
 		return
@@ -446,13 +443,7 @@ func namePath(leaf *smcrypto.Certificate, certs, anchors []*smcrypto.Certificate
 		if bytes.Equal(cur.RawIssuer, cur.RawSubject) {
 			return path, false // a self-signed certificate that is not an anchor
 		}
-		var next *smcrypto.Certificate
-		for _, c := range certs {
-			if c != cur && bytes.Equal(c.RawSubject, cur.RawIssuer) {
-				next = c
-				break
-			}
-		}
+		next := issuerAmong(cur, certs)
 		if next == nil {
 			return path, false
 		}

@@ -2,11 +2,12 @@ package verify
 
 import (
 	"crypto/sha256"
+	"hash"
 	"sync/atomic"
-	"time"
 
 	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/spin"
 )
 
 // Much of a verification's work depends only on the signatures' own bytes: hashing each
@@ -19,11 +20,6 @@ import (
 // thread costs up to a few hundred microseconds on a virtual machine, more than most tasks. When
 // no core is free for the helper, the checks simply run every task themselves, as they would
 // without it; the report is the same either way.
-
-// spinLimit is how long a check spins for a task the helper is running, once there is nothing
-// else to do, before running it itself: a little more than one SM2 verification. It is only
-// reached if the helper's thread was descheduled.
-const spinLimit = 100 * time.Microsecond
 
 // runner is a queued task, whatever its value's type.
 type runner interface {
@@ -68,30 +64,23 @@ func (t *task[T]) tryRun() bool {
 }
 
 // get returns the value. While another goroutine computes it, get runs the queue's other tasks
-// (q may be nil), then spins; past spinLimit it computes the value itself (the computations are
-// pure: the same value).
-func (t *task[T]) get(q *workQueue) T {
-	if !t.tryRun() {
-		for t.state.Load() != taskDone && q.runNext() {
-		}
-		if !spinUntil(func() bool { return t.state.Load() == taskDone }) {
-			return t.f() // the helper's thread is descheduled
-		}
-	}
-	if t.panicV != nil {
-		panic(t.panicV)
-	}
-	return t.v
-}
+// (q may be nil), then spins (spin.Wait); past that it computes the value itself (the
+// computations are pure: the same value).
+func (t *task[T]) get(q *workQueue) T { return t.await(q, false) }
 
-// wait is get for work too long to do twice (hashing a large file): it waits for the other
-// goroutine however long that takes, parking if need be. Only hashing tasks are waited for, and
-// they wait for nothing themselves, so the two goroutines cannot wait for each other.
-func (t *task[T]) wait(q *workQueue) T {
+// wait is get for work too long to do twice (hashing a large file): past the spin it parks
+// until the other goroutine is done. Only hashing tasks are waited for, and they wait for
+// nothing themselves, so the two goroutines cannot wait for each other.
+func (t *task[T]) wait(q *workQueue) T { return t.await(q, true) }
+
+func (t *task[T]) await(q *workQueue, park bool) T {
 	if !t.tryRun() {
 		for t.state.Load() != taskDone && q.runNext() {
 		}
-		if !spinUntil(func() bool { return t.state.Load() == taskDone }) {
+		if !spin.Wait(t.done) {
+			if !park {
+				return t.f() // the helper's thread is descheduled
+			}
 			<-t.done
 		}
 	}
@@ -99,17 +88,6 @@ func (t *task[T]) wait(q *workQueue) T {
 		panic(t.panicV)
 	}
 	return t.v
-}
-
-// spinUntil busy-waits up to spinLimit for done, and reports whether it happened.
-func spinUntil(done func() bool) bool {
-	deadline := time.Now().Add(spinLimit)
-	for !done() {
-		if time.Now().After(deadline) {
-			return false
-		}
-	}
-	return true
 }
 
 // workQueue is the tasks, in the order the checks will want them.
@@ -155,13 +133,35 @@ type digest struct {
 	err error
 }
 
+// chainResult is a FindChain outcome.
+type chainResult struct {
+	chain []*smcrypto.Certificate
+	err   error
+}
+
 // sigTasks are a signature's tasks; nil where the signature has no such work.
 type sigTasks struct {
-	signedHash  *task[digest] // the signed bytes, for integrityWithAttributes
+	signedHash  *task[digest] // the signed bytes, for integrityWithAttributes (signedHashTask)
 	seal        *task[parsedSeal]
 	makerSig    *task[makerCheck]
-	makerChain  *task[struct{}] // warms the ChainBuilder for checkSeal
-	signerChain *task[struct{}] // warms the ChainBuilder for checkChain
+	makerChain  *task[chainResult] // the seal maker's chain, for checkSeal
+	signerChain *task[struct{}]    // warms the ChainBuilder for checkChain, whose preferred times come later
+}
+
+// signedHashTask returns the task hashing st's signed bytes, made on first use (by planTasks,
+// or by the integrity check of a signature planTasks did not queue); the error is that of an
+// unsupported digest algorithm.
+func (v *verifier) signedHashTask(st *sigState) (*task[digest], error) {
+	if st.tasks.signedHash == nil {
+		h, err := smcrypto.NewDigest(st.si.DigestAlgorithm)
+		if err != nil {
+			return nil, err
+		}
+		ranges := st.br.Ranges
+		st.tasks.signedHash = newTask(func() digest { return v.hashTask(ranges, h) })
+		v.hashTasks = append(v.hashTasks, st.tasks.signedHash)
+	}
+	return st.tasks.signedHash, nil
 }
 
 // planTasks sets up the tasks of the prepared signatures and of the document, and queues them
@@ -170,11 +170,9 @@ type sigTasks struct {
 func (v *verifier) planTasks(states []*sigState) {
 	q := &workQueue{}
 	for _, st := range states {
-		if st.hashesInBackground() {
-			if h, err := smcrypto.NewDigest(st.si.DigestAlgorithm); err == nil {
-				ranges := st.br.Ranges
-				st.tasks.signedHash = newTask(func() digest { return v.hashTask(ranges, h) })
-				q.tasks = append(q.tasks, st.tasks.signedHash)
+		if st.integrity() == integrityAttributes {
+			if t, err := v.signedHashTask(st); err == nil {
+				q.tasks = append(q.tasks, t)
 			}
 		}
 	}
@@ -207,11 +205,13 @@ func (v *verifier) planTasks(states []*sigState) {
 		})
 		q.tasks = append(q.tasks, sl, st.tasks.makerSig)
 		if len(v.anchors) > 0 {
-			st.tasks.makerChain = newTask(func() struct{} {
-				if ps := sl.get(q); ps.err == nil && ps.makerErr == nil {
-					v.findChain(ps.maker, certs, v.now, ps.seal.CreateDate)
+			st.tasks.makerChain = newTask(func() chainResult {
+				ps := sl.get(q)
+				if ps.err != nil || ps.makerErr != nil {
+					return chainResult{} // checkSeal does not ask
 				}
-				return struct{}{}
+				chain, err := v.findChain(ps.maker, certs, v.now, ps.seal.CreateDate)
+				return chainResult{chain, err}
 			})
 			q.tasks = append(q.tasks, st.tasks.makerChain)
 		}
@@ -224,16 +224,14 @@ func (v *verifier) planTasks(states []*sigState) {
 	}
 	size := v.size
 	v.docDigest = newTask(func() digest { return v.hashTask([][2]int64{{0, size}}, sha256.New()) })
+	v.hashTasks = append(v.hashTasks, v.docDigest)
 	q.tasks = append(q.tasks, v.docDigest)
 	v.queue = q
 }
 
 // hashTask hashes ranges of the file with its own buffer (a task may run in either goroutine);
 // it gives up once VerifyPDF is returning (stopReading).
-func (v *verifier) hashTask(ranges [][2]int64, h interface {
-	Write([]byte) (int, error)
-	Sum([]byte) []byte
-}) digest {
+func (v *verifier) hashTask(ranges [][2]int64, h hash.Hash) digest {
 	bp := chunks.Get().(*[]byte)
 	defer chunks.Put(bp)
 	if err := v.streamRanges(ranges, *bp, &v.stopReading, h); err != nil {
@@ -248,11 +246,10 @@ func (v *verifier) hashTask(ranges [][2]int64, h interface {
 var prefetchMin int64 = 16 << 10
 
 // prefetcher is the helper goroutine. It starts at once, as a sleeping core takes a while to
-// wake, and receives the queue when the signatures have been read.
+// wake, and receives the queue when the signatures have been read. It stops taking tasks once
+// VerifyPDF is returning (verifier.stopReading).
 type prefetcher struct {
-	queue   chan *workQueue
-	given   bool // queue sent (and the channel closed); only the verifying goroutine uses it
-	stopped atomic.Bool
+	queue chan *workQueue // buffered: give never blocks; stop closes it
 }
 
 func (v *verifier) startPrefetcher() *prefetcher {
@@ -265,7 +262,7 @@ func (v *verifier) startPrefetcher() *prefetcher {
 		if q == nil {
 			return
 		}
-		for !p.stopped.Load() {
+		for !v.stopReading.Load() {
 			ran := func() bool {
 				// A panic is raised again, and reported, where a check asks for the value.
 				defer func() { recover() }()
@@ -281,12 +278,9 @@ func (v *verifier) startPrefetcher() *prefetcher {
 
 // give hands the helper the queue.
 func (p *prefetcher) give(q *workQueue) {
-	if p == nil {
-		return
+	if p != nil {
+		p.queue <- q
 	}
-	p.queue <- q
-	close(p.queue)
-	p.given = true
 }
 
 // stop makes the helper give up the tasks it has not started, and waits for any task reading
@@ -295,18 +289,11 @@ func (p *prefetcher) stop(v *verifier) {
 	if p == nil {
 		return
 	}
-	p.stopped.Store(true)
-	if !p.given { // never given work (the input was unusable): release it
-		close(p.queue)
-		return
-	}
 	v.stopReading.Store(true)
-	for _, st := range v.states {
-		if t := st.tasks.signedHash; t != nil && t.state.Load() == taskRunning {
+	close(p.queue) // releases a helper that was never given work (the input was unusable)
+	for _, t := range v.hashTasks {
+		if t.state.Load() == taskRunning {
 			<-t.done
 		}
-	}
-	if v.docDigest.state.Load() == taskRunning {
-		<-v.docDigest.done
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/spin"
 )
 
 // TestTaskOnce: a task is computed once, by whoever comes first; the other side takes the
@@ -31,7 +32,7 @@ func TestTaskOnce(t *testing.T) {
 }
 
 // TestTaskSlowHelper: a check never waits long for a helper that is stuck (descheduled): get
-// computes the value itself after spinLimit; wait, for work too long to repeat, waits.
+// computes the value itself after spin.Limit; wait, for work too long to repeat, waits.
 func TestTaskSlowHelper(t *testing.T) {
 	release := make(chan struct{})
 	var calls atomic.Int32
@@ -57,8 +58,8 @@ func TestTaskSlowHelper(t *testing.T) {
 		close(release)
 		t.Fatal("get parked waiting for the stuck helper")
 	}
-	if d := time.Since(start); d < spinLimit {
-		t.Errorf("get gave up after %v, before spinLimit %v", d, spinLimit)
+	if d := time.Since(start); d < spin.Limit {
+		t.Errorf("get gave up after %v, before spin.Limit %v", d, spin.Limit)
 	}
 	waited := make(chan int)
 	go func() { waited <- tk.wait(nil) }()

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/internal/pdf"
-	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
 )
 
@@ -53,9 +52,8 @@ type sigState struct {
 	formatOK bool
 	// sigOK: the signature value verified (and, for signers with signed attributes, the content
 	// digest matched).
-	sigOK      bool
-	sigDigest  smcrypto.OID // digest algorithm the signature relies on
-	parsedSeal *seal.Seal
+	sigOK     bool
+	sigDigest smcrypto.OID // digest algorithm the signature relies on
 	// tasks is the work the checks share with the helper goroutine (prefetch.go).
 	tasks sigTasks
 
@@ -349,7 +347,7 @@ func derOctetString(b []byte) ([]byte, bool) {
 }
 
 func (v *verifier) formatDocTimestamp(st *sigState, notes []string) {
-	tok, err := parseTimestampToken(st.sig.Contents)
+	tok, err := parseTimestampToken(st.sig.Contents, v.anchors)
 	if err != nil {
 		st.add(checkFormat, CheckFailed, FormatFailure, "/Contents is not an RFC 3161 timestamp token: %v", err)
 		return
@@ -428,27 +426,56 @@ func rangesString(rs [][2]int64) string {
 // checkIntegrityAndValue hashes the signed bytes once (streaming) and checks the digest against
 // the signature, then the signature value itself.
 func (v *verifier) checkIntegrityAndValue(st *sigState) {
-	if !st.formatOK {
+	switch st.integrity() {
+	case integrityUnreadable:
 		st.add(checkIntegrity, CheckSkipped, "", "not checked: the signature container could not be read")
 		st.add(checkSignature, CheckSkipped, "", "not checked: the signature container could not be read")
-		return
-	}
-	if st.br.Coverage == pdf.CoverageInvalid || len(st.br.Ranges) == 0 {
+	case integrityNoRanges:
 		st.add(checkIntegrity, CheckSkipped, "", "not checked: the ByteRange does not name bytes that can be hashed")
 		v.checkSignatureValueOnly(st)
-		return
-	}
-	switch {
-	case st.dts != nil:
+	case integrityDocTimestamp:
 		v.integrityDocTimestamp(st)
-	case st.rsaSHA1:
+	case integrityX509:
 		v.integrityX509(st)
-	case st.sig.SubFilter == subFilterSHA1:
+	case integritySHA1:
 		v.integritySHA1(st)
-	case len(st.si.SignedAttrsDER) > 0:
+	case integrityAttributes:
 		v.integrityWithAttributes(st)
 	default:
 		v.integrityWithoutAttributes(st)
+	}
+}
+
+// integrityKind is how a signature's integrity is checked.
+type integrityKind int
+
+const (
+	integrityUnreadable   integrityKind = iota // the container could not be read
+	integrityNoRanges                          // no bytes that can be hashed
+	integrityDocTimestamp                      // a document timestamp's imprint
+	integrityX509                              // adbe.x509.rsa_sha1
+	integritySHA1                              // adbe.pkcs7.sha1
+	integrityAttributes                        // messageDigest among signed attributes
+	integrityNoAttributes                      // a signature directly over the signed bytes
+)
+
+// integrity tells how checkIntegrityAndValue checks st (planTasks asks too, to hash ahead).
+func (st *sigState) integrity() integrityKind {
+	switch {
+	case !st.formatOK:
+		return integrityUnreadable
+	case st.br.Coverage == pdf.CoverageInvalid || len(st.br.Ranges) == 0:
+		return integrityNoRanges
+	case st.dts != nil:
+		return integrityDocTimestamp
+	case st.rsaSHA1:
+		return integrityX509
+	case st.sig.SubFilter == subFilterSHA1:
+		return integritySHA1
+	case len(st.si.SignedAttrsDER) > 0:
+		return integrityAttributes
+	default:
+		return integrityNoAttributes
 	}
 }
 
@@ -472,16 +499,11 @@ func (v *verifier) checkSignatureValueOnly(st *sigState) {
 
 func (v *verifier) integrityWithAttributes(st *sigState) {
 	si := st.si
-	signedHash := st.tasks.signedHash
-	if signedHash == nil { // planTasks made none: the digest algorithm is unknown
-		h, err := smcrypto.NewDigest(si.DigestAlgorithm)
-		if err != nil {
-			st.add(checkIntegrity, CheckIndeterminate, CryptoConstraintsFailure, "the digest algorithm %s is not supported: %v", oidName(si.DigestAlgorithm), err)
-			v.verifyAttributesSignature(st)
-			return
-		}
-		ranges := st.br.Ranges
-		signedHash = newTask(func() digest { return v.hashTask(ranges, h) })
+	signedHash, err := v.signedHashTask(st)
+	if err != nil {
+		st.add(checkIntegrity, CheckIndeterminate, CryptoConstraintsFailure, "the digest algorithm %s is not supported: %v", oidName(si.DigestAlgorithm), err)
+		v.verifyAttributesSignature(st)
+		return
 	}
 	// The signature first: meanwhile the helper goroutine may hash the signed bytes.
 	chk, sigErr := v.signatureOverAttributes(st)
@@ -503,14 +525,6 @@ func (v *verifier) integrityWithAttributes(st *sigState) {
 	if ok := st.checks[len(st.checks)-1].Status == CheckPassed && bytes.Equal(sum, si.MessageDigest); ok {
 		st.sigOK = true
 	}
-}
-
-// hashesInBackground reports whether the integrity check of st is integrityWithAttributes,
-// whose hashing can then be a task (planTasks).
-func (st *sigState) hashesInBackground() bool {
-	return st.formatOK && st.br.Coverage != pdf.CoverageInvalid && len(st.br.Ranges) > 0 &&
-		st.dts == nil && !st.rsaSHA1 && st.sig.SubFilter != subFilterSHA1 &&
-		st.si != nil && len(st.si.SignedAttrsDER) > 0
 }
 
 // errNoSignerCertificate stands for a signature over the signed attributes that cannot be

@@ -79,9 +79,10 @@ type tsToken struct {
 	info *tstInfo
 }
 
-// parseTimestampToken reads a timestamp token (a DER ContentInfo).
-func parseTimestampToken(token []byte) (*tsToken, error) {
-	sd, err := smcrypto.ParseSignedData(token)
+// parseTimestampToken reads a timestamp token (a DER ContentInfo); certificates equal to one of
+// known (the trust anchors) are taken from it rather than parsed again.
+func parseTimestampToken(token []byte, known []*smcrypto.Certificate) (*tsToken, error) {
+	sd, err := smcrypto.ParseSignedDataWithOptions(token, smcrypto.ParseOptions{Known: known})
 	if err != nil {
 		return nil, err
 	}

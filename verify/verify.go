@@ -34,9 +34,9 @@ type verifier struct {
 	anchorsErr error
 	chains     *smcrypto.ChainBuilder // for anchors, shared by every chain of the document
 	buf        []byte
-	states     []*sigState
-	queue      *workQueue    // the tasks shared with the helper goroutine (prefetch.go)
-	docDigest  *task[digest] // the whole file's SHA-256
+	queue      *workQueue      // the tasks shared with the helper goroutine (prefetch.go)
+	docDigest  *task[digest]   // the whole file's SHA-256
+	hashTasks  []*task[digest] // every task that reads the input, for prefetcher.stop
 	// stopReading is set when VerifyPDF returns: the helper's document digest then gives up.
 	stopReading atomic.Bool
 
@@ -116,7 +116,6 @@ func VerifyPDF(r io.ReaderAt, size int64, opts Options) (rep *Report, err error)
 	for _, st := range states {
 		v.prepareSignature(st)
 	}
-	v.states = states
 	v.planTasks(states)
 	helper.give(v.queue)
 	var timestamps []*sigState

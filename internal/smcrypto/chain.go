@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/eseal/eseal/internal/spin"
 )
 
 // ChainErrorReason classifies why no certificate chain could be built.
@@ -141,7 +143,7 @@ type ChainOptions struct {
 // outcome of every path it has verified, so a builder used for all the certificates of one
 // document (signers, seal makers, timestamping authorities) checks each certificate signature
 // once. It is safe for concurrent use: a path being verified for one caller is waited for by
-// another, briefly (see pathSpinLimit), then verified again by it.
+// another, briefly (spin.Wait, without parking the thread), then verified again by it.
 type ChainBuilder struct {
 	roots    []*Certificate
 	rootSums map[[32]byte]bool
@@ -343,7 +345,7 @@ func (b *ChainBuilder) verifyPath(path []*Certificate, opts ChainOptions) pathOu
 	b.mu.Lock()
 	if e, ok := b.verified[key]; ok {
 		b.mu.Unlock()
-		if waitBriefly(e.done) {
+		if spin.Wait(e.done) {
 			return e.out
 		}
 		// Another goroutine is still at it: verify here rather than park this thread.
@@ -363,26 +365,6 @@ func (b *ChainBuilder) verifyPath(path []*Certificate, opts ChainOptions) pathOu
 	e.out = verifyPathOnce(path, opts)
 	b.shared.put(key, path, e.out)
 	return e.out
-}
-
-// pathSpinLimit bounds how long a caller spins for a path another goroutine is verifying,
-// before verifying it too: a little more than one certificate signature. Parking the thread
-// instead would cost a wake-up, which on a virtual machine can take longer than verifying.
-const pathSpinLimit = 100 * time.Microsecond
-
-// waitBriefly busy-waits up to pathSpinLimit for done to be closed, and reports whether it was.
-func waitBriefly(done <-chan struct{}) bool {
-	deadline := time.Now().Add(pathSpinLimit)
-	for {
-		select {
-		case <-done:
-			return true
-		default:
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-	}
 }
 
 // verifyPathOnce verifies a path; the outcome does not depend on opts.Prefer, which only picks
