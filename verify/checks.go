@@ -537,30 +537,22 @@ func (v *verifier) checkValidity(st *sigState) {
 	claimed := st.claimed
 	// The signer's own claim decides first: a signature whose claimed time lies outside a
 	// certificate's validity contradicts itself.
-	for _, c := range certs {
-		if claimed.IsZero() {
-			break
-		}
+	var outClaimed *smcrypto.Certificate
+	if !claimed.IsZero() {
+		outClaimed = invalidAt(certs, claimed)
+	}
+	if c := outClaimed; c != nil {
 		if claimed.Before(c.NotBefore) {
 			p.note(CheckFailed, NotYetValid, "%s is valid from %s, but the signature claims to be made on %s (%s), before that",
 				certLabel(c), fmtTime(c.NotBefore), fmtTime(claimed), st.claimedSrc)
-			p.addTo(st, checkValidity)
-			return
-		}
-		if claimed.After(c.NotAfter) {
+		} else {
 			p.note(CheckFailed, ExpiredSub, "%s expired on %s, but the signature claims to be made on %s (%s), after that: it was made with an expired certificate",
 				certLabel(c), fmtTime(c.NotAfter), fmtTime(claimed), st.claimedSrc)
-			p.addTo(st, checkValidity)
-			return
 		}
+		p.addTo(st, checkValidity)
+		return
 	}
-	var outNow *smcrypto.Certificate
-	for _, c := range certs {
-		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
-			outNow = c
-			break
-		}
-	}
+	outNow := invalidAt(certs, now)
 	leaf := certs[0]
 	switch {
 	case outNow == nil:
@@ -572,7 +564,7 @@ func (v *verifier) checkValidity(st *sigState) {
 		if len(certs) > 1 {
 			p.note(CheckPassed, "", "so are its issuers")
 		}
-	case !st.poe.IsZero() && validAll(certs, st.poe):
+	case !st.poe.IsZero() && invalidAt(certs, st.poe) == nil:
 		p.note(CheckPassed, "", "%s is not valid now (%s to %s), but %s proves the signature existed on %s, when every certificate of the chain was valid",
 			certLabel(outNow), fmtTime(outNow.NotBefore), fmtTime(outNow.NotAfter), st.poeSrc, fmtTime(st.poe))
 	case now.Before(outNow.NotBefore):
@@ -591,13 +583,13 @@ func (v *verifier) checkValidity(st *sigState) {
 	p.addTo(st, checkValidity)
 }
 
-func validAll(certs []*smcrypto.Certificate, t time.Time) bool {
-	for _, c := range certs {
-		if t.Before(c.NotBefore) || t.After(c.NotAfter) {
-			return false
-		}
+// invalidAt is the first certificate of certs not valid at t (smcrypto.CheckValidityAt), or nil.
+func invalidAt(certs []*smcrypto.Certificate, t time.Time) *smcrypto.Certificate {
+	var ce *smcrypto.ChainError
+	if errors.As(smcrypto.CheckValidityAt(certs, t), &ce) {
+		return ce.Cert
 	}
-	return true
+	return nil
 }
 
 // keyUsage: a signer certificate must allow digitalSignature or nonRepudiation (contentCommitment)
