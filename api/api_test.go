@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -10,13 +9,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/eseal/eseal/certstore"
-	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/internal/testpdf"
 	"github.com/eseal/eseal/sign"
 	"github.com/eseal/eseal/verify"
@@ -232,7 +229,11 @@ func TestVerifyErrors(t *testing.T) {
 // TestVerifyRevocationPolicy: a server whose store knows nothing of a signer fails closed, unless
 // the request asks for soft-fail.
 func TestVerifyRevocationPolicy(t *testing.T) {
-	_, signed := testServer(t, Config{})
+	_, signed, first := testServerStore(t, Config{})
+	root, err := first.RootCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A second server with another region's store: it trusts the first root but knows none of
 	// its certificates.
 	other, err := certstore.Open(t.TempDir(), certstore.Options{Passphrase: []byte("other")})
@@ -243,7 +244,7 @@ func TestVerifyRevocationPolicy(t *testing.T) {
 	if _, err := other.InitRegion("110108", "北京"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.AddTrustAnchor(extractRoot(t, signed), "test"); err != nil {
+	if _, err := other.AddTrustAnchor(root, "test"); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(NewRouter(Config{Anchors: other, Revocation: other, TempDir: t.TempDir()}))
@@ -286,22 +287,4 @@ func TestVerifyRevokedAfterCached(t *testing.T) {
 	if after.Indication == verify.TotalPassed || !strings.Contains(string(after.Signatures[0].SubIndication), "REVOKED") {
 		t.Errorf("after revocation: %s/%s, want the revocation reported", after.Indication, after.Signatures[0].SubIndication)
 	}
-}
-
-// extractRoot returns the root certificate a sealed PDF's CMS carries (its last certificate).
-func extractRoot(t *testing.T, pdf []byte) *smcrypto.Certificate {
-	t.Helper()
-	m := regexp.MustCompile(`/Contents\s*<([0-9a-fA-F]+)>`).FindSubmatch(pdf)
-	if m == nil {
-		t.Fatal("no /Contents")
-	}
-	der, err := hex.DecodeString(string(m[1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sd, err := smcrypto.ParseSignedData(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sd.Certificates[len(sd.Certificates)-1]
 }
