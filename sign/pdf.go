@@ -164,6 +164,7 @@ type job struct {
 	tail []byte
 	// The objects of the update that are patched or checked, located in tail.
 	sigObj, widgetObj, imageObj, maskObj updateObject
+	sig                                  sigLayout // the signature object's parts, set with its final ByteRange
 	// prevEntry locates the new trailer's /Prev entry in tail.
 	prevEntry [2]int
 	result    *Result
@@ -456,21 +457,6 @@ type sigLayout struct {
 	byteRange        [4]int64
 }
 
-// locate finds the signature dictionary's parts and checks that its ByteRange frames
-// /Contents and reaches the end of the update.
-func (j *job) locate() (sigLayout, error) {
-	l, err := j.findSignature()
-	if err != nil {
-		return l, err
-	}
-	total := j.size + int64(len(j.tail))
-	want := [4]int64{0, j.size + int64(l.lt), j.size + int64(l.gt) + 1, total - (j.size + int64(l.gt) + 1)}
-	if l.byteRange != want {
-		return l, badOutput(fmt.Sprintf("ByteRange %v does not frame the new /Contents (expected %v)", l.byteRange, want))
-	}
-	return l, nil
-}
-
 // findSignature finds, in the signature object, the ByteRange (padded as pdfsign pads it) and
 // the /Contents hex string.
 func (j *job) findSignature() (sigLayout, error) {
@@ -523,10 +509,7 @@ func (j *job) complete() error {
 	if err := j.relocate(j.image); err != nil {
 		return err
 	}
-	l, err := j.locate()
-	if err != nil {
-		return err
-	}
+	l := j.sig
 	obj := j.tail[l.objStart:l.objEnd]
 	for _, t := range j.texts {
 		if err := replaceOnce(obj, "("+t.token+")", t.final); err != nil {

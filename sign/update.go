@@ -424,7 +424,8 @@ func (j *job) writePrev(b *bytes.Buffer) {
 // writeByteRange writes the final ByteRange into the signature dictionary, padded as pdfsign
 // pads it: everything but the /Contents hex string, to the end of the update. pdfsign's own
 // ByteRange, counted from the start of its update (the same as the relocated one up to the
-// end of the signature object), must have framed the same /Contents.
+// end of the signature object), must have framed the same /Contents. It keeps the signature
+// object's layout, with the ByteRange written, in j.sig.
 func (j *job) writeByteRange() error {
 	l, err := j.findSignature()
 	if err != nil {
@@ -439,5 +440,7 @@ func (j *job) writeByteRange() error {
 		return errorf(UnsupportedPDF, nil, "ByteRange %v does not fit", br)
 	}
 	copy(j.tail[l.brText:], text+strings.Repeat(" ", len(byteRangePlaceholder)-len(text)))
+	l.byteRange = br
+	j.sig = l
 	return nil
 }
