@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"hash/crc32"
@@ -310,11 +311,11 @@ func (j *job) checkSealer() error {
 	if err := s.Seal.ValidAt(j.now); err != nil {
 		return errorf(NotValidAtSigningTime, err, "seal %s cannot be used now", s.Seal.ESID)
 	}
-	for _, c := range s.Chain {
-		if j.now.Before(c.NotBefore) || j.now.After(c.NotAfter) {
-			return errorf(NotValidAtSigningTime, nil, "certificate %s is valid from %s to %s, signing time %s", c.Subject.CommonName,
-				c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339), j.now.Format(time.RFC3339))
-		}
+	if err := smcrypto.CheckValidityAt(s.Chain, j.now); err != nil {
+		var ce *smcrypto.ChainError
+		errors.As(err, &ce)
+		return errorf(NotValidAtSigningTime, nil, "certificate %s is valid from %s to %s, signing time %s", ce.Cert.Subject.CommonName,
+			ce.Cert.NotBefore.Format(time.RFC3339), ce.Cert.NotAfter.Format(time.RFC3339), j.now.Format(time.RFC3339))
 	}
 	return nil
 }
