@@ -69,6 +69,12 @@ func (s *Store) VerifyAudit() error {
 	if err != nil {
 		return err
 	}
+	return VerifyAuditRecords(recs)
+}
+
+// VerifyAuditRecords checks the hash chain of recs, the whole audit log as AuditLog returns it
+// (for a caller that has read it already).
+func VerifyAuditRecords(recs []AuditRecord) error {
 	prev := ""
 	for i, r := range recs {
 		if r.Seq != uint64(i+1) {
