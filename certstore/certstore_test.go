@@ -357,6 +357,10 @@ func TestRevocation(t *testing.T) {
 	if err != nil || !st.Revoked || st.Reason != int(ReasonSuperseded) || !st.RevokedAt.Equal(testNow) {
 		t.Fatalf("status after revocation = %+v, %v", st, err)
 	}
+	// A revoked seal hands out no key.
+	if key, _, _, err := s.SealSigner(rec.ESID); !errors.Is(err, ErrSealRevoked) || key != nil || !strings.Contains(err.Error(), "superseded") {
+		t.Errorf("SealSigner of a revoked seal = %v, %v; want ErrSealRevoked naming the reason", key, err)
+	}
 	// Idempotent.
 	again, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: ReasonSuperseded})
 	if err != nil || *again != *rev {

@@ -87,6 +87,10 @@ type Revocation struct {
 // (the one change allowed is to keyCompromise).
 var ErrAlreadyRevoked = errors.New("certificate already revoked")
 
+// ErrSealRevoked is returned by SealSigner for a seal whose signer certificate was revoked: it
+// may not sign any more.
+var ErrSealRevoked = errors.New("the seal's signer certificate was revoked")
+
 // ErrAmbiguousSerial is returned when certificates from several issuers share the serial.
 var ErrAmbiguousSerial = errors.New("serial number matches certificates from several issuers")
 

@@ -201,7 +201,9 @@ func (s *Store) Seals() ([]SealRecord, error) {
 }
 
 // SealSigner returns what the sign library needs to seal with esID: the seal's private key, the
-// parsed seal, and the signer chain (signer certificate first, region root last).
+// parsed seal, and the signer chain (signer certificate first, region root last). A seal whose
+// signer certificate was revoked cannot sign: the error is then ErrSealRevoked, with when and
+// why.
 func (s *Store) SealSigner(esID string) (crypto.Signer, *seal.Seal, []*smcrypto.Certificate, error) {
 	rec, err := s.Seal(esID)
 	if err != nil {
@@ -222,6 +224,14 @@ func (s *Store) SealSigner(esID string) (crypto.Signer, *seal.Seal, []*smcrypto.
 	root, err := smcrypto.ParseCertificate(region.RootCert)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	st, err := s.CertificateStatus(signerCert, root)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if st.Revoked {
+		return nil, nil, nil, fmt.Errorf("certstore: seal %s cannot sign: %w on %s (%s)", esID, ErrSealRevoked,
+			st.RevokedAt.UTC().Format(time.RFC3339), Reason(st.Reason))
 	}
 	key, err := s.privateKey(rec.SignerKeyID)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/eseal/eseal/certstore"
 	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/sign"
 )
@@ -55,15 +54,6 @@ func runSign(e *env, args []string) error {
 	key, sl, chain, err := s.SealSigner(*esID)
 	if err != nil {
 		return err
-	}
-	// chain is signer first: chain[1] issued it.
-	st, err := s.CertificateStatus(chain[0], chain[1])
-	if err != nil {
-		return err
-	}
-	if st.Revoked {
-		return fmt.Errorf("seal %s cannot sign: its signer certificate was revoked on %s (%s)", *esID,
-			st.RevokedAt.In(chinaTime).Format(time.DateTime), certstore.Reason(st.Reason))
 	}
 	res, err := sign.SignPDFFile(*in, *out, sign.Sealer{Signer: key, Seal: sl, Chain: chain}, opts)
 	if err != nil {
