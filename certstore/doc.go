@@ -25,7 +25,8 @@
 //	seals         esID → JSON SealRecord
 //	anchors       SHA-256 fingerprint (hex) of the certificate → JSON AnchorRecord
 //	revocations   issuer key ID hex + "/" + serial (lower-case hex) → JSON Revocation
-//	blocked_keys  key ID hex → JSON {reason, time}: keys revoked for keyCompromise, never certified again
+//	blocked_keys  key ID hex → JSON {reason, time}: keys revoked for keyCompromise (a record for now:
+//	              the store only certifies keys it generates itself, so none is certified again)
 //	audit         sequence number (uint64 big endian) → JSON AuditRecord, each hash-chained to the previous
 //
 // Every administrative action writes its records and its audit record in one transaction: either
