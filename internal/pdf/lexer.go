@@ -115,8 +115,6 @@ func (l *lexer) rest(p int64) []byte {
 
 func isWhite(c byte) bool { return charClass[c] == classWhite }
 
-func isDelim(c byte) bool { return charClass[c] == classDelim }
-
 func isRegular(c byte) bool { return charClass[c] == classRegular }
 
 // charClass sorts the bytes as PDF's syntax does: white space, delimiters

@@ -344,14 +344,12 @@ func VerifyDigestSignature(pub crypto.PublicKey, digestAlg OID, digest, sig []by
 }
 
 func verifyDigestWith(scheme signatureScheme, pub crypto.PublicKey, digest, sig []byte) (SigEncoding, error) {
-	if scheme.kind != schemeSM2 && len(digest) != scheme.digest.size() {
+	// SM2 schemes only ever carry SM3 (schemeFor), so this also holds SM2 to 32 bytes.
+	if len(digest) != scheme.digest.size() {
 		return EncodingUnknown, fmt.Errorf("smcrypto: digest has %d bytes, %s has %d", len(digest), scheme.digest.name, scheme.digest.size())
 	}
 	switch scheme.kind {
 	case schemeSM2:
-		if len(digest) != 32 {
-			return EncodingUnknown, fmt.Errorf("smcrypto: SM2 digest has %d bytes, want 32", len(digest))
-		}
 		enc, err := VerifySM2Digest(pub.(*ecdsa.PublicKey), digest, sig)
 		return enc, err
 	case schemeRSA:

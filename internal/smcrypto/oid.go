@@ -47,13 +47,12 @@ const (
 	OIDECDSAWithSHA384 OID = "1.2.840.10045.4.3.3"
 	OIDECDSAWithSHA512 OID = "1.2.840.10045.4.3.4"
 
-	OIDAttributeContentType            OID = "1.2.840.113549.1.9.3"
-	OIDAttributeMessageDigest          OID = "1.2.840.113549.1.9.4"
-	OIDAttributeSigningTime            OID = "1.2.840.113549.1.9.5"
-	OIDAttributeSigningCertificate     OID = "1.2.840.113549.1.9.16.2.12"
-	OIDAttributeSigningCertificateV2   OID = "1.2.840.113549.1.9.16.2.47"
-	OIDAttributeTimeStampToken         OID = "1.2.840.113549.1.9.16.2.14"
-	OIDAttributeRevocationInfoArchival OID = "1.2.840.113583.1.1.8"
+	OIDAttributeContentType          OID = "1.2.840.113549.1.9.3"
+	OIDAttributeMessageDigest        OID = "1.2.840.113549.1.9.4"
+	OIDAttributeSigningTime          OID = "1.2.840.113549.1.9.5"
+	OIDAttributeSigningCertificate   OID = "1.2.840.113549.1.9.16.2.12"
+	OIDAttributeSigningCertificateV2 OID = "1.2.840.113549.1.9.16.2.47"
+	OIDAttributeTimeStampToken       OID = "1.2.840.113549.1.9.16.2.14"
 	// OIDAttributeESeal is eseal's signed attribute carrying the GB/T 38540 SESeal (DER) as one
 	// OCTET STRING, so the SM2 signature covers the seal. The arc under 2.25 is a UUID.
 	OIDAttributeESeal OID = "2.25.164522088066992829398542477671201625689.1"

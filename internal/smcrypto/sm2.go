@@ -157,16 +157,6 @@ func readLooseIntegerPair(sig []byte) (r, s []byte, ok bool) {
 	return r, s, true
 }
 
-// EncodeSignatureDER encodes r and s as DER SEQUENCE { r, s }.
-func EncodeSignatureDER(r, s *big.Int) ([]byte, error) {
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1BigInt(r)
-		b.AddASN1BigInt(s)
-	})
-	return b.Bytes()
-}
-
 // NewSM3 returns a streaming SM3 hash.
 func NewSM3() hash.Hash { return sm3.New() }
 
