@@ -14,10 +14,10 @@ import (
 // OIDs of the signature algorithms seals use.
 const (
 	// OIDSM2WithSM3 is SM2-with-SM3 (GM/T 0006), the algorithm GB/T 38540 requires.
-	OIDSM2WithSM3 = "1.2.156.10197.1.501"
+	OIDSM2WithSM3 = string(smcrypto.OIDSM2WithSM3)
 	// OIDSM2Sign is the SM2 signature algorithm OID (sm2-1); some producers write it for
 	// SM2-with-SM3, and it is accepted as such.
-	OIDSM2Sign = "1.2.156.10197.1.301.1"
+	OIDSM2Sign = string(smcrypto.OIDSM2Sign)
 )
 
 // Certificate list types of SES_ESPropertyInfo (version 4 and 5).
