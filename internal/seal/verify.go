@@ -3,8 +3,6 @@ package seal
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -100,21 +98,27 @@ func (s *Seal) AllowsSigner(certDER []byte) (bool, error) {
 	return false, nil
 }
 
+// certDigestAlgorithms are the digests a certList entry may name, by name or by OID. (Not every
+// digest smcrypto knows: a seal naming another one is reported as undecidable.)
+var certDigestAlgorithms = map[string]smcrypto.OID{
+	"sha1": smcrypto.OIDSHA1, string(smcrypto.OIDSHA1): smcrypto.OIDSHA1,
+	"sha256": smcrypto.OIDSHA256, string(smcrypto.OIDSHA256): smcrypto.OIDSHA256,
+	"sm3": smcrypto.OIDSM3, string(smcrypto.OIDSM3): smcrypto.OIDSM3,
+}
+
 // certDigest computes the digest named typ over der.
 func certDigest(typ string, der []byte) ([]byte, bool) {
 	norm := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(strings.TrimSpace(typ)))
-	switch norm {
-	case "sha1", "1.3.14.3.2.26":
-		sum := sha1.Sum(der)
-		return sum[:], true
-	case "sha256", "2.16.840.1.101.3.4.2.1":
-		sum := sha256.Sum256(der)
-		return sum[:], true
-	case "sm3", "1.2.156.10197.1.401":
-		sum := smcrypto.SM3(der)
-		return sum[:], true
+	alg, ok := certDigestAlgorithms[norm]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	h, err := smcrypto.NewDigest(alg)
+	if err != nil {
+		return nil, false
+	}
+	h.Write(der)
+	return h.Sum(nil), true
 }
 
 // VerifySignatureValue checks the signer's signature (SM2-with-SM3, the standard signer ID) over
