@@ -315,7 +315,7 @@ func (v *verifier) findings() []string {
 		out = append(out, "Unsigned (empty) signature fields: "+strings.Join(quoteAll(d.EmptySignatureFields), ", ")+".")
 	}
 	if d.TrailingBytes > 0 {
-		if v.trailingIsBlank() {
+		if d.TrailingIsWhiteSpace() {
 			out = append(out, fmt.Sprintf("%d bytes of white space follow the last %%EOF; they are not part of the document.", d.TrailingBytes))
 		} else {
 			out = append(out, fmt.Sprintf("%d bytes that are not a valid incremental update follow the last %%EOF (from byte %d): "+
@@ -334,29 +334,4 @@ func quoteAll(ss []string) []string {
 		out[i] = fmt.Sprintf("%q", s)
 	}
 	return out
-}
-
-// trailingIsBlank reports whether the bytes after the last revision are only white space and NUL
-// bytes, as transfer tools sometimes add. It reads them in chunks and stops at the first other byte.
-func (v *verifier) trailingIsBlank() bool {
-	start := v.doc.Size - v.doc.TrailingBytes
-	for off := start; off < v.doc.Size; {
-		n := int64(len(v.buf))
-		if rest := v.doc.Size - off; rest < n {
-			n = rest
-		}
-		got, err := v.r.ReadAt(v.buf[:n], off)
-		for _, c := range v.buf[:got] {
-			switch c {
-			case 0, ' ', '\t', '\r', '\n', '\f':
-			default:
-				return false
-			}
-		}
-		if int64(got) < n || (err != nil && !errors.Is(err, io.EOF)) {
-			return false
-		}
-		off += n
-	}
-	return true
 }

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -123,33 +124,41 @@ func (d *Document) ChangesAfter(s *Signature) (changes []Change, err error) {
 func (d *Document) trailingChange() Change {
 	last := d.Revisions[len(d.Revisions)-1]
 	c := Change{Revision: -1, Kind: ChangeNone}
-	white := true
-	buf := make([]byte, 32<<10)
-	for off := last.End; off < d.Size && white; {
-		n := int64(len(buf))
-		if d.Size-off < n {
-			n = d.Size - off
-		}
-		m, err := d.r.ReadAt(buf[:n], off)
-		if int64(m) < n && err != nil && err != io.EOF {
-			white = false
-			break
-		}
-		for _, b := range buf[:m] {
-			if !isWhite(b) {
-				white = false
-				break
-			}
-		}
-		off += n
-	}
-	if white {
+	if d.TrailingIsWhiteSpace() {
 		c.Detail = fmt.Sprintf("%d bytes of white space after the last %%%%EOF (byte %d)", d.TrailingBytes, last.End)
 	} else {
 		c.Kind = ChangeOther
 		c.Detail = fmt.Sprintf("%d bytes after the last %%%%EOF (byte %d) are not part of any revision; readers that repair files may still read them", d.TrailingBytes, last.End)
 	}
 	return c
+}
+
+// TrailingIsWhiteSpace reports whether the TrailingBytes after the last revision are all PDF
+// white space (NUL included), as when a file is padded; true when there are none. Bytes that
+// cannot be read count as not white space. The bytes are read once per Document.
+func (d *Document) TrailingIsWhiteSpace() bool {
+	d.trailing.once.Do(func() { d.trailing.white = d.readTrailingWhite() })
+	return d.trailing.white
+}
+
+func (d *Document) readTrailingWhite() bool {
+	bp := getBigBuffer()
+	defer putBigBuffer(bp)
+	buf := *bp
+	for off := d.Size - d.TrailingBytes; off < d.Size; {
+		n := min(int64(len(buf)), d.Size-off)
+		m, err := d.r.ReadAt(buf[:n], off)
+		for _, b := range buf[:m] {
+			if !isWhite(b) {
+				return false
+			}
+		}
+		if int64(m) < n || (err != nil && !errors.Is(err, io.EOF)) {
+			return false
+		}
+		off += n
+	}
+	return true
 }
 
 // classifyRevision classifies the objects revision rv writes.

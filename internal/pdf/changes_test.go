@@ -1,7 +1,11 @@
 package pdf
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -581,5 +585,56 @@ func TestDocMDPPermits(t *testing.T) {
 	}
 	if ChangeKind(99).String() != "ChangeKind(99)" {
 		t.Errorf("unknown kind: %s", ChangeKind(99))
+	}
+}
+
+// failFrom fails every read that starts at or after off.
+type failFrom struct {
+	r   io.ReaderAt
+	off int64
+}
+
+func (f failFrom) ReadAt(p []byte, off int64) (int, error) {
+	if off >= f.off {
+		return 0, errors.New("disk error")
+	}
+	return f.r.ReadAt(p, off)
+}
+
+// TestTrailingIsWhiteSpace: padding after the last %%EOF is white space; anything else, or
+// bytes that cannot be read, is not.
+func TestTrailingIsWhiteSpace(t *testing.T) {
+	base, err := os.ReadFile("testdata/eseal-licence.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		tail  string
+		fail  bool
+		white bool
+	}{
+		{"nothing after %%EOF", "", false, true},
+		{"padding", "\x00\x00  \r\n\t\f", false, true},
+		{"garbage", "  <script>", false, false},
+		{"padding that cannot be read", "      ", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := append(bytes.Clone(base), tc.tail...)
+			var r io.ReaderAt = bytes.NewReader(data)
+			if tc.fail {
+				r = failFrom{r, int64(len(base))}
+			}
+			d, err := Open(r, int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (d.TrailingBytes > 0) != (tc.tail != "") {
+				t.Fatalf("TrailingBytes = %d for a tail of %d bytes", d.TrailingBytes, len(tc.tail))
+			}
+			if got := d.TrailingIsWhiteSpace(); got != tc.white || d.TrailingIsWhiteSpace() != got {
+				t.Errorf("TrailingIsWhiteSpace = %v, want %v", got, tc.white)
+			}
+		})
 	}
 }

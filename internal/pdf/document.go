@@ -41,7 +41,11 @@ type Document struct {
 	// Warnings are structural oddities that do not stop reading.
 	Warnings []string
 
-	r         io.ReaderAt
+	r        io.ReaderAt
+	trailing struct {
+		once  sync.Once
+		white bool
+	} // TrailingIsWhiteSpace, read once
 	eofs      []int64 // offsets of every "%%EOF" in the file
 	brHits    []int64 // offsets of "/ByteRange" in the raw file
 	startxref int64   // offset of the last "startxref"
