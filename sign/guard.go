@@ -20,12 +20,19 @@ import (
 // allows 1024 bytes of trailing garbage.
 const eofWindow = 4096
 
-// checkEOF refuses a file without %%EOF near its end, before digitorus/pdf searches it.
-func checkEOF(ra io.ReaderAt, size int64) error {
+// readTail reads the last eofWindow bytes of the file (fewer if it is smaller, or if reading
+// fails): the checks before opening, and the explanation of a failure to open, all look there.
+func readTail(ra io.ReaderAt, size int64) []byte {
 	tail := make([]byte, min(size, eofWindow))
 	n, _ := ra.ReadAt(tail, size-int64(len(tail)))
-	if !bytes.Contains(tail[:n], []byte("%%EOF")) {
-		return errorf(NotPDF, nil, "no %%%%EOF in the last %d bytes", len(tail))
+	return tail[:n]
+}
+
+// checkEOF refuses a file without %%EOF near its end (in tail, from readTail), before
+// digitorus/pdf searches it.
+func checkEOF(tail []byte, size int64) error {
+	if !bytes.Contains(tail, []byte("%%EOF")) {
+		return errorf(NotPDF, nil, "no %%%%EOF in the last %d bytes", min(size, eofWindow))
 	}
 	return nil
 }
@@ -36,12 +43,11 @@ func maxObjects(size int64) int64 { return 100_000 + size/8 }
 
 // checkXrefBounds follows the startxref/Prev chain as digitorus/pdf will, and refuses object
 // numbers beyond maxObjects and absurd xref stream field widths. Anything it cannot parse is
-// left for digitorus/pdf to report.
-func checkXrefBounds(ra io.ReaderAt, size int64) error {
+// left for digitorus/pdf to report. tail is the end of the file (readTail); startxref is looked
+// for in its last 1024 bytes, as digitorus/pdf does.
+func checkXrefBounds(ra io.ReaderAt, size int64, tail []byte) error {
 	limit := maxObjects(size)
-	tail := make([]byte, min(size, 1024))
-	n, _ := ra.ReadAt(tail, size-int64(len(tail)))
-	tail = tail[:n]
+	tail = tail[max(0, len(tail)-1024):]
 	i := bytes.LastIndex(tail, []byte("startxref"))
 	if i < 0 {
 		return nil

@@ -36,7 +36,7 @@ func TestCheckXrefBoundsEntries(t *testing.T) {
 			}
 			fmt.Fprintf(&b, "trailer\n<< /Size 3 >>\nstartxref\n%d\n%%%%EOF\n", xref)
 			doc := b.String()
-			err := checkXrefBounds(strings.NewReader(doc), int64(len(doc)))
+			err := checkXrefBounds(strings.NewReader(doc), int64(len(doc)), readTail(strings.NewReader(doc), int64(len(doc))))
 			var e *Error
 			switch {
 			case !hostile && err != nil:

@@ -202,13 +202,14 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions, copyTo io.Writer) (*jo
 	if err := checkHeader(j.ra, size); err != nil {
 		return nil, err
 	}
-	if err := checkEOF(j.ra, size); err != nil {
+	tail := readTail(j.ra, size)
+	if err := checkEOF(tail, size); err != nil {
 		return nil, err
 	}
-	if err := checkXrefBounds(j.ra, size); err != nil {
+	if err := checkXrefBounds(j.ra, size, tail); err != nil {
 		return nil, err
 	}
-	if j.reader, err = openPDF(j.ra, size); err != nil {
+	if j.reader, err = openPDF(j.ra, size, tail); err != nil {
 		return nil, err
 	}
 	j.page = opts.Page

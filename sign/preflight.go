@@ -42,14 +42,15 @@ func checkHeader(ra io.ReaderAt, size int64) error {
 }
 
 // openPDF opens the document with digitorus/pdf, which reports many malformations by panicking.
-func openPDF(ra io.ReaderAt, size int64) (r *pdf.Reader, err error) {
+// tail is the end of the file (readTail).
+func openPDF(ra io.ReaderAt, size int64, tail []byte) (r *pdf.Reader, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r, err = nil, errorf(NotPDF, nil, "malformed PDF: %v", p)
 		}
 		// digitorus/pdf fails on encryption it does not know (AES-256 among them) before it
 		// can say the file is encrypted.
-		if e, ok := err.(*Error); ok && e.Reason == NotPDF && looksEncrypted(ra, size) {
+		if e, ok := err.(*Error); ok && e.Reason == NotPDF && looksEncrypted(ra, size, tail) {
 			err = errorf(Encrypted, e, "the document has an /Encrypt dictionary")
 		}
 	}()
@@ -71,12 +72,10 @@ func openPDF(ra io.ReaderAt, size int64) (r *pdf.Reader, err error) {
 
 // looksEncrypted reports whether the last trailer (at the end of the file, for a
 // cross-reference table) or the last cross-reference stream's dictionary (at startxref)
-// names an /Encrypt dictionary. Used only to explain a failure to open.
-func looksEncrypted(ra io.ReaderAt, size int64) bool {
-	const window = 4096
-	tail := make([]byte, min(size, window))
-	n, _ := ra.ReadAt(tail, size-int64(len(tail)))
-	tail = tail[:n]
+// names an /Encrypt dictionary. Used only to explain a failure to open. tail is the end of the
+// file (readTail).
+func looksEncrypted(ra io.ReaderAt, size int64, tail []byte) bool {
+	const window = eofWindow
 	if bytes.Contains(tail, []byte("/Encrypt")) {
 		return true
 	}
@@ -93,7 +92,7 @@ func looksEncrypted(ra io.ReaderAt, size int64) bool {
 		return false
 	}
 	head := make([]byte, min(size-off, window))
-	n, _ = ra.ReadAt(head, off)
+	n, _ := ra.ReadAt(head, off)
 	return bytes.Contains(head[:n], []byte("/Encrypt"))
 }
 
