@@ -5,13 +5,10 @@ import (
 	"crypto/ecdsa"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/eseal/eseal/internal/smcrypto"
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // This file checks a seal's and a signature's own mathematics and rules. Certificate chains,
@@ -192,7 +189,10 @@ func certPublicKey(der []byte, what string) (*ecdsa.PublicKey, error) {
 		if serr != nil {
 			return nil, wrapErr(BadCertificate, err, "%s unreadable (%v)", what, serr)
 		}
-		if pubAny, serr = parseSPKI(spki); serr != nil {
+		switch pubAny, serr = smcrypto.ParsePKIXPublicKey(spki); {
+		case errors.Is(serr, smcrypto.ErrUnknownKeyAlgorithm):
+			pubAny = nil // reported below, as for a certificate that parses
+		case serr != nil:
 			return nil, wrapErr(BadCertificate, serr, "%s rejected by X.509 parsing (%v) and its public key unreadable", what, err)
 		}
 	}
@@ -228,41 +228,4 @@ func extractSPKI(der []byte) ([]byte, error) {
 		return nil, errorf(Malformed, "TBSCertificate has no SubjectPublicKeyInfo")
 	}
 	return tbs[i+5].raw, nil
-}
-
-// parseSPKI parses a SubjectPublicKeyInfo. smcrypto offers no SPKI parser of its own, so the SPKI
-// is placed in a minimal certificate shell (no names, no extensions) and read by
-// smcrypto.ParseCertificate, which parses the key exactly as for any certificate. The shell is
-// never verified or trusted; only its key is used.
-func parseSPKI(spki []byte) (any, error) {
-	var b cryptobyte.Builder
-	sigAlg := func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddASN1ObjectIdentifier(oidSM2WithSM3)
-		})
-	}
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-				b.AddASN1Int64(2)
-			})
-			b.AddASN1Int64(1)
-			sigAlg(b)
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {})
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1UTCTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
-				b.AddASN1UTCTime(time.Date(2049, 1, 1, 0, 0, 0, 0, time.UTC))
-			})
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {})
-			b.AddBytes(spki)
-		})
-		sigAlg(b)
-		b.AddASN1BitString([]byte{0})
-	})
-	// Fixed values and appended bytes only: the builder cannot fail.
-	cert, err := smcrypto.ParseCertificate(b.BytesOrPanic())
-	if err != nil {
-		return nil, fmt.Errorf("SubjectPublicKeyInfo: %w", err)
-	}
-	return cert.PublicKey, nil
 }

@@ -38,6 +38,24 @@ func ParseCertificate(der []byte) (cert *Certificate, err error) {
 	return cert, nil
 }
 
+// ErrUnknownKeyAlgorithm is ParsePKIXPublicKey's error for a key whose algorithm it does not
+// know (as a certificate with such a key parses with a nil PublicKey).
+var ErrUnknownKeyAlgorithm = errors.New("smcrypto: unknown public key algorithm")
+
+// ParsePKIXPublicKey parses a DER SubjectPublicKeyInfo (SM2, ECDSA, RSA, Ed25519) exactly as
+// ParseCertificate parses a certificate's key. It never panics.
+func ParsePKIXPublicKey(der []byte) (pub any, err error) {
+	defer recoverAsError(&err)
+	pub, err = smx509.ParsePKIXPublicKey(der)
+	if err != nil && err.Error() == "x509: unknown public key algorithm" {
+		return nil, ErrUnknownKeyAlgorithm
+	}
+	if err != nil {
+		return nil, fmt.Errorf("smcrypto: parse public key: %w", err)
+	}
+	return pub, nil
+}
+
 // parseNegativeSerial parses a certificate whose serial is negative: smx509 refuses those
 // (unless GODEBUG=x509negativeserial=1, a process-wide switch), so a copy with the serial's first
 // octet made positive (same length, so every other field stays in place) is parsed, and the

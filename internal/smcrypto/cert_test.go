@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"strings"
 	"testing"
@@ -339,5 +340,28 @@ func TestParseCertificateNegativeSerial(t *testing.T) {
 	// A negative serial with a truncated body still fails cleanly.
 	if _, err := ParseCertificate(der[:len(der)-10]); err == nil {
 		t.Error("truncated certificate accepted")
+	}
+}
+
+// TestParsePKIXPublicKey: a certificate's SubjectPublicKeyInfo gives the certificate's key; an
+// unknown algorithm is ErrUnknownKeyAlgorithm; broken input is an error.
+func TestParsePKIXPublicKey(t *testing.T) {
+	p := newTestPKI(t)
+	pub, err := ParsePKIXPublicKey(p.leaf.RawSubjectPublicKeyInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, ok := pub.(*ecdsa.PublicKey); !ok || !IsSM2PublicKey(k) || !k.Equal(p.leaf.PublicKey) {
+		t.Errorf("key %T is not the certificate's SM2 key", pub)
+	}
+	// SEQUENCE { SEQUENCE { OID 1.2.3.4 }, BIT STRING {0x00 0x01} }
+	unknown := []byte{0x30, 0x0b, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x03, 0x02, 0x00, 0x01}
+	if _, err := ParsePKIXPublicKey(unknown); !errors.Is(err, ErrUnknownKeyAlgorithm) {
+		t.Errorf("unknown algorithm: %v, want ErrUnknownKeyAlgorithm", err)
+	}
+	for _, bad := range [][]byte{nil, {0x30}, append(bytes.Clone(p.leaf.RawSubjectPublicKeyInfo), 0)} {
+		if pub, err := ParsePKIXPublicKey(bad); err == nil || errors.Is(err, ErrUnknownKeyAlgorithm) || pub != nil {
+			t.Errorf("ParsePKIXPublicKey(% x) = %v, %v; want an error", bad, pub, err)
+		}
 	}
 }

@@ -86,3 +86,15 @@ func FuzzParseCertificate(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParsePKIXPublicKey(f *testing.F) {
+	p := newTestPKI(f)
+	f.Add(p.leaf.RawSubjectPublicKeyInfo)
+	f.Add([]byte{0x30, 0x03, 0x30, 0x01})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		pub, err := ParsePKIXPublicKey(der)
+		if (pub == nil) == (err == nil) {
+			t.Fatalf("key %v with error %v", pub != nil, err)
+		}
+	})
+}
