@@ -47,11 +47,7 @@ func readUpload(r *http.Request, tempDir string, limit int64) (*upload, error) {
 	n, err := io.Copy(f, io.LimitReader(src, limit+1))
 	if err != nil {
 		u.Close()
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errTooLarge(limit)
-		}
-		return nil, errBadRequest("reading the upload: %v", err)
+		return nil, bodyError(err, limit, "reading the upload: %v")
 	}
 	if n > limit {
 		u.Close()
@@ -71,16 +67,22 @@ func firstFilePart(mr *multipart.Reader, limit int64) (*multipart.Part, error) {
 		if err == io.EOF {
 			return nil, errBadRequest("the multipart form has no \"file\" field")
 		}
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errTooLarge(limit)
-		}
 		if err != nil {
-			return nil, errBadRequest("malformed multipart body: %v", err)
+			return nil, bodyError(err, limit, "malformed multipart body: %v")
 		}
 		if part.FormName() == "file" || part.FileName() != "" {
 			return part, nil
 		}
 		part.Close()
 	}
+}
+
+// bodyError is the answer to a failure reading the request body: 413 when the body went past the
+// server's limit (http.MaxBytesReader), else 400 with format (one %v, the error).
+func bodyError(err error, limit int64, format string) *Error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errTooLarge(limit)
+	}
+	return errBadRequest(format, err)
 }
