@@ -163,25 +163,44 @@ func (s *Seal) parseV4(kids []tlv, q *quirks, where string) error {
 	}
 	s.RawSealInfo = kids[0].raw
 	s.RawESealInfo = kids[0].raw
-	var err error
-	if s.MakerCert, err = certOctets(kids[1], q, where+".cert"); err != nil {
+	t, err := readSignedTail(kids, q, where, ".signAlgID", ".signedValue")
+	if err != nil {
 		return err
 	}
-	if s.SignAlgorithm, err = oidValue(kids[2], where+".signAlgID"); err != nil {
-		return err
-	}
-	if s.SignedValue, err = signatureValue(kids[3], q, where+".signedValue"); err != nil {
-		return err
-	}
-	if len(kids) == 5 {
-		if s.TimeStamp, err = taggedTimeStamp(kids[4], q, where+".timeStamp"); err != nil {
-			return err
-		}
-		if s.Version == 4 {
-			q.add("%s: timeStamp (a version 5 field) in a version 4 seal", where)
-		}
+	s.MakerCert, s.SignAlgorithm, s.SignedValue, s.TimeStamp = t.cert, t.algorithm, t.value, t.timeStamp
+	if len(kids) == 5 && s.Version == 4 {
+		q.add("%s: timeStamp (a version 5 field) in a version 4 seal", where)
 	}
 	return nil
+}
+
+// signedTail is what follows the signed content in a version 4 or 5 SESeal or SES_Signature:
+// the signer's certificate, the algorithm, the signature value and an optional timestamp.
+type signedTail struct {
+	cert, value, timeStamp []byte
+	algorithm              string
+}
+
+// readSignedTail reads kids[1:] of a 4- or 5-element SESeal or SES_Signature; algName and
+// valueName are the standard's names of the algorithm and value fields, for messages.
+func readSignedTail(kids []tlv, q *quirks, where, algName, valueName string) (signedTail, error) {
+	var t signedTail
+	var err error
+	if t.cert, err = certOctets(kids[1], q, where+".cert"); err != nil {
+		return t, err
+	}
+	if t.algorithm, err = oidValue(kids[2], where+algName); err != nil {
+		return t, err
+	}
+	if t.value, err = signatureValue(kids[3], q, where+valueName); err != nil {
+		return t, err
+	}
+	if len(kids) == 5 {
+		if t.timeStamp, err = taggedTimeStamp(kids[4], q, where+".timeStamp"); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
 }
 
 func (s *Seal) parseV1(kids []tlv, q *quirks, where string) error {

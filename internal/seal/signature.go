@@ -92,20 +92,11 @@ func (sig *Signature) parseV4(kids []tlv, q *quirks, where string) error {
 			return err
 		}
 	}
-	if sig.SignerCert, err = certOctets(kids[1], q, where+".cert"); err != nil {
+	t, err := readSignedTail(kids, q, where, ".signatureAlgID", ".signature")
+	if err != nil {
 		return err
 	}
-	if sig.SignatureAlgorithm, err = oidValue(kids[2], where+".signatureAlgID"); err != nil {
-		return err
-	}
-	if sig.SignatureValue, err = signatureValue(kids[3], q, where+".signature"); err != nil {
-		return err
-	}
-	if len(kids) == 5 {
-		if sig.TimeStamp, err = taggedTimeStamp(kids[4], q, where+".timeStamp"); err != nil {
-			return err
-		}
-	}
+	sig.SignerCert, sig.SignatureAlgorithm, sig.SignatureValue, sig.TimeStamp = t.cert, t.algorithm, t.value, t.timeStamp
 	return nil
 }
 
