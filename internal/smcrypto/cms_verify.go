@@ -242,10 +242,7 @@ func (si *SignerInfo) VerifySignature(cert *Certificate) (check SignatureCheck, 
 	if len(si.SignedAttrsDER) == 0 {
 		return check, errors.New("smcrypto: signer has no signed attributes: use NewContentHash and VerifyContentDigest")
 	}
-	if cert == nil {
-		return check, errors.New("smcrypto: no signer certificate")
-	}
-	scheme, err := schemeFor(cert.PublicKey, si.DigestAlgorithm, si.SignatureAlgorithm, si.SignatureAlgorithmParams)
+	scheme, err := si.schemeWith(cert)
 	if err != nil {
 		return check, err
 	}
@@ -274,6 +271,14 @@ func (si *SignerInfo) VerifySignature(cert *Certificate) (check SignatureCheck, 
 	return check, err
 }
 
+// schemeWith is the signature scheme of si with cert's key.
+func (si *SignerInfo) schemeWith(cert *Certificate) (signatureScheme, error) {
+	if cert == nil {
+		return signatureScheme{}, errors.New("smcrypto: no signer certificate")
+	}
+	return schemeFor(cert.PublicKey, si.DigestAlgorithm, si.SignatureAlgorithm, si.SignatureAlgorithmParams)
+}
+
 // NewContentHash returns the hash to stream the signed content through. For a signer with
 // signed attributes it is the digest algorithm (compare its Sum with MessageDigest, then call
 // VerifySignature); without signed attributes it is what the signature signs (for SM2,
@@ -283,10 +288,7 @@ func (si *SignerInfo) NewContentHash(cert *Certificate) (hash.Hash, error) {
 	if len(si.SignedAttrsDER) > 0 {
 		return NewDigest(si.DigestAlgorithm)
 	}
-	if cert == nil {
-		return nil, errors.New("smcrypto: no signer certificate")
-	}
-	scheme, err := schemeFor(cert.PublicKey, si.DigestAlgorithm, si.SignatureAlgorithm, si.SignatureAlgorithmParams)
+	scheme, err := si.schemeWith(cert)
 	if err != nil {
 		return nil, err
 	}
@@ -304,10 +306,7 @@ func (si *SignerInfo) VerifyContentDigest(cert *Certificate, digest []byte) (che
 	if len(si.SignedAttrsDER) > 0 {
 		return check, errors.New("smcrypto: signer has signed attributes: use VerifySignature")
 	}
-	if cert == nil {
-		return check, errors.New("smcrypto: no signer certificate")
-	}
-	scheme, err := schemeFor(cert.PublicKey, si.DigestAlgorithm, si.SignatureAlgorithm, si.SignatureAlgorithmParams)
+	scheme, err := si.schemeWith(cert)
 	if err != nil {
 		return check, err
 	}
