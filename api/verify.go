@@ -35,7 +35,7 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Now != nil {
 		opts.CurrentTime = s.cfg.Now()
 	}
-	rep, err := verify.VerifyPDF(up.file, up.size, opts)
+	rep, err := verify.VerifyPDF(r.Context(), up.file, up.size, opts)
 	if err != nil {
 		var ie *verify.InputError
 		if errors.As(err, &ie) {

@@ -34,7 +34,7 @@ func (p *part) note(status CheckStatus, sub SubIndication, format string, args .
 	}
 }
 
-func (p *part) addTo(st *sigState, name string) {
+func (p *part) addTo(st *sigState, name CheckName) {
 	st.add(name, p.status, p.sub, "%s", strings.Join(p.facts, "; "))
 }
 
@@ -43,14 +43,13 @@ func (p *part) addTo(st *sigState, name string) {
 // setClaimedTime takes the signer's claimed signing time: the signingTime signed attribute, else
 // the signature dictionary's /M (which the ByteRange also covers). Neither is a proof.
 func (v *verifier) setClaimedTime(st *sigState) {
-	if st.dts != nil {
-		return // a document timestamp's time is its genTime, set with the format
-	}
 	switch {
-	case st.si != nil && !st.si.SigningTime.IsZero():
-		st.claimed, st.claimedSrc = st.si.SigningTime.UTC(), "signed attribute"
-	case !st.sig.SigningTime.IsZero():
-		st.claimed, st.claimedSrc = st.sig.SigningTime.UTC(), "PDF /M, claimed by the signer"
+	case !st.ev.claimed.IsZero():
+		st.claimed, st.claimedSrc = st.ev.claimed, st.ev.claimedSrc // a document timestamp's genTime
+	case st.ev.si != nil && !st.ev.si.SigningTime.IsZero():
+		st.claimed, st.claimedSrc = st.ev.si.SigningTime.UTC(), "signed attribute"
+	case !st.in.claimed.IsZero():
+		st.claimed, st.claimedSrc = st.in.claimed, st.in.claimedSrc
 	}
 }
 
@@ -58,15 +57,15 @@ func (v *verifier) setClaimedTime(st *sigState) {
 
 func (v *verifier) checkSignerCertificate(st *sigState) {
 	if !st.formatOK {
-		st.add(checkSignerCert, CheckSkipped, "", "not checked: the signature container could not be read")
+		st.add(SignerCertificateCheck, CheckSkipped, "", "not checked: the signature container could not be read")
 		return
 	}
-	si := st.si
+	si := st.ev.si
 	role := "signer"
-	if st.dts != nil {
+	if st.ev.token != nil {
 		role = "timestamping authority (TSA)"
 	}
-	if st.cert == nil {
+	if st.ev.signer == nil {
 		var id string
 		switch {
 		case si.SerialNumber != nil:
@@ -77,31 +76,31 @@ func (v *verifier) checkSignerCertificate(st *sigState) {
 			id = "no identifier"
 		}
 		var have []string
-		for _, c := range st.certs {
+		for _, c := range st.ev.certs {
 			have = append(have, certLabel(c))
 		}
 		bad := 0
-		if st.sd != nil {
-			for _, e := range st.sd.CertificateErrors {
+		if st.ev.sd != nil {
+			for _, e := range st.ev.sd.CertificateErrors {
 				if e != nil {
 					bad++
 				}
 			}
 		}
-		detail := fmt.Sprintf("the %s's certificate (%s) is not among the %s the signature carries", role, id, plural(len(st.certs), "readable certificate"))
+		detail := fmt.Sprintf("the %s's certificate (%s) is not among the %s the signature carries", role, id, plural(len(st.ev.certs), "readable certificate"))
 		if len(have) > 0 {
 			detail += " (" + strings.Join(have, ", ") + ")"
 		}
 		if bad > 0 {
 			detail += fmt.Sprintf("; %s could not be parsed", plural(bad, "embedded certificate"))
 		}
-		st.add(checkSignerCert, CheckIndeterminate, NoSigningCertificateFound, "%s", detail)
+		st.add(SignerCertificateCheck, CheckIndeterminate, NoSigningCertificateFound, "%s", detail)
 		return
 	}
-	st.rep.Signer = partyOf(st.cert)
-	detail := fmt.Sprintf("the %s is %s, issued by %q, %s key", role, certLabel(st.cert), issuerOf(st.cert), keyDescription(st.cert.PublicKey))
+	st.rep.Signer = partyOf(st.ev.signer)
+	detail := fmt.Sprintf("the %s is %s, issued by %q, %s key", role, certLabel(st.ev.signer), issuerOf(st.ev.signer), keyDescription(st.ev.signer.PublicKey))
 	switch {
-	case st.rsaSHA1:
+	case st.ev.kind == containerPKCS1:
 		detail += "; taken from /Cert (nothing inside the signature names it: only the signature verifying binds it)"
 	case si.SerialNumber != nil:
 		detail += "; it matches the signer's issuer and serial number"
@@ -111,13 +110,13 @@ func (v *verifier) checkSignerCertificate(st *sigState) {
 	if si.SigningCertificateHash != nil {
 		h, err := smcrypto.NewDigest(si.SigningCertificateHashAlgorithm)
 		if err != nil {
-			st.add(checkSignerCert, CheckWarning, "", "%s; the ESS signing-certificate attribute uses %s, which cannot be computed, so the certificate binding is not confirmed",
+			st.add(SignerCertificateCheck, CheckWarning, "", "%s; the ESS signing-certificate attribute uses %s, which cannot be computed, so the certificate binding is not confirmed",
 				detail, oidName(si.SigningCertificateHashAlgorithm))
 			return
 		}
-		h.Write(st.cert.Raw)
+		h.Write(st.ev.signer.Raw)
 		if sum := h.Sum(nil); !bytes.Equal(sum, si.SigningCertificateHash) {
-			st.add(checkSignerCert, CheckIndeterminate, NoSigningCertificateFound,
+			st.add(SignerCertificateCheck, CheckIndeterminate, NoSigningCertificateFound,
 				"%s; but the signed ESS signing-certificate attribute names a certificate whose %s hash is %s, while this certificate's is %s: "+
 					"the certificate was substituted, so the signer is not the one the signature names", detail,
 				shortOIDName(si.SigningCertificateHashAlgorithm), digestPrefix(si.SigningCertificateHash), digestPrefix(sum))
@@ -127,7 +126,7 @@ func (v *verifier) checkSignerCertificate(st *sigState) {
 	} else if len(si.SignedAttrsDER) > 0 {
 		detail += "; no signed ESS signing-certificate attribute (the issuer and serial number alone identify it)"
 	}
-	st.add(checkSignerCert, CheckPassed, "", "%s", detail)
+	st.add(SignerCertificateCheck, CheckPassed, "", "%s", detail)
 }
 
 // rawNameString renders a DER Name for a detail.
@@ -141,7 +140,7 @@ func rawNameString(raw []byte) string {
 
 // ---- seal ----
 
-// checkSeal checks the GB/T 38540 seal carried as a signed attribute: its maker's signature, that
+// SealCheck checks the GB/T 38540 seal carried as a signed attribute: its maker's signature, that
 // the signer is one of its allowed signers, that it was valid at the signing time, and that its
 // maker is trusted (GB/T 38540-2020 §7.3).
 //
@@ -150,15 +149,15 @@ func rawNameString(raw []byte) string {
 // INDETERMINATE for policy constraints a verifier may relax, but no further information could cure
 // these, and GB/T 38540 makes them mandatory.
 func (v *verifier) checkSeal(st *sigState) {
-	if st.tasks.seal == nil {
+	if st.ev.si == nil || st.ev.si.ESeal == nil {
 		return
 	}
-	ps := st.tasks.seal.get(v.queue)
-	if ps.err != nil {
-		st.add(checkSeal, CheckFailed, FormatFailure, "the signed seal attribute is not a readable GB/T 38540 seal: %v", ps.err)
+	s, err := seal.ParseSeal(st.ev.si.ESeal)
+	if err != nil {
+		st.add(SealCheck, CheckFailed, FormatFailure, "the signed seal attribute is not a readable GB/T 38540 seal: %v", err)
 		return
 	}
-	s, maker, makerErr := ps.seal, ps.maker, ps.makerErr
+	maker, makerErr := smcrypto.ParseCertificate(s.MakerCert)
 	info := &SealInfo{Name: s.Name, ESID: s.ESID, Type: s.Type, Version: s.Version, ValidStart: s.ValidStart.UTC(), ValidEnd: s.ValidEnd.UTC()}
 	if makerErr == nil {
 		info.Maker = subjectOf(maker)
@@ -167,24 +166,28 @@ func (v *verifier) checkSeal(st *sigState) {
 	p := newPart()
 	p.note(CheckPassed, "", "seal %q (esID %s, type %d, version %d)", s.Name, s.ESID, s.Type, s.Version)
 
-	if mc := st.tasks.makerSig.get(v.queue); mc.err != nil {
-		p.note(CheckFailed, SigCryptoFailure, "the seal maker's signature over the seal does NOT verify (%v): the seal was forged or altered", mc.err)
+	check := s.VerifyMakerSignature // reads the key even from a certificate strict X.509 rejects
+	if makerErr == nil {
+		check = func() (smcrypto.SigEncoding, error) { return s.VerifyMakerSignatureWithCert(maker) }
+	}
+	if enc, err := v.opts.Cache.makerSignature(s, check); err != nil {
+		p.note(CheckFailed, SigCryptoFailure, "the seal maker's signature over the seal does NOT verify (%v): the seal was forged or altered", err)
 	} else {
 		e := ""
-		if mc.enc != smcrypto.EncodingDER {
-			e = fmt.Sprintf(", value encoded as %s (non-standard, accepted)", mc.enc)
+		if enc != smcrypto.EncodingDER {
+			e = fmt.Sprintf(", value encoded as %s (non-standard, accepted)", enc)
 		}
 		p.note(CheckPassed, "", "the maker's SM2 signature over the seal verifies%s", e)
 	}
 
-	if st.cert != nil {
-		ok, err := s.AllowsSigner(st.cert.Raw)
+	if st.ev.signer != nil {
+		ok, err := s.AllowsSigner(st.ev.signer.Raw)
 		switch {
 		case err != nil:
 			p.note(CheckIndeterminate, SigConstraintsFailure, "cannot tell whether the signer may use this seal: %v", err)
 		case !ok:
 			p.note(CheckFailed, SigConstraintsFailure, "the signer's certificate %s is NOT among the seal's %s: the seal was applied by a signer it does not belong to",
-				certLabel(st.cert), plural(len(s.Certs)+len(s.CertDigests), "allowed signer"))
+				certLabel(st.ev.signer), plural(len(s.Certs)+len(s.CertDigests), "allowed signer"))
 		default:
 			p.note(CheckPassed, "", "the signer's certificate is one of the seal's allowed signers (certList)")
 		}
@@ -216,7 +219,7 @@ func (v *verifier) checkSeal(st *sigState) {
 	for _, q := range s.Quirks {
 		p.note(CheckPassed, "", "seal encoding quirk accepted: %s", q)
 	}
-	p.addTo(st, checkSeal)
+	p.addTo(st, SealCheck)
 }
 
 // sealMakerTrust chains the seal maker's certificate to a trust anchor and checks its revocation.
@@ -229,10 +232,9 @@ func (v *verifier) sealMakerTrust(st *sigState, s *seal.Seal, maker *smcrypto.Ce
 		p.note(CheckIndeterminate, NoCertificateChainFound, "no trust anchors are configured, so the seal maker %q cannot be trusted", subjectOf(maker))
 		return
 	}
-	mc := st.tasks.makerChain.get(v.queue) // planned whenever there are anchors
-	chain, err := mc.chain, mc.err
+	chain, err := v.findChain(maker, st.ev.certs, v.now, s.CreateDate)
 	if err != nil {
-		sub, msg := chainFailure(err, maker, st.certs, v.anchors)
+		sub, msg := chainFailure(err, maker, st.ev.certs, v.anchors)
 		p.note(CheckIndeterminate, sub, "the seal maker's certificate %s does not chain to a trust anchor: %s", certLabel(maker), msg)
 		return
 	}
@@ -306,15 +308,15 @@ func (v *verifier) sealMakerValidity(s *seal.Seal, chain []*smcrypto.Certificate
 // signature (anyone can add or damage unsigned attributes): it is simply no proof.
 func (v *verifier) evaluateTimestamp(st *sigState) {
 	v.setClaimedTime(st)
-	if st.dts != nil || st.si == nil || st.si.TimestampToken == nil {
+	if st.ev.token != nil || st.ev.si == nil || st.ev.si.TimestampToken == nil {
 		return
 	}
-	c := Check{Name: checkTimestamp}
+	c := Check{Name: TimestampCheck}
 	warn := func(format string, args ...any) {
 		c.Status, c.Detail = CheckWarning, fmt.Sprintf(format, args...)+"; it is ignored and proves nothing"
 		st.tsCheck = &c
 	}
-	tok, err := parseTimestampToken(st.si.TimestampToken, v.anchors)
+	tok, err := parseTimestampToken(st.ev.si.TimestampToken, v.anchors)
 	if err != nil {
 		warn("the signature timestamp token cannot be read: %v", err)
 		return
@@ -324,7 +326,7 @@ func (v *verifier) evaluateTimestamp(st *sigState) {
 		warn("the signature timestamp's imprint algorithm %s is not supported", oidName(tok.info.ImprintAlg))
 		return
 	}
-	h.Write(st.si.Signature)
+	h.Write(st.ev.si.Signature)
 	if sum := h.Sum(nil); !bytes.Equal(sum, tok.info.HashedMessage) {
 		warn("the signature timestamp of %s does not cover this signature value (its imprint is %s, the %s of the signature value is %s)",
 			fmtTime(tok.info.GenTime), digestPrefix(tok.info.HashedMessage), shortOIDName(tok.info.ImprintAlg), digestPrefix(sum))
@@ -340,7 +342,7 @@ func (v *verifier) evaluateTimestamp(st *sigState) {
 		st.tsCheck = &c
 		return
 	}
-	tsaCerts := append(append([]*smcrypto.Certificate{}, tok.sd.Certificates...), st.certs...)
+	tsaCerts := append(append([]*smcrypto.Certificate{}, tok.sd.Certificates...), st.ev.certs...)
 	chain, err := v.findChain(tok.cert, tsaCerts, tok.info.GenTime)
 	if err != nil {
 		_, msg := chainFailure(err, tok.cert, tsaCerts, v.anchors)
@@ -375,12 +377,12 @@ func (v *verifier) evaluateTimestamp(st *sigState) {
 // timestamp, or a later document timestamp whose signed bytes include it.
 func (v *verifier) proofOfExistence(st *sigState, timestamps []*sigState) {
 	for _, d := range timestamps {
-		if d == st || d.trustedTime.IsZero() || d.signedEnd() < st.signedEnd() || st.signedEnd() == 0 {
+		if d == st || d.trustedTime.IsZero() || d.in.signedEnd < st.in.signedEnd || st.in.signedEnd == 0 {
 			continue
 		}
 		if st.poe.IsZero() || d.trustedTime.Before(st.poe) {
 			st.poe = d.trustedTime
-			st.poeSrc = fmt.Sprintf("the document timestamp %d by %q", d.rep.Index, commonName(d.cert))
+			st.poeSrc = fmt.Sprintf("the document timestamp %d by %q", d.rep.Index, commonName(d.ev.signer))
 		}
 	}
 }
@@ -482,32 +484,29 @@ func noPathWords(path []*smcrypto.Certificate, anchors []*smcrypto.Certificate) 
 }
 
 func (v *verifier) checkChain(st *sigState) {
-	if st.cert == nil {
-		st.add(checkChain, CheckSkipped, "", "not checked: no signer certificate")
+	if st.ev.signer == nil {
+		st.add(ChainCheck, CheckSkipped, "", "not checked: no signer certificate")
 		return
 	}
 	if len(v.anchors) == 0 {
 		if v.anchorsErr != nil {
-			st.add(checkChain, CheckIndeterminate, TryLater, "the trust anchors could not be loaded (%v), so the certificate issued by %q cannot be traced to one", v.anchorsErr, issuerOf(st.cert))
+			st.add(ChainCheck, CheckIndeterminate, TryLater, "the trust anchors could not be loaded (%v), so the certificate issued by %q cannot be traced to one", v.anchorsErr, issuerOf(st.ev.signer))
 			return
 		}
-		st.add(checkChain, CheckIndeterminate, NoCertificateChainFound, "no trust anchors are configured, so the certificate issued by %q cannot be traced to a trusted root", issuerOf(st.cert))
+		st.add(ChainCheck, CheckIndeterminate, NoCertificateChainFound, "no trust anchors are configured, so the certificate issued by %q cannot be traced to a trusted root", issuerOf(st.ev.signer))
 		return
 	}
-	if t := st.tasks.signerChain; t != nil {
-		t.get(v.queue) // the path's outcome, from the helper or computed here
-	}
-	chain, err := v.findChain(st.cert, st.certs, v.now, st.poe, st.claimed)
+	chain, err := v.findChain(st.ev.signer, st.ev.certs, v.now, st.poe, st.claimed)
 	sha1Note := ""
 	var ce *smcrypto.ChainError
 	if errors.As(err, &ce) && ce.Reason == smcrypto.ChainWeakAlgorithm && !st.poe.IsZero() && st.poe.Before(weakAfter) {
 		// SHA-1 was acceptable when the signature provably existed, as for its own digest.
-		chain, err = v.chains.FindChain(st.cert, st.certs, smcrypto.ChainOptions{Prefer: []time.Time{st.poe, v.now}, AllowSHA1: true})
+		chain, err = v.chains.FindChain(st.ev.signer, st.ev.certs, smcrypto.ChainOptions{Prefer: []time.Time{st.poe, v.now}, AllowSHA1: true})
 		sha1Note = fmt.Sprintf("; certificates signed with SHA-1 are accepted: %s proves the signature existed on %s, before 2014", st.poeSrc, fmtTime(st.poe))
 	}
 	if err != nil {
-		sub, msg := chainFailure(err, st.cert, st.certs, v.anchors)
-		st.add(checkChain, CheckIndeterminate, sub, "no trusted chain: %s", msg)
+		sub, msg := chainFailure(err, st.ev.signer, st.ev.certs, v.anchors)
+		st.add(ChainCheck, CheckIndeterminate, sub, "no trusted chain: %s", msg)
 		return
 	}
 	st.chain = chain
@@ -516,20 +515,20 @@ func (v *verifier) checkChain(st *sigState) {
 		st.rep.Chain = append(st.rep.Chain, *partyOf(c))
 		names[i] = fmt.Sprintf("%q", subjectOf(c))
 	}
-	st.add(checkChain, CheckPassed, "", "%s; %q is a configured trust anchor%s", strings.Join(names, " → "), subjectOf(chain[len(chain)-1]), sha1Note)
+	st.add(ChainCheck, CheckPassed, "", "%s; %q is a configured trust anchor%s", strings.Join(names, " → "), subjectOf(chain[len(chain)-1]), sha1Note)
 }
 
 // ---- validity and key usage ----
 
 func (v *verifier) checkValidity(st *sigState) {
-	if st.cert == nil {
-		st.add(checkValidity, CheckSkipped, "", "not checked: no signer certificate")
+	if st.ev.signer == nil {
+		st.add(ValidityCheck, CheckSkipped, "", "not checked: no signer certificate")
 		return
 	}
 	certs := st.chain
 	p := newPart()
 	if certs == nil {
-		certs = []*smcrypto.Certificate{st.cert}
+		certs = []*smcrypto.Certificate{st.ev.signer}
 		p.facts = append(p.facts, "(no trusted chain: the signer's certificate alone is judged)")
 	}
 	v.keyUsage(st, p)
@@ -549,7 +548,7 @@ func (v *verifier) checkValidity(st *sigState) {
 			p.note(CheckFailed, ExpiredSub, "%s expired on %s, but the signature claims to be made on %s (%s), after that: it was made with an expired certificate",
 				certLabel(c), fmtTime(c.NotAfter), fmtTime(claimed), st.claimedSrc)
 		}
-		p.addTo(st, checkValidity)
+		p.addTo(st, ValidityCheck)
 		return
 	}
 	outNow := invalidAt(certs, now)
@@ -580,7 +579,7 @@ func (v *verifier) checkValidity(st *sigState) {
 	if !claimed.IsZero() && claimed.After(now.Add(5*time.Minute)) {
 		p.note(CheckWarning, "", "the claimed signing time %s lies after the validation time %s", fmtTime(claimed), fmtTime(now))
 	}
-	p.addTo(st, checkValidity)
+	p.addTo(st, ValidityCheck)
 }
 
 // invalidAt is the first certificate of certs not valid at t (smcrypto.CheckValidityAt), or nil.
@@ -595,14 +594,14 @@ func invalidAt(certs []*smcrypto.Certificate, t time.Time) *smcrypto.Certificate
 // keyUsage: a signer certificate must allow digitalSignature or nonRepudiation (contentCommitment)
 // when it has a keyUsage extension; a TSA certificate must also be meant for timestamping.
 func (v *verifier) keyUsage(st *sigState, p *part) {
-	c := st.cert
+	c := st.ev.signer
 	const sign = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
 	if c.KeyUsage != 0 && int(c.KeyUsage)&int(sign) == 0 {
 		p.note(CheckIndeterminate, ChainConstraintsFailure, "%s has key usage %s, which allows neither digitalSignature nor nonRepudiation: it is not meant for signing",
 			certLabel(c), keyUsageString(int(c.KeyUsage)))
 		return
 	}
-	if st.dts != nil && !hasTimeStampingEKU(c) {
+	if st.ev.token != nil && !hasTimeStampingEKU(c) {
 		p.note(CheckWarning, "", "the TSA certificate lacks the timeStamping extended key usage RFC 3161 requires")
 	}
 	if c.KeyUsage == 0 {
@@ -648,15 +647,15 @@ func effectiveRevocation(s RevocationStatus) time.Time {
 }
 
 func (v *verifier) checkRevocation(st *sigState) {
-	if st.cert == nil {
-		st.add(checkRevocation, CheckSkipped, "", "not checked: no signer certificate")
+	if st.ev.signer == nil {
+		st.add(RevocationCheck, CheckSkipped, "", "not checked: no signer certificate")
 		return
 	}
 	if v.opts.Revocation == nil {
 		if v.opts.RevocationPolicy == RevocationSoftFail {
-			st.add(checkRevocation, CheckWarning, "", "not checked: no revocation source is configured, so it is unknown whether %s was revoked (accepted: revocation policy soft-fail)", certLabel(st.cert))
+			st.add(RevocationCheck, CheckWarning, "", "not checked: no revocation source is configured, so it is unknown whether %s was revoked (accepted: revocation policy soft-fail)", certLabel(st.ev.signer))
 		} else {
-			st.add(checkRevocation, CheckIndeterminate, TryLater, "not checked: no revocation source is configured, so nobody here can say whether %s was revoked; the revocation policy requires it", certLabel(st.cert))
+			st.add(RevocationCheck, CheckIndeterminate, TryLater, "not checked: no revocation source is configured, so nobody here can say whether %s was revoked; the revocation policy requires it", certLabel(st.ev.signer))
 		}
 		return
 	}
@@ -667,11 +666,11 @@ func (v *verifier) checkRevocation(st *sigState) {
 			pairs = append(pairs, pair{st.chain[i], st.chain[i+1]})
 		}
 		if len(st.chain) == 1 {
-			st.add(checkRevocation, CheckPassed, "", "%s is itself a trust anchor: trusted by configuration, not checked for revocation", certLabel(st.cert))
+			st.add(RevocationCheck, CheckPassed, "", "%s is itself a trust anchor: trusted by configuration, not checked for revocation", certLabel(st.ev.signer))
 			return
 		}
 	} else {
-		pairs = append(pairs, pair{st.cert, issuerAmong(st.cert, st.certs)})
+		pairs = append(pairs, pair{st.ev.signer, issuerAmong(st.ev.signer, st.ev.certs)})
 	}
 	p := newPart()
 	for i, pr := range pairs {
@@ -698,7 +697,7 @@ func (v *verifier) checkRevocation(st *sigState) {
 	if len(st.chain) > 0 {
 		p.facts = append(p.facts, fmt.Sprintf("the trust anchor %q is trusted by configuration", subjectOf(st.chain[len(st.chain)-1])))
 	}
-	p.addTo(st, checkRevocation)
+	p.addTo(st, RevocationCheck)
 }
 
 // issuerAmong finds a certificate's issuer by name among certs (for revocation without a chain).
@@ -754,22 +753,22 @@ func (v *verifier) judgeRevoked(st *sigState, p *part, c *smcrypto.Certificate, 
 var weakAfter = time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func (v *verifier) checkAlgorithms(st *sigState) {
-	if !st.formatOK || st.cert == nil {
-		st.add(checkAlgorithms, CheckSkipped, "", "not checked: no verified signature algorithm")
+	if !st.formatOK || st.ev.signer == nil {
+		st.add(AlgorithmsCheck, CheckSkipped, "", "not checked: no verified signature algorithm")
 		return
 	}
 	var weak []string
 	digest := st.sigDigest
-	if digest == "" && st.si != nil {
-		digest = st.si.DigestAlgorithm
+	if digest == "" && st.ev.si != nil {
+		digest = st.ev.si.DigestAlgorithm
 	}
 	if digest == smcrypto.OIDSHA1 {
 		weak = append(weak, "the SHA-1 digest")
 	}
-	if st.si != nil && st.si.DigestAlgorithm == smcrypto.OIDSHA1 && digest != smcrypto.OIDSHA1 {
+	if st.ev.si != nil && st.ev.si.DigestAlgorithm == smcrypto.OIDSHA1 && digest != smcrypto.OIDSHA1 {
 		weak = append(weak, "the SHA-1 digest of the signed attributes")
 	}
-	switch k := st.cert.PublicKey.(type) {
+	switch k := st.ev.signer.PublicKey.(type) {
 	case *rsa.PublicKey:
 		if k.N.BitLen() < 2048 {
 			weak = append(weak, fmt.Sprintf("the %d-bit RSA key", k.N.BitLen()))
@@ -779,15 +778,15 @@ func (v *verifier) checkAlgorithms(st *sigState) {
 			weak = append(weak, fmt.Sprintf("the %d-bit ECDSA key", k.Curve.Params().BitSize))
 		}
 	}
-	used := fmt.Sprintf("%s key, %s digest", keyDescription(st.cert.PublicKey), shortOIDName(digest))
+	used := fmt.Sprintf("%s key, %s digest", keyDescription(st.ev.signer.PublicKey), shortOIDName(digest))
 	switch {
 	case len(weak) == 0:
-		st.add(checkAlgorithms, CheckPassed, "", "%s: acceptable", used)
+		st.add(AlgorithmsCheck, CheckPassed, "", "%s: acceptable", used)
 	case !st.poe.IsZero() && st.poe.Before(weakAfter):
-		st.add(checkAlgorithms, CheckPassed, "", "%s: %s %s no longer acceptable today, but %s proves the signature existed on %s, when it still was",
+		st.add(AlgorithmsCheck, CheckPassed, "", "%s: %s %s no longer acceptable today, but %s proves the signature existed on %s, when it still was",
 			used, strings.Join(weak, " and "), isAre(len(weak)), st.poeSrc, fmtTime(st.poe))
 	default:
-		st.add(checkAlgorithms, CheckIndeterminate, CryptoConstraintsFailureNoPOE, "%s: %s %s not acceptable for signatures after %s (NIST SP 800-131A), and no trusted timestamp proves the signature existed before; "+
+		st.add(AlgorithmsCheck, CheckIndeterminate, CryptoConstraintsFailureNoPOE, "%s: %s %s not acceptable for signatures after %s (NIST SP 800-131A), and no trusted timestamp proves the signature existed before; "+
 			"it could have been forged since", used, strings.Join(weak, " and "), isAre(len(weak)), weakAfter.AddDate(0, 0, -1).Format("2006"))
 	}
 }
@@ -818,8 +817,8 @@ func (st *sigState) conclude() {
 		r.SigningTime = &t
 		r.SigningTimeSource = st.claimedSrc
 	}
-	if st.dts != nil && ind != TotalFailed && st.sigOK && st.chain != nil && st.br.OK() {
-		st.trustedTime = st.dts.info.GenTime
+	if st.ev.token != nil && ind != TotalFailed && st.sigOK && st.chain != nil && st.coverageOK {
+		st.trustedTime = st.ev.token.info.GenTime
 	}
 	r.Summary = st.summary()
 }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -24,7 +25,7 @@ type sigWant struct {
 	ind      Indication
 	sub      SubIndication
 	coverage string
-	status   map[string]CheckStatus
+	status   map[CheckName]CheckStatus
 }
 
 type corpusCase struct {
@@ -36,15 +37,15 @@ type corpusCase struct {
 	sigs    []sigWant
 }
 
-func ok(names ...string) map[string]CheckStatus {
-	m := map[string]CheckStatus{}
+func ok(names ...CheckName) map[CheckName]CheckStatus {
+	m := map[CheckName]CheckStatus{}
 	for _, n := range names {
 		m[n] = CheckPassed
 	}
 	return m
 }
 
-func with(m map[string]CheckStatus, name string, s CheckStatus) map[string]CheckStatus {
+func with(m map[CheckName]CheckStatus, name CheckName, s CheckStatus) map[CheckName]CheckStatus {
 	m[name] = s
 	return m
 }
@@ -59,56 +60,56 @@ var corpusCases = []corpusCase{
 	// signature came first and the only later change is the other signature (allowed). Nothing
 	// makes a self-signed certificate trustworthy: the chain cannot be built.
 	{file: "pdf-01.pdf", overall: Indeterminate, sigs: []sigWant{
-		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: with(ok(checkIntegrity, checkSignature, checkChanges), checkTimestamp, CheckWarning)},
-		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_revision", status: with(ok(checkIntegrity, checkSignature, checkChanges), checkTimestamp, CheckWarning)},
+		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: with(ok(IntegrityCheck, SignatureValueCheck, LaterChangesCheck), TimestampCheck, CheckWarning)},
+		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_revision", status: with(ok(IntegrityCheck, SignatureValueCheck, LaterChangesCheck), TimestampCheck, CheckWarning)},
 	}},
 	// ByteRange [0 10 20 30]: a valid CMS over 40 meaningless bytes, with the real /Contents
 	// elsewhere. The signature verifies over what it names, but what it names is not the
 	// document: the ByteRange must cover everything except exactly the /Contents string.
 	{file: "pdf-02.pdf", overall: TotalFailed, sigs: []sigWant{
-		{ind: TotalFailed, sub: FormatFailure, coverage: "unclear", status: with(ok(checkFormat), checkByteRange, CheckFailed)},
+		{ind: TotalFailed, sub: FormatFailure, coverage: "unclear", status: with(ok(FormatCheck), ByteRangeCheck, CheckFailed)},
 	}},
 	// pyHanko PAdES B-LTA: a CAdES signature with a signature timestamp, a document timestamp and
 	// a DSS. All intact; the later revisions are a document timestamp and validation data
 	// (allowed); the pyHanko test root is not trusted here.
 	{file: "pdf-03.pdf", overall: Indeterminate, sigs: []sigWant{
-		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_revision", status: ok(checkIntegrity, checkSignature, checkSignerCert, checkChanges)},
-		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_revision", status: ok(checkFormat, checkIntegrity, checkSignature, checkChanges)},
+		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_revision", status: ok(IntegrityCheck, SignatureValueCheck, SignerCertificateCheck, LaterChangesCheck)},
+		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_revision", status: ok(FormatCheck, IntegrityCheck, SignatureValueCheck, LaterChangesCheck)},
 	}},
 	// ByteRange [0 690]: two numbers instead of four; nothing can be hashed.
 	{file: "pdf-04.pdf", overall: TotalFailed, sigs: []sigWant{
-		{ind: TotalFailed, sub: FormatFailure, coverage: "invalid", status: with(ok(checkFormat), checkByteRange, CheckFailed)},
+		{ind: TotalFailed, sub: FormatFailure, coverage: "invalid", status: with(ok(FormatCheck), ByteRangeCheck, CheckFailed)},
 	}},
 	// The SM2 file pdf-06 with one signed byte changed (the XMP producer "Datalogics" became
 	// "Eatalogics"): the SM3 of the ByteRange no longer equals the signed messageDigest, while
 	// the SM2 signature over the signed attributes still verifies. Changed after signing.
 	{file: "pdf-05.pdf", overall: TotalFailed, sigs: []sigWant{
-		{ind: TotalFailed, sub: HashFailure, coverage: "entire_file", status: with(ok(checkByteRange, checkSignature, checkChain), checkIntegrity, CheckFailed)},
+		{ind: TotalFailed, sub: HashFailure, coverage: "entire_file", status: with(ok(ByteRangeCheck, SignatureValueCheck, ChainCheck), IntegrityCheck, CheckFailed)},
 	}},
 	// An SM2 signature in a PKCS#7-OID CMS (SM2-with-SM3 1.2.156.10197.1.501), SM3 messageDigest
 	// over the whole file, ESS signingCertificateV2 with SM3, signer "行政审批专用章" issued by
 	// the trusted Test SM2 Root CA and valid at signing and now. Valid; revocation unchecked.
 	{file: "pdf-06.pdf", overall: TotalPassed, sigs: []sigWant{
-		{ind: TotalPassed, coverage: "entire_file", status: with(ok(checkFormat, checkByteRange, checkIntegrity, checkSignature, checkSignerCert, checkChain, checkValidity, checkAlgorithms, checkChanges), checkRevocation, CheckWarning)},
+		{ind: TotalPassed, coverage: "entire_file", status: with(ok(FormatCheck, ByteRangeCheck, IntegrityCheck, SignatureValueCheck, SignerCertificateCheck, ChainCheck, ValidityCheck, AlgorithmsCheck, LaterChangesCheck), RevocationCheck, CheckWarning)},
 	}},
 	// pdf-06 with 50 bytes appended after %%EOF that redefine object 1 (the catalog) without a
 	// cross-reference section. The signed revision is intact, but the file holds unsigned
 	// content that a repairing reader may show: not what was signed.
 	{file: "pdf-07.pdf", overall: TotalFailed, sigs: []sigWant{
-		{ind: TotalFailed, sub: FormatFailure, coverage: "entire_revision", status: with(ok(checkIntegrity, checkSignature, checkChain), checkChanges, CheckFailed)},
+		{ind: TotalFailed, sub: FormatFailure, coverage: "entire_revision", status: with(ok(IntegrityCheck, SignatureValueCheck, ChainCheck), LaterChangesCheck, CheckFailed)},
 	}},
 	// An Adobe-made 2009 signature: RSA with SHA-1, chain John B Harris → GeoTrust CA for Adobe →
 	// Adobe Root CA (all embedded, the root not trusted here), a GeoTrust signature timestamp
 	// under the same root. Intact; untrusted; besides, the signer certificate expired in 2009 and
 	// SHA-1 is no longer acceptable, and nothing trusted proves the signature is older.
 	{file: "pdf-08.pdf", overall: Indeterminate, sigs: []sigWant{
-		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: map[string]CheckStatus{
-			checkIntegrity: CheckPassed, checkSignature: CheckPassed, checkChain: CheckIndeterminate,
-			checkValidity: CheckIndeterminate, checkAlgorithms: CheckIndeterminate, checkTimestamp: CheckWarning}},
+		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: map[CheckName]CheckStatus{
+			IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed, ChainCheck: CheckIndeterminate,
+			ValidityCheck: CheckIndeterminate, AlgorithmsCheck: CheckIndeterminate, TimestampCheck: CheckWarning}},
 	}},
 	// A signature field whose /Contents is 3000 zero bytes: the placeholder was never filled.
 	{file: "pdf-09.pdf", overall: TotalFailed, sigs: []sigWant{
-		{ind: TotalFailed, sub: FormatFailure, status: map[string]CheckStatus{checkFormat: CheckFailed}},
+		{ind: TotalFailed, sub: FormatFailure, status: map[CheckName]CheckStatus{FormatCheck: CheckFailed}},
 	}},
 	// Two pyHanko signatures by Alice, whose certificate expired on 2022-01-01, with a signed
 	// signingTime of 2022-11-22: by its own signed statement the signature was made with an
@@ -116,54 +117,54 @@ var corpusCases = []corpusCase{
 	// the appearance-override attack: revision 2 rewrites object 9, the appearance of the
 	// empty field Sig2 that the signed catalog also references as /FooBar.
 	{file: "pdf-10.pdf", overall: TotalFailed, sigs: []sigWant{
-		{ind: TotalFailed, sub: ExpiredSub, coverage: "entire_revision", status: map[string]CheckStatus{
-			checkIntegrity: CheckPassed, checkSignature: CheckPassed, checkValidity: CheckFailed, checkChanges: CheckFailed}},
-		{ind: TotalFailed, sub: ExpiredSub, coverage: "entire_file", status: map[string]CheckStatus{
-			checkIntegrity: CheckPassed, checkSignature: CheckPassed, checkValidity: CheckFailed, checkChanges: CheckPassed}},
+		{ind: TotalFailed, sub: ExpiredSub, coverage: "entire_revision", status: map[CheckName]CheckStatus{
+			IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed, ValidityCheck: CheckFailed, LaterChangesCheck: CheckFailed}},
+		{ind: TotalFailed, sub: ExpiredSub, coverage: "entire_file", status: map[CheckName]CheckStatus{
+			IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed, ValidityCheck: CheckFailed, LaterChangesCheck: CheckPassed}},
 	}},
 	// ByteRange [0 690 6692 400] ends at byte 7092, inside revision 1 (which ends at 7195): the
 	// trailer with /Root is unsigned. The CMS verifies over those bytes, but they are not a
 	// document a reader would show.
 	{file: "pdf-11.pdf", overall: TotalFailed, sigs: []sigWant{
-		{ind: TotalFailed, sub: FormatFailure, coverage: "unclear", status: with(ok(checkIntegrity, checkSignature), checkByteRange, CheckFailed)},
+		{ind: TotalFailed, sub: FormatFailure, coverage: "unclear", status: with(ok(IntegrityCheck, SignatureValueCheck), ByteRangeCheck, CheckFailed)},
 	}},
 	// pdf-06 and a second SM2 signature made by pdfsign (new widget, new catalog object with the
 	// second field). The first signature's later change is a signature: allowed. Both valid.
 	{file: "pdf-12.pdf", overall: TotalPassed, sigs: []sigWant{
-		{ind: TotalPassed, coverage: "entire_revision", status: ok(checkIntegrity, checkSignature, checkChain, checkChanges)},
-		{ind: TotalPassed, coverage: "entire_file", status: ok(checkIntegrity, checkSignature, checkChain, checkChanges)},
+		{ind: TotalPassed, coverage: "entire_revision", status: ok(IntegrityCheck, SignatureValueCheck, ChainCheck, LaterChangesCheck)},
+		{ind: TotalPassed, coverage: "entire_file", status: ok(IntegrityCheck, SignatureValueCheck, ChainCheck, LaterChangesCheck)},
 	}},
 	// pdf-11 with "/Bleh <000…>" smuggled into the ByteRange gap after the real /Contents: the
 	// gap is more than the signature value, so unsigned bytes could be anything.
 	{file: "pdf-13.pdf", overall: TotalFailed, sigs: []sigWant{
-		{ind: TotalFailed, sub: FormatFailure, status: map[string]CheckStatus{checkByteRange: CheckFailed}},
+		{ind: TotalFailed, sub: FormatFailure, status: map[CheckName]CheckStatus{ByteRangeCheck: CheckFailed}},
 	}},
 	// A pyHanko certification signature (DocMDP P=1) over the whole file; the chain ends at the
 	// untrusted pyHanko test root, and the certificate has expired since (2021-01-01).
 	{file: "pdf-14.pdf", overall: Indeterminate, sigs: []sigWant{
-		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: ok(checkIntegrity, checkSignature, checkSignerCert, checkChanges)},
+		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: ok(IntegrityCheck, SignatureValueCheck, SignerCertificateCheck, LaterChangesCheck)},
 	}},
 	// The SM2 signature of pdf-06 in the GM/T 0010 convention (signedData
 	// 1.2.156.10197.6.1.4.2.2, SM2 1.2.156.10197.1.301.1): equally valid.
 	{file: "pdf-15.pdf", overall: TotalPassed, sigs: []sigWant{
-		{ind: TotalPassed, coverage: "entire_file", status: ok(checkFormat, checkIntegrity, checkSignature, checkSignerCert, checkChain, checkValidity, checkChanges)},
+		{ind: TotalPassed, coverage: "entire_file", status: ok(FormatCheck, IntegrityCheck, SignatureValueCheck, SignerCertificateCheck, ChainCheck, ValidityCheck, LaterChangesCheck)},
 	}},
 	// A pyHanko signature without signed attributes: the RSA signature signs the SHA-256 of the
 	// ByteRange directly, and verifies. Untrusted root as for pdf-14.
 	{file: "pdf-16.pdf", overall: Indeterminate, sigs: []sigWant{
-		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: ok(checkIntegrity, checkSignature, checkChanges)},
+		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: ok(IntegrityCheck, SignatureValueCheck, LaterChangesCheck)},
 	}},
 	// A legacy adbe.x509.rsa_sha1 signature: a bare PKCS#1 SHA-1 signature with a self-signed
 	// 1024-bit RSA certificate in /Cert. It verifies; the certificate is untrusted and expired
 	// (2014); SHA-1 and RSA-1024 are no longer acceptable without an older proof of existence.
 	{file: "pdf-17.pdf", overall: Indeterminate, sigs: []sigWant{
-		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: map[string]CheckStatus{
-			checkFormat: CheckPassed, checkIntegrity: CheckPassed, checkSignature: CheckPassed, checkAlgorithms: CheckIndeterminate}},
+		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: map[CheckName]CheckStatus{
+			FormatCheck: CheckPassed, IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed, AlgorithmsCheck: CheckIndeterminate}},
 	}},
 	// An endesive signature by an Actalis client certificate; the issuing CA is not in the CMS
 	// and not trusted here, and the certificate expired in 2020.
 	{file: "pdf-18.pdf", overall: Indeterminate, sigs: []sigWant{
-		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: ok(checkIntegrity, checkSignature, checkChanges)},
+		{ind: Indeterminate, sub: NoCertificateChainFound, coverage: "entire_file", status: ok(IntegrityCheck, SignatureValueCheck, LaterChangesCheck)},
 	}},
 
 	// The pyHanko files again, with the pyHanko test root trusted as well.
@@ -172,21 +173,21 @@ var corpusCases = []corpusCase{
 	// the trusted root) proves the signature existed on 2020-11-01, when it was valid: valid,
 	// which is exactly what PAdES-LTA is for. The document timestamp is valid too.
 	{file: "pdf-03.pdf", pyhanko: true, overall: TotalPassed, sigs: []sigWant{
-		{ind: TotalPassed, status: with(ok(checkChain, checkValidity, checkTimestamp, checkChanges), checkRevocation, CheckWarning)},
-		{ind: TotalPassed, status: ok(checkChain, checkValidity)},
+		{ind: TotalPassed, status: with(ok(ChainCheck, ValidityCheck, TimestampCheck, LaterChangesCheck), RevocationCheck, CheckWarning)},
+		{ind: TotalPassed, status: ok(ChainCheck, ValidityCheck)},
 	}},
 	// pdf-10: trusting the root changes nothing: the claimed time is after expiry.
 	{file: "pdf-10.pdf", pyhanko: true, overall: TotalFailed, sigs: []sigWant{
-		{ind: TotalFailed, sub: ExpiredSub, status: ok(checkChain)},
-		{ind: TotalFailed, sub: ExpiredSub, status: ok(checkChain)},
+		{ind: TotalFailed, sub: ExpiredSub, status: ok(ChainCheck)},
+		{ind: TotalFailed, sub: ExpiredSub, status: ok(ChainCheck)},
 	}},
 	// pdf-14 and pdf-16: trusted chain, but the certificate expired on 2021-01-01 and only the
 	// signer's claim (2020-11-01) says the signature is older: OUT_OF_BOUNDS_NO_POE.
 	{file: "pdf-14.pdf", pyhanko: true, overall: Indeterminate, sigs: []sigWant{
-		{ind: Indeterminate, sub: OutOfBoundsNoPOE, status: with(ok(checkChain), checkValidity, CheckIndeterminate)},
+		{ind: Indeterminate, sub: OutOfBoundsNoPOE, status: with(ok(ChainCheck), ValidityCheck, CheckIndeterminate)},
 	}},
 	{file: "pdf-16.pdf", pyhanko: true, overall: Indeterminate, sigs: []sigWant{
-		{ind: Indeterminate, sub: OutOfBoundsNoPOE, status: with(ok(checkChain), checkValidity, CheckIndeterminate)},
+		{ind: Indeterminate, sub: OutOfBoundsNoPOE, status: with(ok(ChainCheck), ValidityCheck, CheckIndeterminate)},
 	}},
 }
 
@@ -223,7 +224,7 @@ func TestCorpusFailsClosed(t *testing.T) {
 		}
 		opts := corpusOptions(t, file, false)
 		opts.RevocationPolicy = RevocationRequired
-		rep, err := VerifyPDF(bytes.NewReader(data), int64(len(data)), opts)
+		rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +252,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := VerifyPDF(bytes.NewReader(data), int64(len(data)), corpusOptions(t, c.file, c.pyhanko))
+			rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), corpusOptions(t, c.file, c.pyhanko))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -358,14 +359,14 @@ func TestWeakAlgorithmChain(t *testing.T) {
 	if root == nil {
 		t.Fatal("pdf-08's CMS lacks the Adobe Root CA")
 	}
-	rep, err := VerifyPDF(bytes.NewReader(data), int64(len(data)), Options{ExtraAnchors: []*smcrypto.Certificate{root}, CurrentTime: corpusTime})
+	rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), Options{ExtraAnchors: []*smcrypto.Certificate{root}, CurrentTime: corpusTime})
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertSignature(t, rep, 0, expect{ind: Indeterminate, sub: CryptoConstraintsFailureNoPOE,
-		status: map[string]CheckStatus{checkChain: CheckIndeterminate, checkTimestamp: CheckWarning, checkAlgorithms: CheckIndeterminate},
-		detail: map[string][]string{
-			checkChain:     {"John B Harris", "no longer accepted for certificates", "SHA1-RSA"},
-			checkTimestamp: {"its TSA is not trusted", "no longer accepted for certificates"},
+		status: map[CheckName]CheckStatus{ChainCheck: CheckIndeterminate, TimestampCheck: CheckWarning, AlgorithmsCheck: CheckIndeterminate},
+		detail: map[CheckName][]string{
+			ChainCheck:     {"John B Harris", "no longer accepted for certificates", "SHA1-RSA"},
+			TimestampCheck: {"its TSA is not trusted", "no longer accepted for certificates"},
 		}})
 }

@@ -8,10 +8,22 @@
 //
 // # Use
 //
-//	rep, err := verify.VerifyPDF(f, size, verify.Options{Anchors: store, Revocation: store})
-//	// err != nil only for input that is not a usable PDF (*InputError);
+//	rep, err := verify.VerifyPDF(ctx, f, size, verify.Options{Anchors: store, Revocation: store})
+//	// err != nil only for input that is not a usable PDF (*InputError), or ctx's error;
 //	// rep.Indication is the overall verdict, rep.Signatures one report per signature.
 //	verify.WriteText(os.Stdout, rep) // the clerk's one-screen view; the Report is also JSON
+//
+// # How it is built
+//
+// One verification core serves every format. A format reader turns the document into
+// signatures: each one's container (a CMS SignedData in either SM2 convention, RSA or ECDSA; a
+// bare PKCS#1 value, for adbe.x509.rsa_sha1; an RFC 3161 token, for document timestamps), what
+// it signed (byte ranges of the input), and hooks for what only the format can judge (for PDF,
+// the ByteRange coverage and the later revisions). Container readers turn the bytes into
+// evidence (signer and certificates, signed attributes, algorithms and value, claimed time,
+// seal, timestamp tokens); the checks below are written once over that evidence. PDF is the
+// format read today (VerifyPDF); OFD seals and detached signatures are further readers of the
+// same core.
 //
 // # What is checked, in order
 //
@@ -98,26 +110,29 @@
 // thanks to an old POE must not carry name or policy constraints (smcrypto does not evaluate
 // them; the X.509 library, which does, refuses SHA-1 outright).
 //
-// # Memory
+// # Memory and work
 //
 // The document is read through its io.ReaderAt in windows (internal/pdf) and hashed in 256 KiB
-// chunks (larger ones are no faster), with buffers recycled between calls; a 100 MB file is
-// verified with about 13 MiB of peak resident memory, most of it the Go runtime. The
-// document's SHA-256 (Report.Document.SHA256), which no check needs, is computed by the helper
-// goroutine (below) while the signatures are verified, so r's ReadAt may be called from two
-// goroutines at once, as io.ReaderAt allows; nothing reads r once VerifyPDF has returned.
+// chunks, with buffers recycled between calls; a 100 MB file is verified with about 13 MiB of
+// peak resident memory, most of it the Go runtime. Nothing reads r once VerifyPDF has returned.
+//
+// The signed bytes of all signatures, and the document's SHA-256 (Report.Document.SHA256), are
+// hashed in one pass over the file. Signatures that start with the same bytes share their
+// hashing: for each digest algorithm one state follows the file, and each signature continues
+// from a copy of it at the end of its first range, so n signatures cost about the file plus
+// the bytes after each one's /Contents, not n times the file. The hashing work is bounded: all
+// signatures together may hash at most 4 times the file size plus 64 MiB; the signatures
+// (in document order) that would go past it are not hashed, and their integrity is
+// INDETERMINATE/SIGNED_DATA_NOT_FOUND saying so. The context is checked between chunks: a
+// cancelled verification stops reading and hashing at once.
 //
 // # Speed
 //
-// Each certificate path is verified once per call (smcrypto.ChainBuilder), each PDF object
-// parsed once (internal/pdf), and each signature's signed bytes hashed in one streaming pass.
-// For a document of 16 KiB or more, a helper goroutine works ahead on another core
-// (prefetch.go): the seal makers' signatures, the certificate paths, then the document's
-// SHA-256, while the checks hash the signed bytes and verify the signatures in their order;
-// a check takes what the helper has finished and does the rest itself, never parking its
-// thread to wait (a wake-up can cost more than the work), so a busy machine loses nothing.
-// A verifier that runs for long (the HTTP service) passes a Cache in Options: the signatures of
-// certificate paths and of seal makers, the same in every licence of a bureau, are then
-// verified once for all documents, and only each document's own hash and signature remain
-// (nothing about time, trust or revocation is cached, so the reports do not change).
+// Verification is sequential: one call uses one core, and a server verifying several documents
+// at once uses its cores for as many verifications. Each certificate path is verified once per
+// call (smcrypto.ChainBuilder) and each PDF object parsed once (internal/pdf). A verifier that
+// runs for long (the HTTP service) passes a Cache in Options: the signatures of certificate
+// paths and of seal makers, the same in every licence of a bureau, are then verified once for
+// all documents, and only each document's own hash and signature remain (nothing about time,
+// trust or revocation is cached, so the reports do not change).
 package verify

@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -31,7 +32,7 @@ func ExampleVerifyPDF() {
 	if err != nil {
 		panic(err)
 	}
-	rep, err := verify.VerifyPDF(f, fi.Size(), verify.Options{
+	rep, err := verify.VerifyPDF(context.Background(), f, fi.Size(), verify.Options{
 		ExtraAnchors:     roots,
 		RevocationPolicy: verify.RevocationSoftFail,
 		CurrentTime:      time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/sha1"
 	"crypto/x509"
@@ -673,7 +674,7 @@ func verifyBytes(t testing.TB, data []byte, opts Options) *Report {
 	if opts.CurrentTime.IsZero() {
 		opts.CurrentTime = tNow
 	}
-	rep, err := VerifyPDF(bytes.NewReader(data), int64(len(data)), opts)
+	rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), opts)
 	if err != nil {
 		t.Fatalf("VerifyPDF: %v", err)
 	}

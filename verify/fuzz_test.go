@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -30,7 +31,7 @@ func FuzzVerifyPDF(f *testing.F) {
 	anchors := append(loadCerts(f, "testdata/corpus/sm2-test-root.pem"), p.root)
 	opts := Options{ExtraAnchors: anchors, Revocation: &fakeRevocation{}, CurrentTime: corpusTime}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rep, err := VerifyPDF(bytes.NewReader(data), int64(len(data)), opts)
+		rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), opts)
 		if err != nil {
 			var ie *InputError
 			if !errors.As(err, &ie) {

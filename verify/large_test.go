@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -77,7 +78,7 @@ func TestLargeFileMemory(t *testing.T) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	rep, err := VerifyPDF(f, size, opts)
+	rep, err := VerifyPDF(context.Background(), f, size, opts)
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +108,7 @@ func BenchmarkVerifyLarge(b *testing.B) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := VerifyPDF(f, size, opts); err != nil {
+		if _, err := VerifyPDF(context.Background(), f, size, opts); err != nil {
 			b.Fatal(err)
 		}
 	}

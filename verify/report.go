@@ -48,9 +48,29 @@ const (
 	CheckSkipped       CheckStatus = "skipped" // not applicable, or not reached because an earlier check failed
 )
 
+// CheckName names a check. The names below, and the order in which a signature's checks are
+// listed, are stable: scripts and other programs may rely on them.
+type CheckName string
+
+// The checks, in the order they are made for each signature (see the package doc).
+const (
+	FormatCheck            CheckName = "format"             // the container (CMS, PKCS#1, timestamp token) can be read
+	ByteRangeCheck         CheckName = "byte range"         // PDF: the signed bytes are the document
+	IntegrityCheck         CheckName = "integrity"          // the digest of the signed bytes is the signed one
+	SignatureValueCheck    CheckName = "signature value"    // the signature verifies with the signer's key
+	SignerCertificateCheck CheckName = "signer certificate" // the signer's certificate is present and bound
+	SealCheck              CheckName = "seal"               // the GB/T 38540 seal: maker, allowed signers, validity
+	ChainCheck             CheckName = "certificate chain"  // a chain to a trust anchor
+	ValidityCheck          CheckName = "certificate validity"
+	RevocationCheck        CheckName = "revocation"
+	AlgorithmsCheck        CheckName = "algorithms"
+	LaterChangesCheck      CheckName = "later changes" // PDF: the revisions added after signing
+	TimestampCheck         CheckName = "timestamp"     // the signature timestamp, when there is one
+)
+
 // Check is one step of the validation of a signature, in the order it was made.
 type Check struct {
-	Name   string      `json:"name"`
+	Name   CheckName   `json:"name"`
 	Status CheckStatus `json:"status"`
 	Detail string      `json:"detail,omitempty"`
 	// SubIndication is what a failed or indeterminate check means in ETSI terms; the signature's

@@ -12,13 +12,13 @@ import (
 func (st *sigState) summary() string {
 	r := st.rep
 	who := "an unknown signer"
-	if st.cert != nil {
-		who = fmt.Sprintf("%q", commonName(st.cert))
+	if st.ev.signer != nil {
+		who = fmt.Sprintf("%q", commonName(st.ev.signer))
 	}
 	if r.Seal != nil && r.Seal.Name != "" {
 		signer := strings.Trim(who, `"`)
 		who = fmt.Sprintf("the seal %q", r.Seal.Name)
-		if st.cert != nil && signer != r.Seal.Name {
+		if st.ev.signer != nil && signer != r.Seal.Name {
 			who += fmt.Sprintf(" (signer %q)", signer)
 		}
 	}
@@ -34,12 +34,12 @@ func (st *sigState) summary() string {
 		}
 	}
 	intact := ""
-	if st.sigOK && st.br.OK() {
+	if st.sigOK && st.coverageOK {
 		intact = "; the signature itself is intact"
 	}
 	switch r.Indication {
 	case TotalPassed:
-		if st.dts != nil {
+		if st.ev.token != nil {
 			return fmt.Sprintf("Valid document timestamp: %s certifies that the document existed in this form%s.", who, when)
 		}
 		s := fmt.Sprintf("Valid: signed by %s%s", who, when)
@@ -49,7 +49,7 @@ func (st *sigState) summary() string {
 			s += "; the document has not been changed since"
 		}
 		for _, c := range r.Checks {
-			if c.Name == checkRevocation && c.Status == CheckWarning {
+			if c.Name == RevocationCheck && c.Status == CheckWarning {
 				s += " (revocation was not checked)"
 			}
 		}
@@ -61,11 +61,11 @@ func (st *sigState) summary() string {
 		case SigCryptoFailure:
 			signerUntrusted := false
 			for _, c := range r.Checks {
-				if c.Name == checkChain && c.Status == CheckIndeterminate {
+				if c.Name == ChainCheck && c.Status == CheckIndeterminate {
 					signerUntrusted = true
 				}
 			}
-			if decisive.Name == checkSeal && !signerUntrusted {
+			if decisive.Name == SealCheck && !signerUntrusted {
 				return fmt.Sprintf("INVALID: the electronic seal in the signature of %s is forged or damaged (its maker's signature does not verify).", who)
 			}
 			return fmt.Sprintf("INVALID: the %s attributed to %s is forged or damaged: it does not verify with the signer's key.", st.what(), who)
@@ -79,11 +79,11 @@ func (st *sigState) summary() string {
 			return fmt.Sprintf("INVALID: %s was used against the seal's rules (%s).", who, firstSentence(decisive.Detail))
 		case FormatFailure:
 			switch decisive.Name {
-			case checkChanges:
+			case LaterChangesCheck:
 				return fmt.Sprintf("INVALID: the document was changed after %s signed it in a way that is not allowed: what is shown is not what was signed.", who)
-			case checkByteRange:
+			case ByteRangeCheck:
 				return fmt.Sprintf("INVALID: the signature of %s does not protect the whole document (its byte range is wrong or misleading).", who)
-			case checkSeal:
+			case SealCheck:
 				return fmt.Sprintf("INVALID: the electronic seal in the signature of %s cannot be read.", who)
 			}
 			return fmt.Sprintf("INVALID: the %s is malformed: %s.", st.what(), firstSentence(decisive.Detail))
@@ -92,12 +92,12 @@ func (st *sigState) summary() string {
 	case Indeterminate:
 		switch r.SubIndication {
 		case NoCertificateChainFound:
-			if decisive.Name == checkSeal {
+			if decisive.Name == SealCheck {
 				return fmt.Sprintf("Cannot be decided: the maker of %s is not a trusted authority here%s.", who, intact)
 			}
 			issuer := "its issuer"
-			if st.cert != nil {
-				issuer = fmt.Sprintf("%q", issuerCN(st.cert))
+			if st.ev.signer != nil {
+				issuer = fmt.Sprintf("%q", issuerCN(st.ev.signer))
 			}
 			return fmt.Sprintf("Cannot be decided: the certificate of %s, issued by %s, does not lead to a trusted root%s.", who, issuer, intact)
 		case NoSigningCertificateFound:
@@ -120,9 +120,9 @@ func (st *sigState) summary() string {
 			return fmt.Sprintf("Cannot be decided: the certificate of %s has expired and no trusted timestamp proves the signature was made while it was valid%s.", who, intact)
 		case TryLater:
 			switch decisive.Name {
-			case checkChain:
+			case ChainCheck:
 				return fmt.Sprintf("Cannot be decided now: the trust anchors could not be loaded%s.", intact)
-			case checkSeal:
+			case SealCheck:
 				return fmt.Sprintf("Cannot be decided now: the seal maker of %s cannot be checked (%s).", who, firstSentence(decisive.Detail))
 			}
 			return fmt.Sprintf("Cannot be decided now: whether the certificate of %s was revoked is unknown%s; try again when revocation information is available.", who, intact)

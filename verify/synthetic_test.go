@@ -25,8 +25,8 @@ import (
 type expect struct {
 	ind    Indication
 	sub    SubIndication
-	status map[string]CheckStatus // check name → status
-	detail map[string][]string    // check name → substrings its detail must contain
+	status map[CheckName]CheckStatus // check name → status
+	detail map[CheckName][]string    // check name → substrings its detail must contain
 }
 
 func assertSignature(t *testing.T, rep *Report, i int, e expect) {
@@ -38,7 +38,7 @@ func assertSignature(t *testing.T, rep *Report, i int, e expect) {
 	if s.Indication != e.ind || s.SubIndication != e.sub {
 		t.Errorf("signature %d: %s/%s, want %s/%s\n%s", i+1, s.Indication, s.SubIndication, e.ind, e.sub, dumpChecks(s))
 	}
-	byName := map[string]Check{}
+	byName := map[CheckName]Check{}
 	for _, c := range s.Checks {
 		byName[c.Name] = c
 	}
@@ -68,7 +68,7 @@ func assertSignature(t *testing.T, rep *Report, i int, e expect) {
 func dumpChecks(s SignatureReport) string {
 	var b strings.Builder
 	for _, c := range s.Checks {
-		b.WriteString("  " + string(c.Status) + " " + c.Name + ": " + c.Detail + "\n")
+		b.WriteString("  " + string(c.Status) + " " + string(c.Name) + ": " + c.Detail + "\n")
 	}
 	return b.String()
 }
@@ -97,19 +97,19 @@ func TestSyntheticSignatures(t *testing.T) {
 		opts Options
 		want expect
 	}
-	passedAll := map[string]CheckStatus{checkFormat: CheckPassed, checkByteRange: CheckPassed, checkIntegrity: CheckPassed,
-		checkSignature: CheckPassed, checkSignerCert: CheckPassed, checkSeal: CheckPassed, checkChain: CheckPassed,
-		checkValidity: CheckPassed, checkRevocation: CheckPassed, checkAlgorithms: CheckPassed, checkChanges: CheckPassed}
+	passedAll := map[CheckName]CheckStatus{FormatCheck: CheckPassed, ByteRangeCheck: CheckPassed, IntegrityCheck: CheckPassed,
+		SignatureValueCheck: CheckPassed, SignerCertificateCheck: CheckPassed, SealCheck: CheckPassed, ChainCheck: CheckPassed,
+		ValidityCheck: CheckPassed, RevocationCheck: CheckPassed, AlgorithmsCheck: CheckPassed, LaterChangesCheck: CheckPassed}
 	cases := []tc{
 		{
 			name: "valid SM2, PKCS#7 OIDs",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalPassed, status: passedAll, detail: map[string][]string{
-				checkSignature: {"SM2-with-SM3", "signer ID 1234567812345678", "DER-encoded"},
-				checkSeal:      {"某市行政审批局审批专用章", "allowed signers", "maker's SM2 signature over the seal verifies"},
-				checkChain:     {"Test Region Root"},
-				checkIntegrity: {"SM3", "equal to the signed messageDigest"},
+			want: expect{ind: TotalPassed, status: passedAll, detail: map[CheckName][]string{
+				SignatureValueCheck: {"SM2-with-SM3", "signer ID 1234567812345678", "DER-encoded"},
+				SealCheck:           {"某市行政审批局审批专用章", "allowed signers", "maker's SM2 signature over the seal verifies"},
+				ChainCheck:          {"Test Region Root"},
+				IntegrityCheck:      {"SM3", "equal to the signed messageDigest"},
 			}},
 		},
 		{
@@ -118,13 +118,13 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: seal, convention: smcrypto.ConventionGMT0010}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalPassed, status: passedAll, detail: map[string][]string{checkFormat: {"GM/T 0010 OIDs"}}},
+			want: expect{ind: TotalPassed, status: passedAll, detail: map[CheckName][]string{FormatCheck: {"GM/T 0010 OIDs"}}},
 		},
 		{
 			name: "raw r||s signature value",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, cms: rawSignatureCMS}).data },
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalPassed, detail: map[string][]string{checkSignature: {"raw r‖s"}}},
+			want: expect{ind: TotalPassed, detail: map[CheckName][]string{SignatureValueCheck: {"raw r‖s"}}},
 		},
 		{
 			name: "adbe.pkcs7.sha1",
@@ -133,8 +133,8 @@ func TestSyntheticSignatures(t *testing.T) {
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: Indeterminate, sub: CryptoConstraintsFailureNoPOE,
-				status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkSignature: CheckPassed, checkAlgorithms: CheckIndeterminate},
-				detail: map[string][]string{checkIntegrity: {"SHA-1", "encapsulates"}, checkAlgorithms: {"SHA-1"}}},
+				status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed, AlgorithmsCheck: CheckIndeterminate},
+				detail: map[CheckName][]string{IntegrityCheck: {"SHA-1", "encapsulates"}, AlgorithmsCheck: {"SHA-1"}}},
 		},
 		{
 			name: "adbe.pkcs7.sha1, tampered",
@@ -144,7 +144,7 @@ func TestSyntheticSignatures(t *testing.T) {
 				return d.data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: HashFailure, status: map[string]CheckStatus{checkIntegrity: CheckFailed, checkSignature: CheckPassed}},
+			want: expect{ind: TotalFailed, sub: HashFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckFailed, SignatureValueCheck: CheckPassed}},
 		},
 		{
 			name: "adbe.pkcs7.sha1 without an encapsulated digest",
@@ -152,20 +152,20 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "adbe.pkcs7.sha1"}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkFormat: {"20-byte SHA-1"}}},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{FormatCheck: {"20-byte SHA-1"}}},
 		},
 		{
 			name: "detached SubFilter with encapsulated content",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: nil, sha1Encap: true}).data },
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkFormat: {"must be a detached signature"}}},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{FormatCheck: {"must be a detached signature"}}},
 		},
 		{
 			name: "no signed attributes",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, noSignedAttrs: true}).data },
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkSignature: CheckPassed},
-				detail: map[string][]string{checkFormat: {"no signed attributes"}, checkSignature: {"digest of the signed bytes"}}},
+			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed},
+				detail: map[CheckName][]string{FormatCheck: {"no signed attributes"}, SignatureValueCheck: {"digest of the signed bytes"}}},
 		},
 		{
 			name: "no signed attributes, tampered",
@@ -175,7 +175,7 @@ func TestSyntheticSignatures(t *testing.T) {
 				return d.data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: HashFailure, status: map[string]CheckStatus{checkIntegrity: CheckFailed, checkSignature: CheckFailed}},
+			want: expect{ind: TotalFailed, sub: HashFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckFailed, SignatureValueCheck: CheckFailed}},
 		},
 		{
 			name: "tampered byte in the signed range",
@@ -186,15 +186,15 @@ func TestSyntheticSignatures(t *testing.T) {
 				return d.data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: HashFailure, status: map[string]CheckStatus{checkIntegrity: CheckFailed, checkSignature: CheckPassed},
-				detail: map[string][]string{checkIntegrity: {"signed messageDigest is", "changed after signing"}}},
+			want: expect{ind: TotalFailed, sub: HashFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckFailed, SignatureValueCheck: CheckPassed},
+				detail: map[CheckName][]string{IntegrityCheck: {"signed messageDigest is", "changed after signing"}}},
 		},
 		{
 			name: "corrupted signature value",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, cms: corruptSignatureCMS}).data },
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: SigCryptoFailure, status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkSignature: CheckFailed},
-				detail: map[string][]string{checkSignature: {"does not verify", "empty ID"}}},
+			want: expect{ind: TotalFailed, sub: SigCryptoFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, SignatureValueCheck: CheckFailed},
+				detail: map[CheckName][]string{SignatureValueCheck: {"does not verify", "empty ID"}}},
 		},
 		{
 			name: "bytes appended after the signed revision",
@@ -203,8 +203,8 @@ func TestSyntheticSignatures(t *testing.T) {
 				return append(d.data, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"...)
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkChanges: CheckFailed},
-				detail: map[string][]string{checkChanges: {"after the last %EOF"}}},
+			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, LaterChangesCheck: CheckFailed},
+				detail: map[CheckName][]string{LaterChangesCheck: {"after the last %EOF"}}},
 		},
 		{
 			name: "white space appended after the signed revision",
@@ -220,8 +220,8 @@ func TestSyntheticSignatures(t *testing.T) {
 				return d.data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[string]CheckStatus{checkByteRange: CheckPassed, checkIntegrity: CheckPassed, checkChanges: CheckFailed},
-				detail: map[string][]string{checkChanges: {"revision 3", "not the document that was signed"}}},
+			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[CheckName]CheckStatus{ByteRangeCheck: CheckPassed, IntegrityCheck: CheckPassed, LaterChangesCheck: CheckFailed},
+				detail: map[CheckName][]string{LaterChangesCheck: {"revision 3", "not the document that was signed"}}},
 		},
 		{
 			name: "annotation added after an approval signature",
@@ -231,7 +231,7 @@ func TestSyntheticSignatures(t *testing.T) {
 				return d.data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkChanges: CheckPassed}, detail: map[string][]string{checkChanges: {"annotation"}}},
+			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{LaterChangesCheck: CheckPassed}, detail: map[CheckName][]string{LaterChangesCheck: {"annotation"}}},
 		},
 		{
 			name: "annotation added after a certification signature P=2",
@@ -241,7 +241,7 @@ func TestSyntheticSignatures(t *testing.T) {
 				return d.data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkChanges: {"P=2", "annotation"}}},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{LaterChangesCheck: {"P=2", "annotation"}}},
 		},
 		{
 			name: "annotation added after a certification signature P=3",
@@ -261,29 +261,29 @@ func TestSyntheticSignatures(t *testing.T) {
 				return d.data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkChanges: {"P=1", "signature"}}},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{LaterChangesCheck: {"P=1", "signature"}}},
 		},
 		{
 			name: "revoked before signing",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(-24*time.Hour), 1)},
-			want: expect{ind: TotalFailed, sub: Revoked, status: map[string]CheckStatus{checkRevocation: CheckFailed},
-				detail: map[string][]string{checkRevocation: {"2026-04-30 12:00:00 UTC", "keyCompromise (1)", "revoked certificate"}}},
+			want: expect{ind: TotalFailed, sub: Revoked, status: map[CheckName]CheckStatus{RevocationCheck: CheckFailed},
+				detail: map[CheckName][]string{RevocationCheck: {"2026-04-30 12:00:00 UTC", "keyCompromise (1)", "revoked certificate"}}},
 		},
 		{
 			name: "revoked after signing, no proof of existence",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), 4)},
-			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[string]CheckStatus{checkRevocation: CheckIndeterminate},
-				detail: map[string][]string{checkRevocation: {"2026-05-02 12:00:00 UTC", "superseded (4)", "no trusted timestamp"}}},
+			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[CheckName]CheckStatus{RevocationCheck: CheckIndeterminate},
+				detail: map[CheckName][]string{RevocationCheck: {"2026-05-02 12:00:00 UTC", "superseded (4)", "no trusted timestamp"}}},
 		},
 		{
 			// Both times have one-second resolution: the same second cannot order them.
 			name: "revoked in the same second as the claimed signing time",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign, 1)},
-			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[string]CheckStatus{checkRevocation: CheckIndeterminate},
-				detail: map[string][]string{checkRevocation: {"the same second", "no trusted timestamp"}}},
+			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[CheckName]CheckStatus{RevocationCheck: CheckIndeterminate},
+				detail: map[CheckName][]string{RevocationCheck: {"the same second", "no trusted timestamp"}}},
 		},
 		{
 			name: "revoked after a trusted signature timestamp",
@@ -291,8 +291,8 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign.Add(time.Minute), nil)}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), 1)},
-			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkRevocation: CheckPassed, checkTimestamp: CheckPassed},
-				detail: map[string][]string{checkRevocation: {"does not affect it"}, checkTimestamp: {"2026-05-01 12:01:00 UTC", "Test TSA"}}},
+			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{RevocationCheck: CheckPassed, TimestampCheck: CheckPassed},
+				detail: map[CheckName][]string{RevocationCheck: {"does not affect it"}, TimestampCheck: {"2026-05-01 12:01:00 UTC", "Test TSA"}}},
 		},
 		{
 			name: "timestamp that does not cover the signature",
@@ -300,62 +300,62 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign, make([]byte, 32))}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), 1)},
-			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[string]CheckStatus{checkTimestamp: CheckWarning},
-				detail: map[string][]string{checkTimestamp: {"does not cover this signature value"}}},
+			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[CheckName]CheckStatus{TimestampCheck: CheckWarning},
+				detail: map[CheckName][]string{TimestampCheck: {"does not cover this signature value"}}},
 		},
 		{
 			name: "revocation source fails",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{err: errors.New("CRL server unreachable")}},
-			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkRevocation: {"CRL server unreachable"}}},
+			want: expect{ind: Indeterminate, sub: TryLater, detail: map[CheckName][]string{RevocationCheck: {"CRL server unreachable"}}},
 		},
 		{
 			name: "revocation status unknown",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{unknown: true}},
-			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkRevocation: {"no information", "requires it"}}},
+			want: expect{ind: Indeterminate, sub: TryLater, detail: map[CheckName][]string{RevocationCheck: {"no information", "requires it"}}},
 		},
 		{
 			// Fail closed by default: nobody can say whether the signer was revoked.
 			name: "no revocation source",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors},
-			want: expect{ind: Indeterminate, sub: TryLater, status: map[string]CheckStatus{checkRevocation: CheckIndeterminate},
-				detail: map[string][]string{checkRevocation: {"not checked", "the revocation policy requires it"}}},
+			want: expect{ind: Indeterminate, sub: TryLater, status: map[CheckName]CheckStatus{RevocationCheck: CheckIndeterminate},
+				detail: map[CheckName][]string{RevocationCheck: {"not checked", "the revocation policy requires it"}}},
 		},
 		{
 			name: "no revocation source, soft-fail policy",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, RevocationPolicy: RevocationSoftFail},
-			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkRevocation: CheckWarning},
-				detail: map[string][]string{checkRevocation: {"not checked", "soft-fail"}}},
+			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{RevocationCheck: CheckWarning},
+				detail: map[CheckName][]string{RevocationCheck: {"not checked", "soft-fail"}}},
 		},
 		{
 			name: "revocation source that does not know the signer, soft-fail policy",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{unknown: true}, RevocationPolicy: RevocationSoftFail},
-			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkRevocation: CheckWarning}, detail: map[string][]string{checkRevocation: {"has no information", "soft-fail"}}},
+			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{RevocationCheck: CheckWarning}, detail: map[CheckName][]string{RevocationCheck: {"has no information", "soft-fail"}}},
 		},
 		{
 			// A failing source is not missing information: even soft-fail says try later.
 			name: "revocation source fails, soft-fail policy",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{err: errors.New("CRL server unreachable")}, RevocationPolicy: RevocationSoftFail},
-			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkRevocation: {"CRL server unreachable"}}},
+			want: expect{ind: Indeterminate, sub: TryLater, detail: map[CheckName][]string{RevocationCheck: {"CRL server unreachable"}}},
 		},
 		{
 			name: "anchor with the root's name but another key",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKI(t, nil).root}, Revocation: good},
-			want: expect{ind: Indeterminate, sub: CertificateChainGeneral, status: map[string]CheckStatus{checkChain: CheckIndeterminate, checkSignature: CheckPassed},
-				detail: map[string][]string{checkChain: {"does not verify", "forged"}}},
+			want: expect{ind: Indeterminate, sub: CertificateChainGeneral, status: map[CheckName]CheckStatus{ChainCheck: CheckIndeterminate, SignatureValueCheck: CheckPassed},
+				detail: map[CheckName][]string{ChainCheck: {"does not verify", "forged"}}},
 		},
 		{
 			name: "untrusted root",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).root}, Revocation: good},
-			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, status: map[string]CheckStatus{checkChain: CheckIndeterminate, checkSignature: CheckPassed},
-				detail: map[string][]string{checkChain: {"Test Region Root", "self-signed certificate that is not a trust anchor"}}},
+			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, status: map[CheckName]CheckStatus{ChainCheck: CheckIndeterminate, SignatureValueCheck: CheckPassed},
+				detail: map[CheckName][]string{ChainCheck: {"Test Region Root", "self-signed certificate that is not a trust anchor"}}},
 		},
 		{
 			name: "root missing from the signature and the anchors",
@@ -363,19 +363,19 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: seal, chain: []*smcrypto.Certificate{p.signer}}).data
 			},
 			opts: Options{Revocation: good, ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).root}},
-			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, detail: map[string][]string{checkChain: {`the issuer "CN=Test Region Root`}}},
+			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, detail: map[CheckName][]string{ChainCheck: {`the issuer "CN=Test Region Root`}}},
 		},
 		{
 			name: "no trust anchors",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Revocation: good},
-			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, detail: map[string][]string{checkChain: {"no trust anchors are configured"}}},
+			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, detail: map[CheckName][]string{ChainCheck: {"no trust anchors are configured"}}},
 		},
 		{
 			name: "trust anchors cannot be loaded",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchorList{err: errors.New("store locked")}, Revocation: good},
-			want: expect{ind: Indeterminate, sub: TryLater, detail: map[string][]string{checkChain: {"store locked"}}},
+			want: expect{ind: Indeterminate, sub: TryLater, detail: map[CheckName][]string{ChainCheck: {"store locked"}}},
 		},
 		{
 			name: "signer certificate missing from the CMS",
@@ -383,7 +383,7 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: seal, cms: withoutCertificatesCMS}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: Indeterminate, sub: NoSigningCertificateFound, status: map[string]CheckStatus{checkSignature: CheckSkipped, checkSignerCert: CheckIndeterminate}},
+			want: expect{ind: Indeterminate, sub: NoSigningCertificateFound, status: map[CheckName]CheckStatus{SignatureValueCheck: CheckSkipped, SignerCertificateCheck: CheckIndeterminate}},
 		},
 		{
 			name: "seal not valid at the signing time",
@@ -391,8 +391,8 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tSign.Add(-time.Hour))}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, status: map[string]CheckStatus{checkSeal: CheckFailed},
-				detail: map[string][]string{checkSeal: {"outside its validity", "2026-05-01 11:00:00 UTC"}}},
+			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, status: map[CheckName]CheckStatus{SealCheck: CheckFailed},
+				detail: map[CheckName][]string{SealCheck: {"outside its validity", "2026-05-01 11:00:00 UTC"}}},
 		},
 		{
 			name: "signer not in the seal's certList",
@@ -401,7 +401,7 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{other}, tRootStart, tRootStart.AddDate(5, 0, 0))}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, detail: map[string][]string{checkSeal: {"is NOT among the seal's 1 allowed signer"}}},
+			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, detail: map[CheckName][]string{SealCheck: {"is NOT among the seal's 1 allowed signer"}}},
 		},
 		{
 			name: "seal maker's signature broken",
@@ -411,13 +411,13 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: s}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: SigCryptoFailure, status: map[string]CheckStatus{checkSignature: CheckPassed, checkSeal: CheckFailed}},
+			want: expect{ind: TotalFailed, sub: SigCryptoFailure, status: map[CheckName]CheckStatus{SignatureValueCheck: CheckPassed, SealCheck: CheckFailed}},
 		},
 		{
 			name: "seal maker revoked before the seal was made",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.maker, tRootStart.Add(-time.Hour), 2)},
-			want: expect{ind: TotalFailed, sub: Revoked, status: map[string]CheckStatus{checkSeal: CheckFailed, checkRevocation: CheckPassed}},
+			want: expect{ind: TotalFailed, sub: Revoked, status: map[CheckName]CheckStatus{SealCheck: CheckFailed, RevocationCheck: CheckPassed}},
 		},
 		{
 			name: "seal made before its maker's certificate was valid",
@@ -426,8 +426,8 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{p.signer}, early, tRootStart.AddDate(5, 0, 0))}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: NotYetValid, status: map[string]CheckStatus{checkSignature: CheckPassed, checkSeal: CheckFailed, checkChain: CheckPassed},
-				detail: map[string][]string{checkSeal: {`"CN=Seal Maker`, "valid from 2025-01-01", "signed the seal as made on 2024-12-22", "before that"}}},
+			want: expect{ind: TotalFailed, sub: NotYetValid, status: map[CheckName]CheckStatus{SignatureValueCheck: CheckPassed, SealCheck: CheckFailed, ChainCheck: CheckPassed},
+				detail: map[CheckName][]string{SealCheck: {`"CN=Seal Maker`, "valid from 2025-01-01", "signed the seal as made on 2024-12-22", "before that"}}},
 		},
 		{
 			name: "signature timestamp from a TSA not yet valid at its time",
@@ -436,21 +436,21 @@ func TestSyntheticSignatures(t *testing.T) {
 				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tRootStart.Add(-24*time.Hour), nil)}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalPassed, status: map[string]CheckStatus{checkSignature: CheckPassed, checkValidity: CheckPassed, checkTimestamp: CheckWarning},
-				detail: map[string][]string{checkTimestamp: {`"CN=Test TSA`, "was not valid at the time it states", "proves nothing"}}},
+			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{SignatureValueCheck: CheckPassed, ValidityCheck: CheckPassed, TimestampCheck: CheckWarning},
+				detail: map[CheckName][]string{TimestampCheck: {`"CN=Test TSA`, "was not valid at the time it states", "proves nothing"}}},
 		},
 		{
 			name: "unknown SubFilter",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "x.custom.sm2"}).data },
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[string]CheckStatus{checkFormat: CheckFailed, checkIntegrity: CheckSkipped},
-				detail: map[string][]string{checkFormat: {"x.custom.sm2"}}},
+			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[CheckName]CheckStatus{FormatCheck: CheckFailed, IntegrityCheck: CheckSkipped},
+				detail: map[CheckName][]string{FormatCheck: {"x.custom.sm2"}}},
 		},
 		{
 			name: "unfilled placeholder",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, emptyContents: true}).data },
 			opts: Options{Anchors: anchors, Revocation: good},
-			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[string][]string{checkFormat: {"never filled in"}}},
+			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{FormatCheck: {"never filled in"}}},
 		},
 	}
 	// Every case is verified again through one Cache shared by all of them, twice (filling it,
@@ -469,15 +469,6 @@ func TestSyntheticSignatures(t *testing.T) {
 				t.Errorf("overall %s, want %s", rep.Indication, want)
 			}
 			want, _ := json.Marshal(rep)
-			// Without the helper goroutine (prefetch.go) the report is the same.
-			func() {
-				defer func(saved int64) { prefetchMin = saved }(prefetchMin)
-				prefetchMin = 1 << 62
-				got, _ := json.Marshal(verifyBytes(t, data, c.opts))
-				if !bytes.Equal(got, want) {
-					t.Errorf("without the helper goroutine the report differs:\n%s\nwant\n%s", got, want)
-				}
-			}()
 			for pass := range 2 {
 				opts := c.opts
 				opts.Cache = shared
@@ -505,17 +496,17 @@ func TestSyntheticCertificateTimes(t *testing.T) {
 	}
 	cases := []tc{
 		{name: "expired before signing", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, -1, 0)},
-			want: expect{ind: TotalFailed, sub: ExpiredSub, detail: map[string][]string{checkValidity: {"expired on 2026-04-01", "made with an expired certificate"}}}},
+			want: expect{ind: TotalFailed, sub: ExpiredSub, detail: map[CheckName][]string{ValidityCheck: {"expired on 2026-04-01", "made with an expired certificate"}}}},
 		{name: "not yet valid at signing", signer: certOpts{notBefore: tSign.Add(time.Hour), notAfter: tSign.AddDate(1, 0, 0)},
 			want: expect{ind: TotalFailed, sub: NotYetValid}},
 		{name: "expired since signing, no proof", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)},
-			want: expect{ind: Indeterminate, sub: OutOfBoundsNoPOE, detail: map[string][]string{checkValidity: {"expired on 2026-05-08", "no trusted timestamp"}}}},
+			want: expect{ind: Indeterminate, sub: OutOfBoundsNoPOE, detail: map[CheckName][]string{ValidityCheck: {"expired on 2026-05-08", "no trusted timestamp"}}}},
 		{name: "expired since signing, signature timestamp", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)}, ts: true,
-			want: expect{ind: TotalPassed, detail: map[string][]string{checkValidity: {"signature timestamp"}}}},
+			want: expect{ind: TotalPassed, detail: map[CheckName][]string{ValidityCheck: {"signature timestamp"}}}},
 		{name: "expired since signing, document timestamp", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)}, dts: true,
-			want: expect{ind: TotalPassed, detail: map[string][]string{checkValidity: {"document timestamp 2"}}}},
+			want: expect{ind: TotalPassed, detail: map[CheckName][]string{ValidityCheck: {"document timestamp 2"}}}},
 		{name: "no signing key usage", signer: certOpts{notBefore: tRootStart, notAfter: tRootStart.AddDate(3, 0, 0), keyUsage: 1 << 2 /* keyEncipherment */},
-			want: expect{ind: Indeterminate, sub: ChainConstraintsFailure, detail: map[string][]string{checkValidity: {"keyEncipherment", "not meant for signing"}}}},
+			want: expect{ind: Indeterminate, sub: ChainConstraintsFailure, detail: map[CheckName][]string{ValidityCheck: {"keyEncipherment", "not meant for signing"}}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -531,7 +522,7 @@ func TestSyntheticCertificateTimes(t *testing.T) {
 			rep := verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, Revocation: &fakeRevocation{}})
 			assertSignature(t, rep, 0, c.want)
 			if c.dts {
-				assertSignature(t, rep, 1, expect{ind: TotalPassed, status: map[string]CheckStatus{checkIntegrity: CheckPassed, checkSignature: CheckPassed}})
+				assertSignature(t, rep, 1, expect{ind: TotalPassed, status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed}})
 			}
 		})
 	}
@@ -615,13 +606,13 @@ func TestSHA1ChainWithOldProof(t *testing.T) {
 
 	rep := verifyBytes(t, sign(withTimestampCMS(p, signed.Add(time.Hour), nil)), opts)
 	assertSignature(t, rep, 0, expect{ind: TotalPassed,
-		status: map[string]CheckStatus{checkTimestamp: CheckPassed, checkChain: CheckPassed, checkValidity: CheckPassed, checkAlgorithms: CheckPassed},
-		detail: map[string][]string{checkChain: {`"CN=RSA Root 2010" is a configured trust anchor`, "signed with SHA-1 are accepted", "2013-06-01 13:00:00 UTC, before 2014"}}})
+		status: map[CheckName]CheckStatus{TimestampCheck: CheckPassed, ChainCheck: CheckPassed, ValidityCheck: CheckPassed, AlgorithmsCheck: CheckPassed},
+		detail: map[CheckName][]string{ChainCheck: {`"CN=RSA Root 2010" is a configured trust anchor`, "signed with SHA-1 are accepted", "2013-06-01 13:00:00 UTC, before 2014"}}})
 
 	rep = verifyBytes(t, sign(nil), opts)
 	assertSignature(t, rep, 0, expect{ind: Indeterminate, sub: CryptoConstraintsFailureNoPOE,
-		status: map[string]CheckStatus{checkChain: CheckIndeterminate},
-		detail: map[string][]string{checkChain: {"SHA-1 signer", "no longer accepted for certificates", "SHA1-RSA"}}})
+		status: map[CheckName]CheckStatus{ChainCheck: CheckIndeterminate},
+		detail: map[CheckName][]string{ChainCheck: {"SHA-1 signer", "no longer accepted for certificates", "SHA1-RSA"}}})
 }
 
 // resignSHA1RSA returns c issued again by issuer: its TBSCertificate with issuer's name and

@@ -133,9 +133,9 @@ func writeChecks(w io.Writer, checks []Check, opts TextOptions) {
 	for _, c := range checks {
 		switch c.Status {
 		case CheckPassed:
-			passed = append(passed, c.Name)
+			passed = append(passed, string(c.Name))
 		case CheckSkipped:
-			skipped = append(skipped, c.Name)
+			skipped = append(skipped, string(c.Name))
 		default:
 			others = append(others, c)
 		}

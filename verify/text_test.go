@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -41,7 +42,7 @@ func TestWriteText(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := VerifyPDF(bytes.NewReader(data), int64(len(data)), corpusOptions(t, c.file, false))
+			rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), corpusOptions(t, c.file, false))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +60,7 @@ func TestWriteText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := VerifyPDF(bytes.NewReader(data), int64(len(data)), corpusOptions(t, "pdf-06.pdf", false))
+	rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), corpusOptions(t, "pdf-06.pdf", false))
 	if err != nil {
 		t.Fatal(err)
 	}

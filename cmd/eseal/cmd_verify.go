@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,7 +95,7 @@ func runVerify(e *env, args []string) error {
 	if fi.IsDir() {
 		return fail(fmt.Errorf("%s is a directory", rest[0]))
 	}
-	rep, err := verify.VerifyPDF(f, fi.Size(), opts)
+	rep, err := verify.VerifyPDF(context.Background(), f, fi.Size(), opts)
 	if err != nil {
 		var ie *verify.InputError
 		if errors.As(err, &ie) {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -174,7 +175,7 @@ func esealVerifyOnce(tb testing.TB, f *fixture, file *os.File, size int64) {
 }
 
 func esealVerifyWith(tb testing.TB, opts verify.Options, file *os.File, size int64) {
-	rep, err := verify.VerifyPDF(file, size, opts)
+	rep, err := verify.VerifyPDF(context.Background(), file, size, opts)
 	if err != nil || rep.Indication != verify.TotalPassed {
 		tb.Fatalf("verify: %v %+v", err, rep)
 	}
@@ -352,7 +353,7 @@ func TestVerifyProcessHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	fi, _ := file.Stat()
-	rep, err := verify.VerifyPDF(file, fi.Size(), verify.Options{Anchors: store, Revocation: store})
+	rep, err := verify.VerifyPDF(context.Background(), file, fi.Size(), verify.Options{Anchors: store, Revocation: store})
 	if err != nil || rep.Indication != verify.TotalPassed {
 		t.Fatalf("verify: %v %+v", err, rep)
 	}

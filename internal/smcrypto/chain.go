@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
-
-	"github.com/eseal/eseal/internal/spin"
 )
 
 // ChainErrorReason classifies why no certificate chain could be built.
@@ -142,8 +140,8 @@ type ChainOptions struct {
 // ChainBuilder finds certificate paths to a fixed set of trust anchors. It remembers the
 // outcome of every path it has verified, so a builder used for all the certificates of one
 // document (signers, seal makers, timestamping authorities) checks each certificate signature
-// once. It is safe for concurrent use: a path being verified for one caller is waited for by
-// another, briefly (spin.Wait, without parking the thread), then verified again by it.
+// once. It is safe for concurrent use: callers that ask for the same path at once share one
+// verification.
 type ChainBuilder struct {
 	roots    []*Certificate
 	rootSums map[[32]byte]bool
@@ -154,9 +152,9 @@ type ChainBuilder struct {
 	runs     int                   // paths verified (not taken from verified), for tests
 }
 
-// pathEntry is a path's outcome, ready once done is closed.
+// pathEntry is a path's outcome, computed once.
 type pathEntry struct {
-	done chan struct{}
+	once sync.Once
 	out  pathOutcome
 }
 
@@ -343,27 +341,23 @@ func pathKey(path []*Certificate, opts ChainOptions) string {
 func (b *ChainBuilder) verifyPath(path []*Certificate, opts ChainOptions) pathOutcome {
 	key := pathKey(path, opts)
 	b.mu.Lock()
-	if e, ok := b.verified[key]; ok {
-		b.mu.Unlock()
-		if spin.Wait(e.done) {
-			return e.out
+	e, ok := b.verified[key]
+	if !ok {
+		e = &pathEntry{}
+		b.verified[key] = e
+	}
+	b.mu.Unlock()
+	e.once.Do(func() {
+		out, ok := b.shared.get(key, path)
+		if !ok {
+			out = verifyPathOnce(path, opts)
+			b.shared.put(key, path, out)
+			b.mu.Lock()
+			b.runs++
+			b.mu.Unlock()
 		}
-		// Another goroutine is still at it: verify here rather than park this thread.
-		return verifyPathOnce(path, opts)
-	}
-	e := &pathEntry{done: make(chan struct{})}
-	b.verified[key] = e
-	b.mu.Unlock()
-	defer close(e.done)
-	if out, ok := b.shared.get(key, path); ok {
 		e.out = out
-		return e.out
-	}
-	b.mu.Lock()
-	b.runs++
-	b.mu.Unlock()
-	e.out = verifyPathOnce(path, opts)
-	b.shared.put(key, path, e.out)
+	})
 	return e.out
 }
 

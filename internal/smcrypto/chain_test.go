@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"fmt"
 	"math/big"
 	"strings"
 	"sync"
@@ -578,30 +577,5 @@ func TestPathCacheShared(t *testing.T) {
 	b.FindChain(p.inter, nil, ChainOptions{})
 	if small.Len() != 1 {
 		t.Errorf("cache of bound 1 holds %d outcomes", small.Len())
-	}
-}
-
-// TestChainBuilderDoesNotParkOnBusyPath: when another goroutine is still verifying a path (here
-// one that never finishes), a caller spins briefly, then verifies the path itself.
-func TestChainBuilderDoesNotParkOnBusyPath(t *testing.T) {
-	p := newTestPKI(t)
-	b := NewChainBuilder([]*Certificate{p.root})
-	path := []*Certificate{p.leaf, p.inter, p.root}
-	b.verified[pathKey(path, ChainOptions{})] = &pathEntry{done: make(chan struct{})} // never done
-	done := make(chan error)
-	go func() {
-		chain, err := b.FindChain(p.leaf, []*Certificate{p.inter}, ChainOptions{})
-		if err == nil && len(chain) != 3 {
-			err = fmt.Errorf("chain of %d", len(chain))
-		}
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("FindChain waited for a path that another goroutine never finished")
 	}
 }

@@ -1,0 +1,247 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/eseal/eseal/internal/smcrypto"
+)
+
+// The verification core knows no file format. A format reader (pdf.go) turns a document into
+// signatureInputs: the signature's container (a CMS SignedData, a bare PKCS#1 value, a
+// timestamp token), what it signed (byte ranges of the input), and hooks for what only the
+// format can judge (a PDF's ByteRange coverage and its later revisions). The core reads each
+// container into evidence (containers.go), hashes every signature's signed bytes in one pass
+// (hashing.go), and runs the same checks over the evidence whatever the format (integrity.go,
+// checks.go).
+
+// signatureInput is one signature as a format reader hands it to the core.
+type signatureInput struct {
+	// report holds what the format knows of the signature for its report (index, field name,
+	// reason, location, page); the core fills in the rest.
+	report SignatureReport
+	// docTimestamp: a timestamp over the document, not a signature by a person.
+	docTimestamp bool
+	// formatName introduces the signature in its report's Format ("PDF adbe.pkcs7.detached").
+	formatName string
+	// refused, when set, is why the format cannot hand over a container at all (an unknown
+	// SubFilter, a placeholder never filled): the format check fails with it.
+	refused string
+	// The container and how to read it.
+	container  containerKind
+	raw        []byte
+	profile    cmsProfile
+	extraCerts [][]byte // certificates the format carries beside the container (PDF /Cert)
+	// warnings are what the format reader found odd in the signature: they are noted with the
+	// format check and make it a warning. notes are noted only.
+	warnings, notes []string
+	// claimed is the format's own statement of the signing time (PDF /M), used when the
+	// container states none.
+	claimed    time.Time
+	claimedSrc string
+	// signedEnd is where the signed bytes end in the input (0 if unknown): a document timestamp
+	// whose signed bytes reach at least as far covers the signature.
+	signedEnd int64
+	hooks     formatHooks
+}
+
+// formatHooks are the checks only the format can make.
+type formatHooks interface {
+	// signedBytes adds the format's check of what the signature signs (a PDF ByteRange) and
+	// returns the ranges of the input to hash, nil if none can be.
+	signedBytes(v *verifier, st *sigState) [][2]int64
+	// laterChanges adds the format's check of what was added to the input after signing.
+	laterChanges(v *verifier, st *sigState)
+}
+
+// verifier holds what one verification shares between its signatures.
+type verifier struct {
+	ctx        context.Context
+	r          io.ReaderAt
+	size       int64
+	opts       Options
+	now        time.Time
+	anchors    []*smcrypto.Certificate
+	anchorsErr error
+	chains     *smcrypto.ChainBuilder // for anchors, shared by every chain of the document
+	hashes     *hashPlan
+}
+
+func newVerifier(ctx context.Context, r io.ReaderAt, size int64, opts Options) *verifier {
+	now := opts.CurrentTime
+	if now.IsZero() {
+		now = time.Now()
+	}
+	v := &verifier{ctx: ctx, r: r, size: size, opts: opts, now: now.UTC(), hashes: &hashPlan{size: size}}
+	v.loadAnchors()
+	return v
+}
+
+// verifyAll runs every check of every signature, and returns their reports in input order.
+// The error is a failure to read the input, or ctx's.
+func (v *verifier) verifyAll(inputs []*signatureInput) ([]SignatureReport, error) {
+	states := make([]*sigState, len(inputs))
+	for i, in := range inputs {
+		st := &sigState{in: in, rep: &SignatureReport{}}
+		*st.rep = in.report
+		states[i] = st
+		v.checkFormat(st)
+		st.ranges = in.hooks.signedBytes(v, st)
+		v.planIntegrity(st)
+	}
+	if err := v.ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := v.hashes.run(v.ctx, v.r); err != nil {
+		return nil, err
+	}
+	// Document timestamps first, the latest first: each can lend its time as a proof of
+	// existence to the signatures (and document timestamps) it covers.
+	order := make([]*sigState, len(states))
+	copy(order, states)
+	sort.SliceStable(order, func(i, j int) bool {
+		di, dj := order[i].in.docTimestamp, order[j].in.docTimestamp
+		if di != dj {
+			return di
+		}
+		if di {
+			return order[i].in.signedEnd > order[j].in.signedEnd
+		}
+		return false
+	})
+	var timestamps []*sigState
+	for _, st := range order {
+		if err := v.ctx.Err(); err != nil {
+			return nil, err
+		}
+		v.verifySignature(st, timestamps)
+		if st.in.docTimestamp {
+			timestamps = append(timestamps, st)
+		}
+	}
+	reps := make([]SignatureReport, len(states))
+	for i, st := range states {
+		reps[i] = *st.rep
+	}
+	return reps, nil
+}
+
+// verifySignature runs the checks after the format's, in order. timestamps are the document
+// timestamps already verified, which may prove that this signature existed at their time.
+func (v *verifier) verifySignature(st *sigState, timestamps []*sigState) {
+	v.checkIntegrityAndValue(st)
+	v.checkSignerCertificate(st)
+	// The timestamps are evaluated before the seal and the certificates, whose validity and
+	// revocation they may decide; their own check is reported last.
+	v.evaluateTimestamp(st)
+	v.proofOfExistence(st, timestamps)
+	v.checkSeal(st)
+	v.checkChain(st)
+	v.checkValidity(st)
+	v.checkRevocation(st)
+	v.checkAlgorithms(st)
+	st.in.hooks.laterChanges(v, st)
+	if st.tsCheck != nil {
+		st.checks = append(st.checks, *st.tsCheck)
+	}
+	st.conclude()
+}
+
+// sigState is everything learnt about one signature while it is verified.
+type sigState struct {
+	in  *signatureInput
+	rep *SignatureReport
+
+	// ev is what the container holds, once the format check has read it.
+	ev evidence
+	// formatOK: the container was read; the cryptographic checks can run.
+	formatOK bool
+	// ranges are the signed bytes, coverageOK that the format accepts them as the document.
+	ranges     [][2]int64
+	coverageOK bool
+	// hashes are the digests of the signed bytes the integrity check asked for.
+	hashes hashGroup
+	// sigOK: the signature value verified (and, for signers with signed attributes, the content
+	// digest matched).
+	sigOK     bool
+	sigDigest smcrypto.OID // digest algorithm the signature relies on
+
+	claimed    time.Time // the signing time the signer claims
+	claimedSrc string
+	// poe is the earliest trusted proof that the signature existed, from its own timestamp or a
+	// later document timestamp; zero if none.
+	poe    time.Time
+	poeSrc string
+	// trustedTime: for a document timestamp that verified and whose TSA is trusted, its genTime.
+	trustedTime time.Time
+
+	// revokedAt and revokedReason describe the revocation that made the signature undecidable.
+	revokedAt     time.Time
+	revokedReason int
+
+	tsCheck *Check // the signature timestamp's check, added last
+	chain   []*smcrypto.Certificate
+
+	checks []Check
+}
+
+func (st *sigState) add(name CheckName, status CheckStatus, sub SubIndication, format string, args ...any) {
+	c := Check{Name: name, Status: status, Detail: fmt.Sprintf(format, args...)}
+	if status == CheckFailed || status == CheckIndeterminate {
+		c.SubIndication = sub
+	}
+	st.checks = append(st.checks, c)
+}
+
+func (st *sigState) what() string {
+	if st.in.docTimestamp {
+		return "document timestamp"
+	}
+	return "signature"
+}
+
+// loadAnchors collects the trust anchors once per document.
+func (v *verifier) loadAnchors() {
+	if v.opts.Anchors != nil {
+		as, err := v.opts.Anchors.TrustAnchors()
+		if err != nil {
+			v.anchorsErr = err
+		}
+		for _, a := range as {
+			if a != nil {
+				v.anchors = append(v.anchors, a)
+			}
+		}
+	}
+	for _, a := range v.opts.ExtraAnchors {
+		if a != nil {
+			v.anchors = append(v.anchors, a)
+		}
+	}
+	v.chains = smcrypto.NewChainBuilderWithCache(v.anchors, v.opts.Cache.pathCache())
+}
+
+// overallIndication: no signature → NO_SIGNATURE_FOUND; any TOTAL_FAILED → TOTAL_FAILED; else any
+// INDETERMINATE → INDETERMINATE; else TOTAL_PASSED.
+func overallIndication(sigs []SignatureReport) Indication {
+	if len(sigs) == 0 {
+		return NoSignatureFound
+	}
+	ind := TotalPassed
+	for _, s := range sigs {
+		switch s.Indication {
+		case TotalFailed:
+			return TotalFailed
+		case Indeterminate:
+			ind = Indeterminate
+		}
+	}
+	return ind
+}
+
+func readError(err error) *InputError {
+	return &InputError{Reason: InputReadError, Detail: err.Error(), Err: err}
+}
