@@ -280,7 +280,7 @@ func TestVerifyRevokedAfterCached(t *testing.T) {
 	if again := post(); again.Indication != verify.TotalPassed {
 		t.Fatalf("second verification (from the cache): %s", again.Indication)
 	}
-	if _, err := store.RevokeCertificate(certstore.RevokeRequest{Serial: first.Signatures[0].Signer.Serial, Reason: certstore.ReasonKeyCompromise}); err != nil {
+	if _, err := store.RevokeCertificate(certstore.RevokeRequest{Serial: first.Signatures[0].Signer.Serial, Reason: verify.ReasonKeyCompromise}); err != nil {
 		t.Fatal(err)
 	}
 	after := post()

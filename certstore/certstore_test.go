@@ -20,6 +20,7 @@ import (
 
 	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/verify"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -343,10 +344,14 @@ func TestRevocation(t *testing.T) {
 	if err != nil || !st.Known || st.Revoked {
 		t.Fatalf("status before revocation = %+v, %v", st, err)
 	}
+	// The source is named by what it is: the store's path must not reach reports.
+	if st.Source != RevocationSource || strings.Contains(st.Source, s.dir) {
+		t.Errorf("source %q", st.Source)
+	}
 
 	// Serials as people type them all find the same certificate.
 	upper := "0x" + strings.ToUpper(rec.SignerSerial)
-	rev, err := s.RevokeCertificate(RevokeRequest{Serial: upper, Reason: ReasonSuperseded})
+	rev, err := s.RevokeCertificate(RevokeRequest{Serial: upper, Reason: verify.ReasonSuperseded})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +359,7 @@ func TestRevocation(t *testing.T) {
 		t.Errorf("revocation = %+v", rev)
 	}
 	st, err = s.CertificateStatus(signer, root)
-	if err != nil || !st.Revoked || st.Reason != int(ReasonSuperseded) || !st.RevokedAt.Equal(testNow) {
+	if err != nil || !st.Revoked || st.Reason != verify.ReasonSuperseded || !st.RevokedAt.Equal(testNow) {
 		t.Fatalf("status after revocation = %+v, %v", st, err)
 	}
 	// A revoked seal hands out no key.
@@ -362,20 +367,20 @@ func TestRevocation(t *testing.T) {
 		t.Errorf("SealSigner of a revoked seal = %v, %v; want ErrSealRevoked naming the reason", key, err)
 	}
 	// Idempotent.
-	again, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: ReasonSuperseded})
+	again, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: verify.ReasonSuperseded})
 	if err != nil || *again != *rev {
 		t.Errorf("second identical revocation = %+v, %v", again, err)
 	}
 	// Another reason is refused, keyCompromise is allowed and keeps the date.
-	if _, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: ReasonAffiliationChanged}); !errors.Is(err, ErrAlreadyRevoked) {
+	if _, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: verify.ReasonAffiliationChanged}); !errors.Is(err, ErrAlreadyRevoked) {
 		t.Errorf("reason change = %v, want ErrAlreadyRevoked", err)
 	}
 	s.now = func() time.Time { return testNow.Add(time.Hour) }
-	kc, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: ReasonKeyCompromise, InvalidityDate: testNow.Add(-24 * time.Hour)})
+	kc, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: verify.ReasonKeyCompromise, InvalidityDate: testNow.Add(-24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !kc.RevokedAt.Equal(testNow) || kc.Reason != ReasonKeyCompromise || !kc.InvalidityDate.Equal(testNow.Add(-24*time.Hour)) {
+	if !kc.RevokedAt.Equal(testNow) || kc.Reason != verify.ReasonKeyCompromise || !kc.InvalidityDate.Equal(testNow.Add(-24*time.Hour)) {
 		t.Errorf("keyCompromise update = %+v", kc)
 	}
 	revs, err := s.Revocations()
@@ -399,12 +404,12 @@ func TestRevocationErrors(t *testing.T) {
 		req  RevokeRequest
 		want error
 	}{
-		{RevokeRequest{Serial: "", Reason: ReasonSuperseded}, ErrInvalidArgument},
-		{RevokeRequest{Serial: "xyz", Reason: ReasonSuperseded}, ErrInvalidArgument},
-		{RevokeRequest{Serial: "abcdef", Reason: ReasonSuperseded}, ErrNotFound},
-		{RevokeRequest{Serial: "abcdef", Reason: ReasonRemoveFromCRL}, ErrInvalidArgument},
-		{RevokeRequest{Serial: "abcdef", Reason: Reason(7)}, ErrInvalidArgument},
-		{RevokeRequest{Serial: "abcdef", Reason: ReasonKeyCompromise, InvalidityDate: testNow.Add(time.Hour)}, ErrInvalidArgument},
+		{RevokeRequest{Serial: "", Reason: verify.ReasonSuperseded}, ErrInvalidArgument},
+		{RevokeRequest{Serial: "xyz", Reason: verify.ReasonSuperseded}, ErrInvalidArgument},
+		{RevokeRequest{Serial: "abcdef", Reason: verify.ReasonSuperseded}, ErrNotFound},
+		{RevokeRequest{Serial: "abcdef", Reason: verify.ReasonRemoveFromCRL}, ErrInvalidArgument},
+		{RevokeRequest{Serial: "abcdef", Reason: verify.RevocationReason(7)}, ErrInvalidArgument},
+		{RevokeRequest{Serial: "abcdef", Reason: verify.ReasonKeyCompromise, InvalidityDate: testNow.Add(time.Hour)}, ErrInvalidArgument},
 	} {
 		if _, err := s.RevokeCertificate(tc.req); !errors.Is(err, tc.want) {
 			t.Errorf("RevokeCertificate(%+v) = %v, want %v", tc.req, err, tc.want)
@@ -412,19 +417,6 @@ func TestRevocationErrors(t *testing.T) {
 	}
 	if !bytes.Equal(before, snapshot(t, s)) {
 		t.Error("a failed revocation changed the store")
-	}
-}
-
-func TestParseReason(t *testing.T) {
-	for in, want := range map[string]Reason{"keyCompromise": 1, "KEYCOMPROMISE": 1, "1": 1, "superseded": 4, "0": 0, "10": 10, "cessationOfOperation": 5} {
-		if got, err := ParseReason(in); err != nil || got != want {
-			t.Errorf("ParseReason(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "7", "8", "removeFromCRL", "11", "-1", "stolen"} {
-		if _, err := ParseReason(in); !errors.Is(err, ErrInvalidArgument) {
-			t.Errorf("ParseReason(%q) = %v, want ErrInvalidArgument", in, err)
-		}
 	}
 }
 
@@ -528,7 +520,7 @@ func TestAuditLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: ReasonSuperseded}); err != nil {
+	if _, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: verify.ReasonSuperseded}); err != nil {
 		t.Fatal(err)
 	}
 	log, err := s.AuditLog()
@@ -636,13 +628,13 @@ func TestAmbiguousSerial(t *testing.T) {
 		return putJSON(tx, bucketCerts, []byte("00ff/"+rec.SignerSerial), CertRecord{DER: rec.SignerCert, Serial: rec.SignerSerial, IssuerKeyID: "00ff", Subject: "other"})
 	})
 	before := snapshot(t, s)
-	if _, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: ReasonSuperseded}); !errors.Is(err, ErrAmbiguousSerial) {
+	if _, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, Reason: verify.ReasonSuperseded}); !errors.Is(err, ErrAmbiguousSerial) {
 		t.Fatalf("err = %v, want ErrAmbiguousSerial", err)
 	}
 	if !bytes.Equal(before, snapshot(t, s)) {
 		t.Error("an ambiguous revocation changed the store")
 	}
-	rev, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, IssuerKeyID: "00FF", Reason: ReasonSuperseded})
+	rev, err := s.RevokeCertificate(RevokeRequest{Serial: rec.SignerSerial, IssuerKeyID: "00FF", Reason: verify.ReasonSuperseded})
 	if err != nil || rev.IssuerKeyID != "00ff" {
 		t.Fatalf("revocation with the issuer key ID = %+v, %v", rev, err)
 	}
@@ -660,7 +652,7 @@ func TestCorruptRecords(t *testing.T) {
 		{bucketAnchors, "ffff", func(s *Store) error { _, err := s.TrustAnchors(); return err }},
 		{bucketRevocations, "aa/1", func(s *Store) error { _, err := s.Revocations(); return err }},
 		{bucketCerts, "aa/1", func(s *Store) error {
-			_, err := s.RevokeCertificate(RevokeRequest{Serial: "1", Reason: ReasonSuperseded})
+			_, err := s.RevokeCertificate(RevokeRequest{Serial: "1", Reason: verify.ReasonSuperseded})
 			return err
 		}},
 	} {

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/verify"
 )
 
 // A region is set up once; each seal then gets its own SM2 key, a signer certificate from the
@@ -28,7 +29,7 @@ func Example() {
 	}
 	fmt.Println(rec.ESID, rec.Name)
 
-	rev, err := store.RevokeCertificate(certstore.RevokeRequest{Serial: rec.SignerSerial, Reason: certstore.ReasonSuperseded})
+	rev, err := store.RevokeCertificate(certstore.RevokeRequest{Serial: rec.SignerSerial, Reason: verify.ReasonSuperseded})
 	if err != nil {
 		log.Fatal(err)
 	}

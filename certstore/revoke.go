@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,71 +12,13 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Reason is an RFC 5280 CRLReason code.
-type Reason int
-
-// The RFC 5280 CRLReason codes (7 is not used).
-const (
-	ReasonUnspecified          Reason = 0
-	ReasonKeyCompromise        Reason = 1
-	ReasonCACompromise         Reason = 2
-	ReasonAffiliationChanged   Reason = 3
-	ReasonSuperseded           Reason = 4
-	ReasonCessationOfOperation Reason = 5
-	ReasonCertificateHold      Reason = 6
-	ReasonRemoveFromCRL        Reason = 8
-	ReasonPrivilegeWithdrawn   Reason = 9
-	ReasonAACompromise         Reason = 10
-)
-
-var reasonNames = map[Reason]string{
-	ReasonUnspecified: "unspecified", ReasonKeyCompromise: "keyCompromise", ReasonCACompromise: "cACompromise",
-	ReasonAffiliationChanged: "affiliationChanged", ReasonSuperseded: "superseded",
-	ReasonCessationOfOperation: "cessationOfOperation", ReasonCertificateHold: "certificateHold",
-	ReasonRemoveFromCRL: "removeFromCRL", ReasonPrivilegeWithdrawn: "privilegeWithdrawn", ReasonAACompromise: "aACompromise",
-}
-
-func (r Reason) String() string {
-	if n, ok := reasonNames[r]; ok {
-		return n
-	}
-	return fmt.Sprintf("reason(%d)", int(r))
-}
-
-// ParseReason reads an RFC 5280 reason by name (case-insensitive, e.g. keyCompromise) or code.
-// removeFromCRL is refused: it only has a meaning in delta CRLs.
-func ParseReason(s string) (Reason, error) {
-	t := strings.TrimSpace(s)
-	if n, err := strconv.Atoi(t); err == nil {
-		if _, ok := reasonNames[Reason(n)]; ok && Reason(n) != ReasonRemoveFromCRL {
-			return Reason(n), nil
-		}
-		return 0, fmt.Errorf("certstore: %w: %q is not a usable RFC 5280 reason code (0-6, 9, 10)", ErrInvalidArgument, s)
-	}
-	for r, n := range reasonNames {
-		if strings.EqualFold(n, t) && r != ReasonRemoveFromCRL {
-			return r, nil
-		}
-	}
-	return 0, fmt.Errorf("certstore: %w: unknown revocation reason %q (use one of: %s)", ErrInvalidArgument, s, ReasonNames())
-}
-
-// ReasonNames lists the reasons ParseReason accepts.
-func ReasonNames() string {
-	var names []string
-	for _, r := range []Reason{0, 1, 2, 3, 4, 5, 6, 9, 10} {
-		names = append(names, reasonNames[r])
-	}
-	return strings.Join(names, ", ")
-}
-
 // Revocation is a revoked certificate.
 type Revocation struct {
-	Serial      string    `json:"serial"`
-	IssuerKeyID string    `json:"issuerKeyID"`
-	Subject     string    `json:"subject"`
-	Reason      Reason    `json:"reason"`
-	RevokedAt   time.Time `json:"revokedAt"`
+	Serial      string                  `json:"serial"`
+	IssuerKeyID string                  `json:"issuerKeyID"`
+	Subject     string                  `json:"subject"`
+	Reason      verify.RevocationReason `json:"reason"`
+	RevokedAt   time.Time               `json:"revokedAt"`
 	// InvalidityDate is when the key is known or suspected to have become unusable (RFC 5280
 	// §5.3.2); zero when not given.
 	InvalidityDate time.Time `json:"invalidityDate,omitzero"`
@@ -99,7 +40,7 @@ type RevokeRequest struct {
 	Serial string // hex, as typed by a user
 	// IssuerKeyID (hex) picks the issuer when several issued the serial; empty: any.
 	IssuerKeyID    string
-	Reason         Reason
+	Reason         verify.RevocationReason
 	InvalidityDate time.Time
 }
 
@@ -111,7 +52,7 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := reasonNames[req.Reason]; !ok || req.Reason == ReasonRemoveFromCRL {
+	if !req.Reason.Valid() {
 		return nil, fmt.Errorf("certstore: %w: reason %d", ErrInvalidArgument, int(req.Reason))
 	}
 	now := s.now().UTC().Truncate(time.Second)
@@ -131,7 +72,7 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 				out = prev
 				return nil
 			}
-			if req.Reason != ReasonKeyCompromise {
+			if req.Reason != verify.ReasonKeyCompromise {
 				return fmt.Errorf("certstore: %w on %s with reason %s; the only allowed change is to keyCompromise",
 					ErrAlreadyRevoked, prev.RevokedAt.Format(time.RFC3339), prev.Reason)
 			}
@@ -149,7 +90,7 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 		if err := putJSON(tx, bucketRevocations, key, out); err != nil {
 			return err
 		}
-		if out.Reason == ReasonKeyCompromise {
+		if out.Reason == verify.ReasonKeyCompromise {
 			if err := blockKey(tx, rec, now); err != nil {
 				return err
 			}
@@ -201,7 +142,7 @@ func blockKey(tx *bolt.Tx, rec *CertRecord, now time.Time) error {
 		return err
 	}
 	return putJSON(tx, bucketBlockedKeys, []byte(fmt.Sprintf("%x", cert.SubjectKeyId)),
-		map[string]any{"reason": ReasonKeyCompromise.String(), "time": now, "serial": rec.Serial})
+		map[string]any{"reason": verify.ReasonKeyCompromise.String(), "time": now, "serial": rec.Serial})
 }
 
 // Revocations lists every revocation.
@@ -220,11 +161,15 @@ func (s *Store) Revocations() ([]Revocation, error) {
 	return out, err
 }
 
+// RevocationSource is how reports name this store as the source of a revocation status: by
+// what it is, never by where its file lies (reports reach anonymous HTTP clients).
+const RevocationSource = "the issuing region's eseal store"
+
 // CertificateStatus implements verify.RevocationChecker for the certificates this store issued.
 // For others it answers Known=false.
 func (s *Store) CertificateStatus(cert, issuer *smcrypto.Certificate) (verify.RevocationStatus, error) {
 	now := s.now().UTC()
-	st := verify.RevocationStatus{Source: "eseal store " + s.dir, ProducedAt: now}
+	st := verify.RevocationStatus{Source: RevocationSource, ProducedAt: now}
 	issuerKeyID := cert.AuthorityKeyId
 	if len(issuerKeyID) == 0 && issuer != nil {
 		issuerKeyID = issuer.SubjectKeyId
@@ -251,7 +196,7 @@ func (s *Store) CertificateStatus(cert, issuer *smcrypto.Certificate) (verify.Re
 		var rev Revocation
 		switch err := getJSON(tx, bucketRevocations, key, &rev); {
 		case err == nil:
-			st.Revoked, st.RevokedAt, st.Reason, st.InvalidityDate = true, rev.RevokedAt, int(rev.Reason), rev.InvalidityDate
+			st.Revoked, st.RevokedAt, st.Reason, st.InvalidityDate = true, rev.RevokedAt, rev.Reason, rev.InvalidityDate
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}

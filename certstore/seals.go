@@ -231,7 +231,7 @@ func (s *Store) SealSigner(esID string) (crypto.Signer, *seal.Seal, []*smcrypto.
 	}
 	if st.Revoked {
 		return nil, nil, nil, fmt.Errorf("certstore: seal %s cannot sign: %w on %s (%s)", esID, ErrSealRevoked,
-			st.RevokedAt.UTC().Format(time.RFC3339), Reason(st.Reason))
+			st.RevokedAt.UTC().Format(time.RFC3339), st.Reason)
 	}
 	key, err := s.privateKey(rec.SignerKeyID)
 	if err != nil {

@@ -180,7 +180,7 @@ type sigState struct {
 
 	// revokedAt and revokedReason describe the revocation that made the signature undecidable.
 	revokedAt     time.Time
-	revokedReason int
+	revokedReason RevocationReason
 
 	tsCheck *Check // the signature timestamp's check, added last
 	chain   []*smcrypto.Certificate

@@ -662,7 +662,7 @@ func (f *fakeRevocation) CertificateStatus(cert, issuer *smcrypto.Certificate) (
 	return RevocationStatus{Known: true, Source: "test store", ProducedAt: tNow}, nil
 }
 
-func revokedAt(c *smcrypto.Certificate, at time.Time, reason int) *fakeRevocation {
+func revokedAt(c *smcrypto.Certificate, at time.Time, reason RevocationReason) *fakeRevocation {
 	return &fakeRevocation{revoked: map[string]RevocationStatus{
 		smcrypto.SerialHex(c.SerialNumber): {Known: true, Revoked: true, RevokedAt: at, Reason: reason, Source: "test store", ProducedAt: tNow},
 	}}

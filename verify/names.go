@@ -184,18 +184,12 @@ func keyDescription(pub any) string {
 	return fmt.Sprintf("%T", pub)
 }
 
-// crlReasons are the RFC 5280 CRLReason codes.
-var crlReasons = map[int]string{
-	0: "unspecified", 1: "keyCompromise", 2: "cACompromise", 3: "affiliationChanged", 4: "superseded",
-	5: "cessationOfOperation", 6: "certificateHold", 8: "removeFromCRL", 9: "privilegeWithdrawn",
-	10: "aACompromise",
-}
-
-func reasonName(code int) string {
-	if n, ok := crlReasons[code]; ok {
-		return fmt.Sprintf("%s (%d)", n, code)
+// reasonName is a reason as details write it: "keyCompromise (1)".
+func reasonName(r RevocationReason) string {
+	if _, ok := reasonNames[r]; ok {
+		return fmt.Sprintf("%s (%d)", r, int(r))
 	}
-	return fmt.Sprintf("reason code %d", code)
+	return r.String()
 }
 
 // oidFromASN1 converts an encoding/asn1 identifier to the project's OID type.

@@ -24,9 +24,11 @@ type RevocationStatus struct {
 	Known          bool
 	Revoked        bool
 	RevokedAt      time.Time
-	Reason         int // RFC 5280 CRLReason
+	Reason         RevocationReason
 	InvalidityDate time.Time
-	Source         string // e.g. "eseal store", "CRL"
+	// Source names what answered by what it is ("the issuing region's eseal store", "a CRL
+	// of …"), never by a file path: it is shown in reports, which reach anonymous clients.
+	Source string
 	// ProducedAt is when this answer was known to be current (now, for a local store).
 	ProducedAt time.Time
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/verify"
 )
 
 func runRevoke(e *env, args []string) error {
@@ -13,7 +14,7 @@ func runRevoke(e *env, args []string) error {
 	}
 	fs := newFlags(e, "revoke cert")
 	data := dataFlag(e, fs)
-	reasonFlag := fs.String("reason", "", "RFC 5280 reason: "+certstore.ReasonNames()+" (required)")
+	reasonFlag := fs.String("reason", "", "RFC 5280 reason: "+verify.RevocationReasonNames()+" (required)")
 	invalidity := fs.String("invalidity-date", "", "when the key became unusable (YYYY-MM-DD or RFC 3339), if known")
 	issuer := fs.String("issuer-key-id", "", "issuer key ID (hex), when several issuers used the serial")
 	rest, err := parseInterspersed(fs, args[1:])
@@ -24,9 +25,9 @@ func runRevoke(e *env, args []string) error {
 		return usagef("usage: eseal revoke cert SERIAL --reason REASON")
 	}
 	if *reasonFlag == "" {
-		return usagef("--reason is required (%s)", certstore.ReasonNames())
+		return usagef("--reason is required (%s)", verify.RevocationReasonNames())
 	}
-	reason, err := certstore.ParseReason(*reasonFlag)
+	reason, err := verify.ParseRevocationReason(*reasonFlag)
 	if err != nil {
 		return usagef("--reason: %v", err)
 	}

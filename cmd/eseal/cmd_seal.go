@@ -170,7 +170,7 @@ func runSealShow(e *env, args []string) error {
 	}
 	status := "valid"
 	if st.Revoked {
-		status = fmt.Sprintf("signer certificate REVOKED on %s (%s)", st.RevokedAt.In(chinaTime).Format(time.DateTime), certstore.Reason(st.Reason))
+		status = fmt.Sprintf("signer certificate REVOKED on %s (%s)", st.RevokedAt.In(chinaTime).Format(time.DateTime), st.Reason)
 	} else if time.Now().After(rec.ValidEnd) {
 		status = "expired"
 	}
