@@ -3,7 +3,9 @@ package api
 import (
 	"errors"
 	"net/http"
+	"time"
 
+	"github.com/eseal/eseal/internal/reporttext"
 	"github.com/eseal/eseal/verify"
 )
 
@@ -45,5 +47,5 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, reporttext.JSON(rep, time.UTC))
 }

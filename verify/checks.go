@@ -158,7 +158,7 @@ func (v *verifier) checkSeal(st *sigState) {
 		return
 	}
 	maker, makerErr := smcrypto.ParseCertificate(s.MakerCert)
-	info := &SealInfo{Name: s.Name, ESID: s.ESID, Type: s.Type, Version: s.Version, ValidStart: s.ValidStart.UTC(), ValidEnd: s.ValidEnd.UTC()}
+	info := &SealInfo{Name: s.Name, ESID: s.ESID, Type: s.Type, Version: s.Version, ValidStart: s.ValidStart.UTC(), ValidEnd: s.ValidEnd.UTC(), Created: s.CreateDate.UTC()}
 	if makerErr == nil {
 		info.Maker = subjectOf(maker)
 	}
@@ -200,14 +200,14 @@ func (v *verifier) checkSeal(st *sigState) {
 	switch {
 	case t.IsZero():
 		p.note(CheckIndeterminate, SigConstraintsFailure, "the signature states no signing time, so it cannot be told whether the seal (valid %s to %s) was valid when it was used",
-			fmtTime(s.ValidStart), fmtTime(s.ValidEnd))
+			v.fmtTime(s.ValidStart), v.fmtTime(s.ValidEnd))
 	case s.ValidAt(t) != nil:
 		p.note(CheckFailed, SigConstraintsFailure, "the seal is valid from %s to %s, but the %s is %s: the seal was used outside its validity",
-			fmtTime(s.ValidStart), fmtTime(s.ValidEnd), src, fmtTime(t))
+			v.fmtTime(s.ValidStart), v.fmtTime(s.ValidEnd), src, v.fmtTime(t))
 	default:
-		p.note(CheckPassed, "", "the seal's validity %s to %s covers the %s %s", fmtTime(s.ValidStart), fmtTime(s.ValidEnd), src, fmtTime(t))
+		p.note(CheckPassed, "", "the seal's validity %s to %s covers the %s %s", v.fmtTime(s.ValidStart), v.fmtTime(s.ValidEnd), src, v.fmtTime(t))
 		if v.now.After(s.ValidEnd) && st.poe.IsZero() {
-			p.note(CheckWarning, "", "the seal has expired since (%s) and no trusted timestamp proves the signature was made before", fmtTime(s.ValidEnd))
+			p.note(CheckWarning, "", "the seal has expired since (%s) and no trusted timestamp proves the signature was made before", v.fmtTime(s.ValidEnd))
 		}
 	}
 
@@ -244,10 +244,12 @@ func (v *verifier) sealMakerTrust(st *sigState, s *seal.Seal, maker *smcrypto.Ce
 		return
 	}
 	if v.opts.Revocation == nil {
+		st.rep.Seal.MakerRevocation = &RevocationInfo{Status: RevocationUnknown, UnknownBecause: UnknownNoSource}
 		v.noRevocationInfo(p, fmt.Sprintf("no revocation source is configured for the seal maker's certificate %s", certLabel(maker)))
 		return
 	}
 	status, err := v.opts.Revocation.CertificateStatus(maker, chain[1])
+	st.rep.Seal.MakerRevocation = revocationInfo(status, err)
 	switch {
 	case err != nil:
 		p.note(CheckIndeterminate, TryLater, "the revocation status of the seal maker's certificate is unknown: the revocation source failed (%v)", err)
@@ -256,10 +258,10 @@ func (v *verifier) sealMakerTrust(st *sigState, s *seal.Seal, maker *smcrypto.Ce
 	case status.Revoked:
 		eff := effectiveRevocation(status)
 		if !s.CreateDate.IsZero() && !s.CreateDate.Before(eff) {
-			p.note(CheckFailed, Revoked, "the seal maker's certificate was revoked on %s (%s), before the seal was made on %s", fmtTime(eff), reasonName(status.Reason), fmtTime(s.CreateDate))
+			p.note(CheckFailed, Revoked, "the seal maker's certificate was revoked on %s (%s), before the seal was made on %s", v.fmtTime(eff), reasonName(status.Reason), v.fmtTime(s.CreateDate))
 		} else {
 			p.note(CheckWarning, "", "the seal maker's certificate was revoked on %s (%s), after the seal was made on %s (GM/T 0031-2025 treats this as a warning)",
-				fmtTime(eff), reasonName(status.Reason), fmtTime(s.CreateDate))
+				v.fmtTime(eff), reasonName(status.Reason), v.fmtTime(s.CreateDate))
 		}
 	default:
 		p.note(CheckPassed, "", "the seal maker's certificate is not revoked (%s)", orUnknown(status.Source))
@@ -277,11 +279,11 @@ func (v *verifier) sealMakerValidity(s *seal.Seal, chain []*smcrypto.Certificate
 			errors.As(err, &ce)
 			if s.CreateDate.Before(ce.Cert.NotBefore) {
 				p.note(CheckFailed, NotYetValid, "%s is valid from %s, but the seal maker signed the seal as made on %s, before that",
-					certLabel(ce.Cert), fmtTime(ce.Cert.NotBefore), fmtTime(s.CreateDate))
+					certLabel(ce.Cert), v.fmtTime(ce.Cert.NotBefore), v.fmtTime(s.CreateDate))
 				return
 			}
 			p.note(CheckFailed, ExpiredSub, "%s expired on %s, but the seal maker signed the seal as made on %s, after that: the seal was made with an expired certificate",
-				certLabel(ce.Cert), fmtTime(ce.Cert.NotAfter), fmtTime(s.CreateDate))
+				certLabel(ce.Cert), v.fmtTime(ce.Cert.NotAfter), v.fmtTime(s.CreateDate))
 			return
 		}
 	}
@@ -293,11 +295,11 @@ func (v *verifier) sealMakerValidity(s *seal.Seal, chain []*smcrypto.Certificate
 	errors.As(err, &ce)
 	if s.CreateDate.IsZero() {
 		p.note(CheckIndeterminate, OutOfBoundsNoPOE, "%s is not valid now (%s to %s) and the seal states no creation date, so it cannot be told whether it was valid when the seal was made",
-			certLabel(ce.Cert), fmtTime(ce.Cert.NotBefore), fmtTime(ce.Cert.NotAfter))
+			certLabel(ce.Cert), v.fmtTime(ce.Cert.NotBefore), v.fmtTime(ce.Cert.NotAfter))
 		return
 	}
 	p.note(CheckWarning, "", "%s is not valid now (%s to %s); it was when the seal was made (%s)",
-		certLabel(ce.Cert), fmtTime(ce.Cert.NotBefore), fmtTime(ce.Cert.NotAfter), fmtTime(s.CreateDate))
+		certLabel(ce.Cert), v.fmtTime(ce.Cert.NotBefore), v.fmtTime(ce.Cert.NotAfter), v.fmtTime(s.CreateDate))
 }
 
 // ---- signature timestamp and proof of existence ----
@@ -329,16 +331,16 @@ func (v *verifier) evaluateTimestamp(st *sigState) {
 	h.Write(st.ev.si.Signature)
 	if sum := h.Sum(nil); !bytes.Equal(sum, tok.info.HashedMessage) {
 		warn("the signature timestamp of %s does not cover this signature value (its imprint is %s, the %s of the signature value is %s)",
-			fmtTime(tok.info.GenTime), digestPrefix(tok.info.HashedMessage), shortOIDName(tok.info.ImprintAlg), digestPrefix(sum))
+			v.fmtTime(tok.info.GenTime), digestPrefix(tok.info.HashedMessage), shortOIDName(tok.info.ImprintAlg), digestPrefix(sum))
 		return
 	}
 	if _, err := tok.verifySignature(); err != nil {
-		warn("the TSA's signature on the timestamp of %s does not verify: %v", fmtTime(tok.info.GenTime), err)
+		warn("the TSA's signature on the timestamp of %s does not verify: %v", v.fmtTime(tok.info.GenTime), err)
 		return
 	}
 	tsa := certLabel(tok.cert)
 	if len(v.anchors) == 0 {
-		c.Status, c.Detail = CheckWarning, fmt.Sprintf("the signature timestamp of %s by %s is intact, but no trust anchors are configured, so it is no proof of existence", fmtTime(tok.info.GenTime), tsa)
+		c.Status, c.Detail = CheckWarning, fmt.Sprintf("the signature timestamp of %s by %s is intact, but no trust anchors are configured, so it is no proof of existence", v.fmtTime(tok.info.GenTime), tsa)
 		st.tsCheck = &c
 		return
 	}
@@ -346,7 +348,7 @@ func (v *verifier) evaluateTimestamp(st *sigState) {
 	chain, err := v.findChain(tok.cert, tsaCerts, tok.info.GenTime)
 	if err != nil {
 		_, msg := chainFailure(err, tok.cert, tsaCerts, v.anchors)
-		c.Status, c.Detail = CheckWarning, fmt.Sprintf("the signature timestamp of %s by %s is intact, but its TSA is not trusted (%s), so it is no proof of existence", fmtTime(tok.info.GenTime), tsa, msg)
+		c.Status, c.Detail = CheckWarning, fmt.Sprintf("the signature timestamp of %s by %s is intact, but its TSA is not trusted (%s), so it is no proof of existence", v.fmtTime(tok.info.GenTime), tsa, msg)
 		st.tsCheck = &c
 		return
 	}
@@ -355,15 +357,15 @@ func (v *verifier) evaluateTimestamp(st *sigState) {
 		var ce *smcrypto.ChainError
 		errors.As(err, &ce)
 		warn("the signature timestamp of %s by %s chains to %q, but %s was not valid at the time it states (valid %s to %s)",
-			fmtTime(tok.info.GenTime), tsa, subjectOf(chain[len(chain)-1]), certLabel(ce.Cert), fmtTime(ce.Cert.NotBefore), fmtTime(ce.Cert.NotAfter))
+			v.fmtTime(tok.info.GenTime), tsa, subjectOf(chain[len(chain)-1]), certLabel(ce.Cert), v.fmtTime(ce.Cert.NotBefore), v.fmtTime(ce.Cert.NotAfter))
 		return
 	}
-	detail := fmt.Sprintf("a timestamp by %s (chaining to %q) covers this signature value and proves it existed on %s", tsa, subjectOf(chain[len(chain)-1]), fmtTime(tok.info.GenTime))
+	detail := fmt.Sprintf("a timestamp by %s (chaining to %q) covers this signature value and proves it existed on %s", tsa, subjectOf(chain[len(chain)-1]), v.fmtTime(tok.info.GenTime))
 	if !hasTimeStampingEKU(tok.cert) {
 		detail += "; note: the TSA certificate lacks the timeStamping extended key usage RFC 3161 requires"
 	}
 	if !st.claimed.IsZero() && st.claimed.After(tok.info.GenTime.Add(5*time.Minute)) {
-		detail += fmt.Sprintf("; note: the claimed signing time %s is after the timestamp", fmtTime(st.claimed))
+		detail += fmt.Sprintf("; note: the claimed signing time %s is after the timestamp", v.fmtTime(st.claimed))
 	}
 	c.Status, c.Detail = CheckPassed, detail
 	st.tsCheck = &c
@@ -502,7 +504,7 @@ func (v *verifier) checkChain(st *sigState) {
 	if errors.As(err, &ce) && ce.Reason == smcrypto.ChainWeakAlgorithm && !st.poe.IsZero() && st.poe.Before(weakAfter) {
 		// SHA-1 was acceptable when the signature provably existed, as for its own digest.
 		chain, err = v.chains.FindChain(st.ev.signer, st.ev.certs, smcrypto.ChainOptions{Prefer: []time.Time{st.poe, v.now}, AllowSHA1: true})
-		sha1Note = fmt.Sprintf("; certificates signed with SHA-1 are accepted: %s proves the signature existed on %s, before 2014", st.poeSrc, fmtTime(st.poe))
+		sha1Note = fmt.Sprintf("; certificates signed with SHA-1 are accepted: %s proves the signature existed on %s, before 2014", st.poeSrc, v.fmtTime(st.poe))
 	}
 	if err != nil {
 		sub, msg := chainFailure(err, st.ev.signer, st.ev.certs, v.anchors)
@@ -541,12 +543,13 @@ func (v *verifier) checkValidity(st *sigState) {
 		outClaimed = invalidAt(certs, claimed)
 	}
 	if c := outClaimed; c != nil {
+		st.rep.Validity = outside(c, claimed, AtClaimedSigningTime)
 		if claimed.Before(c.NotBefore) {
 			p.note(CheckFailed, NotYetValid, "%s is valid from %s, but the signature claims to be made on %s (%s), before that",
-				certLabel(c), fmtTime(c.NotBefore), fmtTime(claimed), st.claimedSrc)
+				certLabel(c), v.fmtTime(c.NotBefore), v.fmtTime(claimed), st.claimedSrc)
 		} else {
 			p.note(CheckFailed, ExpiredSub, "%s expired on %s, but the signature claims to be made on %s (%s), after that: it was made with an expired certificate",
-				certLabel(c), fmtTime(c.NotAfter), fmtTime(claimed), st.claimedSrc)
+				certLabel(c), v.fmtTime(c.NotAfter), v.fmtTime(claimed), st.claimedSrc)
 		}
 		p.addTo(st, ValidityCheck)
 		return
@@ -555,31 +558,44 @@ func (v *verifier) checkValidity(st *sigState) {
 	leaf := certs[0]
 	switch {
 	case outNow == nil:
+		st.rep.Validity = &Validity{Status: ValidityValid, At: now, AtSource: AtValidationTime}
 		at := ""
 		if !claimed.IsZero() {
-			at = fmt.Sprintf(" and at the claimed signing time %s", fmtTime(claimed))
+			at = fmt.Sprintf(" and at the claimed signing time %s", v.fmtTime(claimed))
 		}
-		p.note(CheckPassed, "", "%s is valid from %s to %s: valid now%s", certLabel(leaf), fmtTime(leaf.NotBefore), fmtTime(leaf.NotAfter), at)
+		p.note(CheckPassed, "", "%s is valid from %s to %s: valid now%s", certLabel(leaf), v.fmtTime(leaf.NotBefore), v.fmtTime(leaf.NotAfter), at)
 		if len(certs) > 1 {
 			p.note(CheckPassed, "", "so are its issuers")
 		}
 	case !st.poe.IsZero() && invalidAt(certs, st.poe) == nil:
+		st.rep.Validity = &Validity{Status: ValidityValid, At: st.poe, AtSource: AtProofOfExistence}
 		p.note(CheckPassed, "", "%s is not valid now (%s to %s), but %s proves the signature existed on %s, when every certificate of the chain was valid",
-			certLabel(outNow), fmtTime(outNow.NotBefore), fmtTime(outNow.NotAfter), st.poeSrc, fmtTime(st.poe))
+			certLabel(outNow), v.fmtTime(outNow.NotBefore), v.fmtTime(outNow.NotAfter), st.poeSrc, v.fmtTime(st.poe))
 	case now.Before(outNow.NotBefore):
-		p.note(CheckIndeterminate, OutOfBoundsNoPOE, "%s is not valid yet (from %s)", certLabel(outNow), fmtTime(outNow.NotBefore))
+		st.rep.Validity = outside(outNow, now, AtValidationTime)
+		p.note(CheckIndeterminate, OutOfBoundsNoPOE, "%s is not valid yet (from %s)", certLabel(outNow), v.fmtTime(outNow.NotBefore))
 	default:
+		st.rep.Validity = outside(outNow, now, AtValidationTime)
 		why := "the signature states no signing time"
 		if !claimed.IsZero() {
-			why = fmt.Sprintf("it was valid at the claimed signing time %s (%s), but no trusted timestamp proves the signature was made then", fmtTime(claimed), st.claimedSrc)
+			why = fmt.Sprintf("it was valid at the claimed signing time %s (%s), but no trusted timestamp proves the signature was made then", v.fmtTime(claimed), st.claimedSrc)
 		}
 		p.note(CheckIndeterminate, OutOfBoundsNoPOE, "%s expired on %s; %s, so it may have been made after the certificate expired",
-			certLabel(outNow), fmtTime(outNow.NotAfter), why)
+			certLabel(outNow), v.fmtTime(outNow.NotAfter), why)
 	}
 	if !claimed.IsZero() && claimed.After(now.Add(5*time.Minute)) {
-		p.note(CheckWarning, "", "the claimed signing time %s lies after the validation time %s", fmtTime(claimed), fmtTime(now))
+		p.note(CheckWarning, "", "the claimed signing time %s lies after the validation time %s", v.fmtTime(claimed), v.fmtTime(now))
 	}
 	p.addTo(st, ValidityCheck)
+}
+
+// outside is the validity fact for certificate c, not valid at t.
+func outside(c *smcrypto.Certificate, t time.Time, source string) *Validity {
+	status := ValidityExpired
+	if t.Before(c.NotBefore) {
+		status = ValidityNotYetValid
+	}
+	return &Validity{Status: status, At: t.UTC(), AtSource: source, Certificate: partyOf(c)}
 }
 
 // invalidAt is the first certificate of certs not valid at t (smcrypto.CheckValidityAt), or nil.
@@ -652,6 +668,7 @@ func (v *verifier) checkRevocation(st *sigState) {
 		return
 	}
 	if v.opts.Revocation == nil {
+		st.rep.Revocation = &RevocationInfo{Status: RevocationUnknown, UnknownBecause: UnknownNoSource}
 		if v.opts.RevocationPolicy == RevocationSoftFail {
 			st.add(RevocationCheck, CheckWarning, "", "not checked: no revocation source is configured, so it is unknown whether %s was revoked (accepted: revocation policy soft-fail)", certLabel(st.ev.signer))
 		} else {
@@ -675,6 +692,13 @@ func (v *verifier) checkRevocation(st *sigState) {
 	p := newPart()
 	for i, pr := range pairs {
 		status, err := v.opts.Revocation.CertificateStatus(pr.cert, pr.issuer)
+		info := revocationInfo(status, err)
+		if i == 0 {
+			st.rep.Revocation = info
+		}
+		if i < len(st.rep.Chain) {
+			st.rep.Chain[i].Revocation = info
+		}
 		role := "the signer's certificate"
 		if i > 0 {
 			role = "the CA certificate"
@@ -689,7 +713,7 @@ func (v *verifier) checkRevocation(st *sigState) {
 		default:
 			asOf := ""
 			if !status.ProducedAt.IsZero() {
-				asOf = " as of " + fmtTime(status.ProducedAt)
+				asOf = " as of " + v.fmtTime(status.ProducedAt)
 			}
 			p.note(CheckPassed, "", "%s %s is not revoked according to %s%s", role, certLabel(pr.cert), orUnknown(status.Source), asOf)
 		}
@@ -698,6 +722,20 @@ func (v *verifier) checkRevocation(st *sigState) {
 		p.facts = append(p.facts, fmt.Sprintf("the trust anchor %q is trusted by configuration", subjectOf(st.chain[len(st.chain)-1])))
 	}
 	p.addTo(st, RevocationCheck)
+}
+
+// revocationInfo is a revocation source's answer as report data.
+func revocationInfo(s RevocationStatus, err error) *RevocationInfo {
+	switch {
+	case err != nil:
+		return &RevocationInfo{Status: RevocationUnknown, Source: s.Source, UnknownBecause: UnknownSourceFailed}
+	case !s.Known:
+		return &RevocationInfo{Status: RevocationUnknown, Source: s.Source, UnknownBecause: UnknownNotKnown}
+	case s.Revoked:
+		return &RevocationInfo{Status: RevocationRevoked, Reason: s.Reason.String(), RevokedAt: s.RevokedAt.UTC(),
+			InvalidityDate: s.InvalidityDate.UTC(), Source: s.Source, AsOf: s.ProducedAt.UTC()}
+	}
+	return &RevocationInfo{Status: RevocationGood, Source: s.Source, AsOf: s.ProducedAt.UTC()}
 }
 
 // issuerAmong finds a certificate's issuer by name among certs (for revocation without a chain).
@@ -715,32 +753,29 @@ func issuerAmong(c *smcrypto.Certificate, certs []*smcrypto.Certificate) *smcryp
 // proof of existence, nobody can tell (REVOKED_NO_POE).
 func (v *verifier) judgeRevoked(st *sigState, p *part, c *smcrypto.Certificate, s RevocationStatus, ca bool) {
 	eff := effectiveRevocation(s)
-	what := fmt.Sprintf("%s was revoked on %s (reason %s", certLabel(c), fmtTime(s.RevokedAt), reasonName(s.Reason))
+	what := fmt.Sprintf("%s was revoked on %s (reason %s", certLabel(c), v.fmtTime(s.RevokedAt), reasonName(s.Reason))
 	if !s.InvalidityDate.IsZero() {
-		what += fmt.Sprintf(", key invalid since %s", fmtTime(s.InvalidityDate))
+		what += fmt.Sprintf(", key invalid since %s", v.fmtTime(s.InvalidityDate))
 	}
 	what += ", according to " + orUnknown(s.Source) + ")"
 	switch {
 	case !st.poe.IsZero() && st.poe.Before(eff):
-		p.note(CheckPassed, "", "%s, but %s proves the signature existed on %s, before that: the revocation does not affect it", what, st.poeSrc, fmtTime(st.poe))
+		p.note(CheckPassed, "", "%s, but %s proves the signature existed on %s, before that: the revocation does not affect it", what, st.poeSrc, v.fmtTime(st.poe))
 	case !st.claimed.IsZero() && st.claimed.After(eff):
 		// Strictly after: both times have one-second resolution, so the same second tells
 		// nothing about the order and falls through to REVOKED_NO_POE.
-		p.note(CheckFailed, Revoked, "%s, and the signature claims to be made on %s, after that: it was made with a revoked certificate", what, fmtTime(st.claimed))
+		p.note(CheckFailed, Revoked, "%s, and the signature claims to be made on %s, after that: it was made with a revoked certificate", what, v.fmtTime(st.claimed))
 	default:
 		sub := RevokedNoPOE
-		if st.revokedAt.IsZero() {
-			st.revokedAt, st.revokedReason = eff, s.Reason
-		}
 		if ca {
 			sub = RevokedCANoPOE
 		}
 		claim := "the signature states no signing time"
 		switch {
 		case st.claimed.Equal(eff):
-			claim = fmt.Sprintf("the signature claims to be made on %s, the same second, so the order cannot be told", fmtTime(st.claimed))
+			claim = fmt.Sprintf("the signature claims to be made on %s, the same second, so the order cannot be told", v.fmtTime(st.claimed))
 		case !st.claimed.IsZero():
-			claim = fmt.Sprintf("the signature claims to be made on %s, before that", fmtTime(st.claimed))
+			claim = fmt.Sprintf("the signature claims to be made on %s, before that", v.fmtTime(st.claimed))
 		}
 		p.note(CheckIndeterminate, sub, "%s; %s, but no trusted timestamp proves it existed before the revocation", what, claim)
 	}
@@ -784,7 +819,7 @@ func (v *verifier) checkAlgorithms(st *sigState) {
 		st.add(AlgorithmsCheck, CheckPassed, "", "%s: acceptable", used)
 	case !st.poe.IsZero() && st.poe.Before(weakAfter):
 		st.add(AlgorithmsCheck, CheckPassed, "", "%s: %s %s no longer acceptable today, but %s proves the signature existed on %s, when it still was",
-			used, strings.Join(weak, " and "), isAre(len(weak)), st.poeSrc, fmtTime(st.poe))
+			used, strings.Join(weak, " and "), isAre(len(weak)), st.poeSrc, v.fmtTime(st.poe))
 	default:
 		st.add(AlgorithmsCheck, CheckIndeterminate, CryptoConstraintsFailureNoPOE, "%s: %s %s not acceptable for signatures after %s (NIST SP 800-131A), and no trusted timestamp proves the signature existed before; "+
 			"it could have been forged since", used, strings.Join(weak, " and "), isAre(len(weak)), weakAfter.AddDate(0, 0, -1).Format("2006"))
@@ -812,15 +847,21 @@ func (st *sigState) conclude() {
 	r := st.rep
 	r.Indication, r.SubIndication = ind, sub
 	r.Checks = st.checks
+	r.Type = TypeSignature
+	if st.in.docTimestamp {
+		r.Type = TypeDocumentTimestamp
+	}
 	if !st.claimed.IsZero() {
 		t := st.claimed
 		r.SigningTime = &t
 		r.SigningTimeSource = st.claimedSrc
 	}
+	if !st.poe.IsZero() {
+		r.ProofOfExistence = &TimeProof{Time: st.poe, Source: st.poeSrc}
+	}
 	if st.ev.token != nil && ind != TotalFailed && st.sigOK && st.chain != nil && st.coverageOK {
 		st.trustedTime = st.ev.token.info.GenTime
 	}
-	r.Summary = st.summary()
 }
 
 func isAre(n int) string {

@@ -64,6 +64,7 @@ type verifier struct {
 	size       int64
 	opts       Options
 	now        time.Time
+	zone       *time.Location // of the times in details
 	anchors    []*smcrypto.Certificate
 	anchorsErr error
 	chains     *smcrypto.ChainBuilder // for anchors, shared by every chain of the document
@@ -73,9 +74,12 @@ type verifier struct {
 func newVerifier(ctx context.Context, r io.ReaderAt, size int64, opts Options) *verifier {
 	now := opts.CurrentTime
 	if now.IsZero() {
-		now = time.Now()
+		now = time.Now().Truncate(time.Second) // reports state times to the second
 	}
-	v := &verifier{ctx: ctx, r: r, size: size, opts: opts, now: now.UTC(), hashes: &hashPlan{size: size}}
+	v := &verifier{ctx: ctx, r: r, size: size, opts: opts, now: now.UTC(), zone: opts.TimeZone, hashes: &hashPlan{size: size}}
+	if v.zone == nil {
+		v.zone = time.UTC
+	}
 	v.loadAnchors()
 	return v
 }
@@ -177,10 +181,6 @@ type sigState struct {
 	poeSrc string
 	// trustedTime: for a document timestamp that verified and whose TSA is trusted, its genTime.
 	trustedTime time.Time
-
-	// revokedAt and revokedReason describe the revocation that made the signature undecidable.
-	revokedAt     time.Time
-	revokedReason RevocationReason
 
 	tsCheck *Check // the signature timestamp's check, added last
 	chain   []*smcrypto.Certificate

@@ -296,11 +296,68 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-// compareGolden compares the report's JSON with the golden file (rewritten with -update). The
-// golden files are what the CLI's --json and the HTTP API show for each corpus file.
+// goldenReport is the part of a report the golden files hold: the verdicts and the facts as
+// data, no prose (details, findings), which may be reworded without changing what is found.
+type goldenReport struct {
+	Indication Indication        `json:"indication"`
+	Document   DocumentInfo      `json:"document"`
+	Signatures []goldenSignature `json:"signatures"`
+}
+
+type goldenSignature struct {
+	Index             int             `json:"index"`
+	FieldName         string          `json:"fieldName,omitempty"`
+	Type              string          `json:"type"`
+	Indication        Indication      `json:"indication"`
+	SubIndication     SubIndication   `json:"subIndication,omitempty"`
+	Format            string          `json:"format"`
+	Coverage          string          `json:"coverage"`
+	Signer            *Party          `json:"signer,omitempty"`
+	Chain             []Party         `json:"chain,omitempty"`
+	Seal              *SealInfo       `json:"seal,omitempty"`
+	SigningTime       *time.Time      `json:"signingTime,omitempty"`
+	SigningTimeSource string          `json:"signingTimeSource,omitempty"`
+	ProofOfExistence  *TimeProof      `json:"proofOfExistence,omitempty"`
+	Validity          *Validity       `json:"validity,omitempty"`
+	Revocation        *RevocationInfo `json:"revocation,omitempty"`
+	Checks            []goldenCheck   `json:"checks"`
+	LaterChanges      []goldenChange  `json:"laterChanges,omitempty"`
+}
+
+type goldenCheck struct {
+	Name          CheckName     `json:"name"`
+	Status        CheckStatus   `json:"status"`
+	SubIndication SubIndication `json:"subIndication,omitempty"`
+}
+
+type goldenChange struct {
+	Revision int    `json:"revision"`
+	Kind     string `json:"kind"`
+	Allowed  bool   `json:"allowed"`
+}
+
+func goldenOf(rep *Report) goldenReport {
+	g := goldenReport{Indication: rep.Indication, Document: rep.Document, Signatures: []goldenSignature{}}
+	for _, s := range rep.Signatures {
+		gs := goldenSignature{Index: s.Index, FieldName: s.FieldName, Type: s.Type, Indication: s.Indication, SubIndication: s.SubIndication,
+			Format: s.Format, Coverage: s.Coverage, Signer: s.Signer, Chain: s.Chain, Seal: s.Seal, SigningTime: s.SigningTime,
+			SigningTimeSource: s.SigningTimeSource, ProofOfExistence: s.ProofOfExistence, Validity: s.Validity, Revocation: s.Revocation}
+		for _, c := range s.Checks {
+			gs.Checks = append(gs.Checks, goldenCheck{c.Name, c.Status, c.SubIndication})
+		}
+		for _, c := range s.LaterChanges {
+			gs.LaterChanges = append(gs.LaterChanges, goldenChange{c.Revision, c.Kind, c.Allowed})
+		}
+		g.Signatures = append(g.Signatures, gs)
+	}
+	return g
+}
+
+// compareGolden compares the report's verdicts and facts (goldenOf) with the golden file
+// (rewritten with -update).
 func compareGolden(t *testing.T, path string, rep *Report) {
 	t.Helper()
-	got, err := json.MarshalIndent(rep, "", "  ")
+	got, err := json.MarshalIndent(goldenOf(rep), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,13 @@
 //	rep, err := verify.VerifyPDF(ctx, f, size, verify.Options{Anchors: store, Revocation: store})
 //	// err != nil only for input that is not a usable PDF (*InputError), or ctx's error;
 //	// rep.Indication is the overall verdict, rep.Signatures one report per signature.
-//	verify.WriteText(os.Stdout, rep) // the clerk's one-screen view; the Report is also JSON
+//
+// The Report is data: indications, the checks by name (CheckName, stable) with their status,
+// and the facts behind them as fields (the signer and chain, the seal and its dates, the
+// certificate validity judgement, each certificate's revocation status with its RFC 5280
+// reason and times, the proof of existence, the later changes). Each check also has a detail
+// in words, with times in Options.TimeZone. The summary sentence and the text report are made
+// from the data by the CLI and the service (internal/reporttext), not here.
 //
 // # How it is built
 //

@@ -43,10 +43,10 @@ func ExampleVerifyPDF() {
 	fmt.Println(rep.Indication)
 	for _, s := range rep.Signatures {
 		fmt.Println(s.Indication, s.Signer.Subject)
-		fmt.Println(s.Summary)
+		fmt.Println("signed", s.SigningTime.Format(time.RFC3339), "certificates", s.Validity.Status, "revocation", s.Revocation.Status)
 	}
 	// Output:
 	// TOTAL_PASSED
 	// TOTAL_PASSED CN=行政审批专用章, O=某市行政审批局, C=CN
-	// Valid: signed by "行政审批专用章" on 2026-11-27 21:15:24 CST; the document has not been changed since (revocation was not checked).
+	// signed 2026-11-27T13:15:24Z certificates valid revocation unknown
 }

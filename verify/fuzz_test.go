@@ -43,7 +43,7 @@ func FuzzVerifyPDF(f *testing.F) {
 			t.Fatalf("overall %s inconsistent with the signatures", rep.Indication)
 		}
 		for _, s := range rep.Signatures {
-			if len(s.Checks) == 0 || s.Summary == "" || s.Indication == "" {
+			if len(s.Checks) == 0 || s.Type == "" || s.Indication == "" {
 				t.Fatalf("incomplete signature report %+v", s)
 			}
 			if (s.Indication == TotalPassed) != (s.SubIndication == "") {

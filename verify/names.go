@@ -109,20 +109,22 @@ func partyOf(c *smcrypto.Certificate) *Party {
 		return nil
 	}
 	return &Party{
-		Subject:   subjectOf(c),
-		Issuer:    issuerOf(c),
-		Serial:    smcrypto.SerialHex(c.SerialNumber),
-		NotBefore: c.NotBefore.UTC(),
-		NotAfter:  c.NotAfter.UTC(),
+		Subject:    subjectOf(c),
+		CommonName: c.Subject.CommonName,
+		Issuer:     issuerOf(c),
+		Serial:     smcrypto.SerialHex(c.SerialNumber),
+		NotBefore:  c.NotBefore.UTC(),
+		NotAfter:   c.NotAfter.UTC(),
 	}
 }
 
-// fmtTime is the form of every time in a detail: exact and unambiguous.
-func fmtTime(t time.Time) string {
+// fmtTime is the form of every time in a detail: exact and unambiguous, in Options.TimeZone
+// (UTC by default), with the zone's name.
+func (v *verifier) fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return "(no time)"
 	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	return t.In(v.zone).Format("2006-01-02 15:04:05 MST")
 }
 
 // digestPrefix shows the first bytes of a digest, enough to compare by eye.
@@ -217,4 +219,11 @@ func (n *pkixName) parse(raw []byte) error {
 	}
 	n.Name.FillFromRDNSequence(&rdn)
 	return nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
 }

@@ -48,6 +48,9 @@ type Options struct {
 	CurrentTime time.Time
 	// Name is the document's name for the report.
 	Name string
+	// TimeZone is the zone the times in check details are written in (a text report shows
+	// every time in one zone); nil means UTC. The report's time fields are UTC whatever it is.
+	TimeZone *time.Location
 	// Cache, when set, is shared by verifications so that certificates and seals seen before
 	// are not verified again (see Cache). Nil verifies everything.
 	Cache *Cache

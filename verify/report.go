@@ -80,11 +80,74 @@ type Check struct {
 
 // Party names a certificate holder.
 type Party struct {
-	Subject   string    `json:"subject"`
-	Issuer    string    `json:"issuer"`
-	Serial    string    `json:"serial"` // lower-case hex
-	NotBefore time.Time `json:"notBefore"`
-	NotAfter  time.Time `json:"notAfter"`
+	Subject    string    `json:"subject"`
+	CommonName string    `json:"commonName,omitempty"` // the subject's CN
+	Issuer     string    `json:"issuer"`
+	Serial     string    `json:"serial"` // lower-case hex
+	NotBefore  time.Time `json:"notBefore"`
+	NotAfter   time.Time `json:"notAfter"`
+	// Revocation is what is known of this certificate's revocation (in a signature's Chain:
+	// every certificate but the trust anchor, which is trusted by configuration).
+	Revocation *RevocationInfo `json:"revocation,omitempty"`
+}
+
+// RevocationState is what a revocation source said of a certificate.
+type RevocationState string
+
+const (
+	RevocationGood    RevocationState = "good"    // not revoked, according to Source
+	RevocationRevoked RevocationState = "revoked" // revoked, with the reason and time
+	RevocationUnknown RevocationState = "unknown" // nobody here can say (see UnknownBecause)
+)
+
+// Why a certificate's revocation status is unknown.
+const (
+	UnknownNoSource     = "no_source"     // no revocation source is configured
+	UnknownSourceFailed = "source_failed" // the source could not answer
+	UnknownNotKnown     = "not_known"     // the source has no authority over this certificate
+)
+
+// RevocationInfo is a certificate's revocation status as data; the revocation check's detail
+// says the same in words, and what it means for the signature.
+type RevocationInfo struct {
+	Status         RevocationState `json:"status"`
+	Reason         string          `json:"reason,omitempty"` // the RFC 5280 name, e.g. keyCompromise
+	RevokedAt      time.Time       `json:"revokedAt,omitzero"`
+	InvalidityDate time.Time       `json:"invalidityDate,omitzero"` // the key was unsafe since
+	Source         string          `json:"source,omitempty"`        // what answered, by what it is
+	AsOf           time.Time       `json:"asOf,omitzero"`           // when the answer was current
+	UnknownBecause string          `json:"unknownBecause,omitempty"`
+}
+
+// Validity is the judgement of the certificates' validity periods, as data.
+type Validity struct {
+	// Status is "valid" when every certificate of the chain (the signer's alone when there is
+	// no chain) was valid At, else "expired" or "not_yet_valid".
+	Status string    `json:"status"`
+	At     time.Time `json:"at"`
+	// AtSource is what At is: "claimed_signing_time" (a certificate outside its validity then
+	// makes the signature contradict itself), "proof_of_existence" or "validation_time".
+	AtSource string `json:"atSource"`
+	// Certificate is the first certificate not valid At, with its bounds; nil when valid.
+	Certificate *Party `json:"certificate,omitempty"`
+}
+
+// The values of Validity.Status and Validity.AtSource.
+const (
+	ValidityValid       = "valid"
+	ValidityExpired     = "expired"
+	ValidityNotYetValid = "not_yet_valid"
+
+	AtClaimedSigningTime = "claimed_signing_time"
+	AtProofOfExistence   = "proof_of_existence"
+	AtValidationTime     = "validation_time"
+)
+
+// TimeProof is a trusted proof that a signature existed at a time: a signature timestamp, or
+// a document timestamp written after it.
+type TimeProof struct {
+	Time   time.Time `json:"time"`
+	Source string    `json:"source"`
 }
 
 // SealInfo describes the GB/T 38540 electronic seal a signature carries.
@@ -95,7 +158,11 @@ type SealInfo struct {
 	Version    int       `json:"version,omitempty"`
 	ValidStart time.Time `json:"validStart,omitzero"`
 	ValidEnd   time.Time `json:"validEnd,omitzero"`
-	Maker      string    `json:"maker,omitempty"` // subject of the seal maker's certificate
+	Created    time.Time `json:"created,omitzero"` // the creation date its maker signed
+	Maker      string    `json:"maker,omitempty"`  // subject of the seal maker's certificate
+	// MakerRevocation is the revocation status of the seal maker's certificate, when a chain to
+	// a trust anchor was found for it.
+	MakerRevocation *RevocationInfo `json:"makerRevocation,omitempty"`
 }
 
 // Change is a revision of the document written after a signature.
@@ -108,26 +175,39 @@ type Change struct {
 	Allowed  bool   `json:"allowed"`
 }
 
-// SignatureReport is the validation result of one signature.
+// The values of SignatureReport.Type.
+const (
+	TypeSignature         = "signature"          // a signature by a person or a bureau's seal
+	TypeDocumentTimestamp = "document_timestamp" // a timestamp authority's timestamp over the document
+)
+
+// SignatureReport is the validation result of one signature: facts and verdicts as data. The
+// words for people (a summary sentence, the text report) are made from it by the CLI and the
+// service, not here.
 type SignatureReport struct {
-	Index         int           `json:"index"`
-	FieldName     string        `json:"fieldName,omitempty"`
-	Indication    Indication    `json:"indication"`
-	SubIndication SubIndication `json:"subIndication,omitempty"`
-	// Summary says the verdict and its main reason in one sentence for a clerk.
-	Summary           string     `json:"summary"`
-	Format            string     `json:"format"` // e.g. "PDF adbe.pkcs7.detached, CMS (PKCS#7 OIDs), SM2-with-SM3"
-	Signer            *Party     `json:"signer,omitempty"`
-	Chain             []Party    `json:"chain,omitempty"` // signer first, trust anchor last, when one was built
-	Seal              *SealInfo  `json:"seal,omitempty"`
-	SigningTime       *time.Time `json:"signingTime,omitempty"`       // claimed, from the signed attributes (or /M)
-	SigningTimeSource string     `json:"signingTimeSource,omitempty"` // "signed attribute", "PDF /M (unsigned)", "timestamp"
-	Coverage          string     `json:"coverage"`                    // "entire_file", "entire_revision", "unclear", "invalid"
-	Reason            string     `json:"reason,omitempty"`            // the signer's /Reason
-	Location          string     `json:"location,omitempty"`          // the signer's /Location
-	Page              int        `json:"page,omitempty"`
-	Checks            []Check    `json:"checks"`
-	LaterChanges      []Change   `json:"laterChanges,omitempty"`
+	Index             int           `json:"index"`
+	FieldName         string        `json:"fieldName,omitempty"`
+	Type              string        `json:"type"`
+	Indication        Indication    `json:"indication"`
+	SubIndication     SubIndication `json:"subIndication,omitempty"`
+	Format            string        `json:"format"` // e.g. "PDF adbe.pkcs7.detached, CMS (PKCS#7 OIDs), SM2-with-SM3"
+	Signer            *Party        `json:"signer,omitempty"`
+	Chain             []Party       `json:"chain,omitempty"` // signer first, trust anchor last, when one was built
+	Seal              *SealInfo     `json:"seal,omitempty"`
+	SigningTime       *time.Time    `json:"signingTime,omitempty"`       // claimed, from the signed attributes (or /M)
+	SigningTimeSource string        `json:"signingTimeSource,omitempty"` // "signed attribute", "PDF /M (unsigned)", "timestamp"
+	// ProofOfExistence is the earliest trusted proof that the signature existed, if any.
+	ProofOfExistence *TimeProof `json:"proofOfExistence,omitempty"`
+	// Validity and Revocation are the facts behind the certificate validity and revocation
+	// checks (Revocation: the signer's certificate; the chain's others are in Chain).
+	Validity     *Validity       `json:"validity,omitempty"`
+	Revocation   *RevocationInfo `json:"revocation,omitempty"`
+	Coverage     string          `json:"coverage"`           // "entire_file", "entire_revision", "unclear", "invalid"
+	Reason       string          `json:"reason,omitempty"`   // the signer's /Reason
+	Location     string          `json:"location,omitempty"` // the signer's /Location
+	Page         int             `json:"page,omitempty"`
+	Checks       []Check         `json:"checks"`
+	LaterChanges []Change        `json:"laterChanges,omitempty"`
 }
 
 // Report is the result of verifying one document.

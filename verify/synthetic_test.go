@@ -60,9 +60,6 @@ func assertSignature(t *testing.T, rep *Report, i int, e expect) {
 			}
 		}
 	}
-	if s.Summary == "" {
-		t.Errorf("signature %d has no summary", i+1)
-	}
 }
 
 func dumpChecks(s SignatureReport) string {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/eseal/eseal/internal/reporttext"
 	"github.com/eseal/eseal/verify"
 )
 
@@ -56,6 +57,9 @@ func runVerify(e *env, args []string) error {
 		return &exitError{code: exitUsage, err: err}
 	}
 	opts := verify.Options{Name: rest[0]}
+	if !*asJSON {
+		opts.TimeZone = reporttext.Zone // the text report shows every time in one zone
+	}
 	if *softFail {
 		opts.RevocationPolicy = verify.RevocationSoftFail
 	}
@@ -106,11 +110,11 @@ func runVerify(e *env, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := enc.Encode(reporttext.JSON(rep, time.UTC)); err != nil {
 			return err
 		}
 	} else {
-		verify.WriteTextWith(e.stdout, rep, verify.TextOptions{Verbose: *verbose})
+		reporttext.Write(e.stdout, rep, reporttext.Options{Verbose: *verbose})
 	}
 	if code := exitCodeFor(rep.Indication); code != exitOK {
 		return &exitError{code: code}

@@ -1,44 +1,51 @@
-package verify
+package reporttext
 
 import (
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"golang.org/x/text/width"
+
+	"github.com/eseal/eseal/verify"
 )
 
-// displayZone is the zone times are shown in to a clerk: China Standard Time.
-var displayZone = time.FixedZone("CST", 8*3600)
-
-var verdictWords = map[Indication]string{
-	TotalPassed:      "VALID",
-	TotalFailed:      "INVALID",
-	Indeterminate:    "CANNOT BE DECIDED",
-	NoSignatureFound: "NOT SIGNED",
+var verdictWords = map[verify.Indication]string{
+	verify.TotalPassed:      "VALID",
+	verify.TotalFailed:      "INVALID",
+	verify.Indeterminate:    "CANNOT BE DECIDED",
+	verify.NoSignatureFound: "NOT SIGNED",
 }
 
-var statusMarks = map[CheckStatus]string{
-	CheckPassed: "[ok]  ", CheckFailed: "[FAIL]", CheckIndeterminate: "[??]  ", CheckWarning: "[warn]", CheckSkipped: "[--]  ",
+var statusMarks = map[verify.CheckStatus]string{
+	verify.CheckPassed: "[ok]  ", verify.CheckFailed: "[FAIL]", verify.CheckIndeterminate: "[??]  ", verify.CheckWarning: "[warn]", verify.CheckSkipped: "[--]  ",
 }
 
-// TextOptions configures WriteTextWith.
-type TextOptions struct {
+// Options configures Write.
+type Options struct {
 	// Verbose prints the detail of every check; by default only checks that did not pass are
 	// explained, so that one signature fits on one screen.
 	Verbose bool
-	// Width is the line width details are wrapped to; zero means 100.
+	// Width is the line width details are wrapped to, in terminal columns (a CJK character
+	// takes two); zero means 100.
 	Width int
+	// Zone is the zone every time is shown in; nil means Zone (CST). The report's check details
+	// should have been written in the same zone (verify.Options.TimeZone).
+	Zone *time.Location
 }
 
-// WriteText writes the report for a person: what was signed, by which seal, when, and the verdict
+// Write writes the report for a person: what was signed, by which seal, when, and the verdict
 // with its reasons, in one screen per signature.
-func WriteText(w io.Writer, r *Report) { WriteTextWith(w, r, TextOptions{}) }
-
-// WriteTextWith writes the report for a person with the given options.
-func WriteTextWith(w io.Writer, r *Report, opts TextOptions) {
+func Write(w io.Writer, r *verify.Report, opts Options) {
 	if opts.Width <= 0 {
 		opts.Width = 100
 	}
+	zone := opts.Zone
+	if zone == nil {
+		zone = Zone
+	}
+	clock := func(t time.Time) string { return t.In(zone).Format("2006-01-02 15:04:05 MST") }
 	name := r.Document.Name
 	if name == "" {
 		name = "(document)"
@@ -51,13 +58,13 @@ func WriteTextWith(w io.Writer, r *Report, opts TextOptions) {
 	default:
 		passed := 0
 		for _, s := range r.Signatures {
-			if s.Indication == TotalPassed {
+			if s.Indication == verify.TotalPassed {
 				passed++
 			}
 		}
 		fmt.Fprintf(w, ": %d of %d signature(s) valid\n", passed, n)
 	}
-	fmt.Fprintf(w, "Checked:   %s\n", r.ValidationTime.In(displayZone).Format("2006-01-02 15:04:05 MST"))
+	fmt.Fprintf(w, "Checked:   %s\n", clock(r.ValidationTime))
 	for _, f := range r.Findings {
 		writeWrapped(w, "Note:      ", f, opts.Width)
 	}
@@ -71,16 +78,14 @@ func WriteTextWith(w io.Writer, r *Report, opts TextOptions) {
 			fmt.Fprintf(w, " / %s", s.SubIndication)
 		}
 		fmt.Fprintln(w, "]")
-		if s.Summary != "" {
-			writeWrapped(w, "  Why:       ", s.Summary, opts.Width)
-		}
+		writeWrapped(w, "  Why:       ", Summary(&s, zone), opts.Width)
 		if s.Seal != nil {
 			fmt.Fprintf(w, "  Seal:      %s", orUnknown(s.Seal.Name))
 			if s.Seal.ESID != "" {
 				fmt.Fprintf(w, " (esID %s)", s.Seal.ESID)
 			}
 			if !s.Seal.ValidStart.IsZero() || !s.Seal.ValidEnd.IsZero() {
-				fmt.Fprintf(w, ", valid %s to %s", s.Seal.ValidStart.In(displayZone).Format("2006-01-02"), s.Seal.ValidEnd.In(displayZone).Format("2006-01-02"))
+				fmt.Fprintf(w, ", valid %s to %s", s.Seal.ValidStart.In(zone).Format("2006-01-02"), s.Seal.ValidEnd.In(zone).Format("2006-01-02"))
 			}
 			fmt.Fprintln(w)
 		}
@@ -100,7 +105,7 @@ func WriteTextWith(w io.Writer, r *Report, opts TextOptions) {
 			if src == "" {
 				src = "claimed by the signer"
 			}
-			fmt.Fprintf(w, "  Signed at: %s (%s)\n", s.SigningTime.In(displayZone).Format("2006-01-02 15:04:05 MST"), src)
+			fmt.Fprintf(w, "  Signed at: %s (%s)\n", clock(*s.SigningTime), src)
 		}
 		if s.Reason != "" {
 			fmt.Fprintf(w, "  Reason:    %s\n", s.Reason)
@@ -120,7 +125,7 @@ func WriteTextWith(w io.Writer, r *Report, opts TextOptions) {
 
 // writeChecks lists the checks: in the compact form, the names of those that passed on one line,
 // then each other check with its explanation.
-func writeChecks(w io.Writer, checks []Check, opts TextOptions) {
+func writeChecks(w io.Writer, checks []verify.Check, opts Options) {
 	if opts.Verbose {
 		fmt.Fprintln(w, "  Checks:")
 		for _, c := range checks {
@@ -129,12 +134,12 @@ func writeChecks(w io.Writer, checks []Check, opts TextOptions) {
 		return
 	}
 	var passed, skipped []string
-	var others []Check
+	var others []verify.Check
 	for _, c := range checks {
 		switch c.Status {
-		case CheckPassed:
+		case verify.CheckPassed:
 			passed = append(passed, string(c.Name))
-		case CheckSkipped:
+		case verify.CheckSkipped:
 			skipped = append(skipped, string(c.Name))
 		default:
 			others = append(others, c)
@@ -173,14 +178,14 @@ func writeWrapped(w io.Writer, prefix, text string, width int) {
 	fmt.Fprintln(w, line)
 }
 
-// displayWidth counts terminal columns: CJK characters take two.
+// displayWidth counts terminal columns: East Asian wide and fullwidth characters take two.
 func displayWidth(s string) int {
 	n := 0
 	for _, r := range s {
-		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf || r >= 0xac00 && r <= 0xd7a3 ||
-			r >= 0xf900 && r <= 0xfaff || r >= 0xfe30 && r <= 0xfe4f || r >= 0xff00 && r <= 0xff60 || r >= 0xffe0 && r <= 0xffe6) {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
 			n += 2
-		} else {
+		default:
 			n++
 		}
 	}
@@ -207,4 +212,25 @@ func orUnknown(s string) string {
 		return "(unknown)"
 	}
 	return s
+}
+
+// JSON is the report as `eseal verify --json` and the HTTP API give it: the report's data,
+// and each signature's summary (in zone).
+func JSON(r *verify.Report, zone *time.Location) any {
+	v := jsonReport{Report: r, Signatures: make([]jsonSignature, len(r.Signatures))}
+	for i := range r.Signatures {
+		v.Signatures[i] = jsonSignature{SignatureReport: r.Signatures[i], Summary: Summary(&r.Signatures[i], zone)}
+	}
+	return v
+}
+
+type jsonReport struct {
+	*verify.Report
+	Signatures []jsonSignature `json:"signatures"` // in place of the report's own
+}
+
+type jsonSignature struct {
+	verify.SignatureReport
+	// Summary says the verdict and its main reason in one sentence for a clerk.
+	Summary string `json:"summary"`
 }
