@@ -13,6 +13,7 @@ require (
 	github.com/tjfoc/gmsm v1.4.1
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.54.0
+	golang.org/x/sync v0.22.0
 	golang.org/x/text v0.40.0
 )
 

@@ -149,15 +149,15 @@ func rawNameString(raw []byte) string {
 // INDETERMINATE for policy constraints a verifier may relax, but no further information could cure
 // these, and GB/T 38540 makes them mandatory.
 func (v *verifier) checkSeal(st *sigState) {
-	if st.ev.si == nil || st.ev.si.ESeal == nil {
+	if st.seal == nil {
 		return
 	}
-	s, err := seal.ParseSeal(st.ev.si.ESeal)
+	w, err := st.seal()
 	if err != nil {
 		st.add(SealCheck, CheckFailed, FormatFailure, "the signed seal attribute is not a readable GB/T 38540 seal: %v", err)
 		return
 	}
-	maker, makerErr := smcrypto.ParseCertificate(s.MakerCert)
+	s, maker, makerErr := w.seal, w.maker, w.makerErr
 	info := &SealInfo{Name: s.Name, ESID: s.ESID, Type: s.Type, Version: s.Version, ValidStart: s.ValidStart.UTC(), ValidEnd: s.ValidEnd.UTC(), Created: s.CreateDate.UTC()}
 	if makerErr == nil {
 		info.Maker = subjectOf(maker)
@@ -166,16 +166,12 @@ func (v *verifier) checkSeal(st *sigState) {
 	p := newPart()
 	p.note(CheckPassed, "", "seal %q (esID %s, type %d, version %d)", s.Name, s.ESID, s.Type, s.Version)
 
-	check := s.VerifyMakerSignature // reads the key even from a certificate strict X.509 rejects
-	if makerErr == nil {
-		check = func() (smcrypto.SigEncoding, error) { return s.VerifyMakerSignatureWithCert(maker) }
-	}
-	if enc, err := v.opts.Cache.makerSignature(s, check); err != nil {
-		p.note(CheckFailed, SigCryptoFailure, "the seal maker's signature over the seal does NOT verify (%v): the seal was forged or altered", err)
+	if w.sigErr != nil {
+		p.note(CheckFailed, SigCryptoFailure, "the seal maker's signature over the seal does NOT verify (%v): the seal was forged or altered", w.sigErr)
 	} else {
 		e := ""
-		if enc != smcrypto.EncodingDER {
-			e = fmt.Sprintf(", value encoded as %s (non-standard, accepted)", enc)
+		if w.enc != smcrypto.EncodingDER {
+			e = fmt.Sprintf(", value encoded as %s (non-standard, accepted)", w.enc)
 		}
 		p.note(CheckPassed, "", "the maker's SM2 signature over the seal verifies%s", e)
 	}

@@ -69,14 +69,15 @@ type verifier struct {
 	anchorsErr error
 	chains     *smcrypto.ChainBuilder // for anchors, shared by every chain of the document
 	hashes     *hashPlan
+	help       *helper // the idle core's goroutine, nil if none (idle.go)
 }
 
-func newVerifier(ctx context.Context, r io.ReaderAt, size int64, opts Options) *verifier {
+func newVerifier(ctx context.Context, r io.ReaderAt, size int64, opts Options, help *helper) *verifier {
 	now := opts.CurrentTime
 	if now.IsZero() {
 		now = time.Now().Truncate(time.Second) // reports state times to the second
 	}
-	v := &verifier{ctx: ctx, r: r, size: size, opts: opts, now: now.UTC(), zone: opts.TimeZone, hashes: &hashPlan{size: size}}
+	v := &verifier{ctx: ctx, r: r, size: size, opts: opts, now: now.UTC(), zone: opts.TimeZone, hashes: &hashPlan{size: size}, help: help}
 	if v.zone == nil {
 		v.zone = time.UTC
 	}
@@ -96,10 +97,13 @@ func (v *verifier) verifyAll(inputs []*signatureInput) ([]SignatureReport, error
 		st.ranges = in.hooks.signedBytes(v, st)
 		v.planIntegrity(st)
 	}
+	v.help.give(v.independentWork(states))
+	defer v.hashes.finish() // before the helper stops (VerifyPDF): it may still be hashing
+
 	if err := v.ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := v.hashes.run(v.ctx, v.r); err != nil {
+	if err := v.hashes.run(v.ctx, v.r, v.help); err != nil {
 		return nil, err
 	}
 	// Document timestamps first, the latest first: each can lend its time as a proof of
@@ -131,6 +135,37 @@ func (v *verifier) verifyAll(inputs []*signatureInput) ([]SignatureReport, error
 		reps[i] = *st.rep
 	}
 	return reps, nil
+}
+
+// independentWork sets up the work the checks will need that depends only on the containers
+// already read, each piece done once (an idle core may do it first, idle.go): the seals and
+// their makers' signatures, the makers' and the signers' certificate paths. It returns the
+// pieces in the order the checks need them.
+func (v *verifier) independentWork(states []*sigState) []func() {
+	var work []func()
+	for _, st := range states {
+		if st.ev.si == nil || st.ev.si.ESeal == nil {
+			continue
+		}
+		st.seal = v.sealTask(st.ev.si.ESeal)
+		certs, sealOf := st.ev.certs, st.seal
+		work = append(work, func() { sealOf() })
+		if len(v.anchors) > 0 {
+			work = append(work, func() {
+				if w, err := sealOf(); err == nil && w.makerErr == nil {
+					v.findChain(w.maker, certs, v.now, w.seal.CreateDate)
+				}
+			})
+		}
+	}
+	for _, st := range states {
+		if cert, certs := st.ev.signer, st.ev.certs; cert != nil && len(v.anchors) > 0 {
+			// The path's outcome is kept by the ChainBuilder, whatever times the chain check
+			// prefers later.
+			work = append(work, func() { v.findChain(cert, certs, v.now) })
+		}
+	}
+	return work
 }
 
 // verifySignature runs the checks after the format's, in order. timestamps are the document
@@ -168,6 +203,9 @@ type sigState struct {
 	coverageOK bool
 	// hashes are the digests of the signed bytes the integrity check asked for.
 	hashes hashGroup
+	// seal reads the seal the signature carries and checks its maker's signature; nil if it
+	// carries none.
+	seal func() (*sealWork, error)
 	// sigOK: the signature value verified (and, for signers with signed attributes, the content
 	// digest matched).
 	sigOK     bool

@@ -85,6 +85,13 @@ type hashPlan struct {
 	budget int64
 	work   int64 // bytes planned, within budget
 	hashed int64 // bytes the signatures' states were fed (the document's SHA-256 aside)
+
+	// The pass's state, until finish.
+	bufs     [2]*[]byte
+	doc      hash.Hash // the document's SHA-256
+	side     *helper   // the helper, once it has taken the document's hash over
+	inFlight int       // chunks given to the helper and not yet acknowledged
+	complete bool      // the pass read the whole input
 }
 
 // trunk follows the file from byte 0 for one digest algorithm, up to end.
@@ -171,16 +178,21 @@ func (e *errInputEnds) Error() string {
 	return fmt.Sprintf("the input ends at byte %d, before byte %d", e.at, e.want)
 }
 
-// run makes the pass over r, then hashes the jobs whose ranges are out of order on their own.
+// run hashes the jobs whose ranges are out of order on their own, then makes the pass over r.
 // An error is a failure to read the input (or ctx's): nothing the pass computed is then used.
-func (p *hashPlan) run(ctx context.Context, r io.ReaderAt) error {
+//
+// With a helper (idle.go) that has done its other work, the document's SHA-256 of each chunk
+// is computed by the helper while this goroutine goes on with the signatures' bytes, and with
+// the checks once the pass is over: finish waits for it.
+func (p *hashPlan) run(ctx context.Context, r io.ReaderAt, help *helper) error {
 	trunks := p.plan()
-	bp := chunks.Get().(*[]byte)
-	defer chunks.Put(bp)
-	buf := *bp
-	doc := sha256.New()
+	// Two buffers, used in turn: while the helper hashes one chunk, the next is read into the
+	// other; a buffer is read into again only once the helper is done with it (finish puts them
+	// back).
+	p.bufs = [2]*[]byte{chunks.Get().(*[]byte), chunks.Get().(*[]byte)}
+	p.doc = sha256.New()
 
-	var inPass, apart []*hashJob
+	var inPass []*hashJob
 	for _, g := range p.groups {
 		for _, j := range g {
 			switch {
@@ -191,14 +203,20 @@ func (p *hashPlan) run(ctx context.Context, r io.ReaderAt) error {
 				}
 				inPass = append(inPass, j)
 			default:
-				apart = append(apart, j)
+				if err := p.hashApart(ctx, r, j); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	next := map[*trunk]int{} // the trunk's next job to copy the state for
-	for off := int64(0); off < p.size; {
+	for i, off := 0, int64(0); off < p.size; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		buf := *p.bufs[i%2]
+		for ; p.inFlight > 1; p.inFlight-- {
+			<-p.side.done // the helper is done with buf
 		}
 		n := min(int64(len(buf)), p.size-off)
 		chunk, err := readFull(r, buf[:n], off)
@@ -206,7 +224,6 @@ func (p *hashPlan) run(ctx context.Context, r io.ReaderAt) error {
 			return err
 		}
 		end := off + n
-		doc.Write(chunk)
 		for _, t := range trunks {
 			pos := off
 			for i := next[t]; i < len(t.jobs) && t.jobs[i].ranges[0][1] <= end; i++ {
@@ -231,26 +248,20 @@ func (p *hashPlan) run(ctx context.Context, r io.ReaderAt) error {
 				}
 			}
 		}
+		// The document's hash last: the helper may have become free meanwhile.
+		if p.side == nil && len(p.groups) > 0 && help.idle() {
+			p.side, help.doc = help, p.doc
+		}
+		if p.side != nil {
+			p.side.chunks <- chunk
+			p.inFlight++
+		} else {
+			p.doc.Write(chunk)
+		}
 		off = end
 	}
-	p.docSum = doc.Sum(nil)
-	for _, j := range apart {
-		j.h = j.newHash()
-		for _, rg := range j.ranges {
-			for off := rg[0]; off < rg[1]; {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				n := min(int64(len(buf)), rg[1]-off)
-				chunk, err := readFull(r, buf[:n], off)
-				if err != nil {
-					return err
-				}
-				p.feed(j.h, chunk)
-				off += n
-			}
-		}
-	}
+	help.endPass()
+	p.complete = true
 	for _, g := range p.groups {
 		for _, j := range g {
 			if j.h != nil {
@@ -259,6 +270,44 @@ func (p *hashPlan) run(ctx context.Context, r io.ReaderAt) error {
 		}
 	}
 	return nil
+}
+
+// hashApart hashes a job whose ranges are not in file order with reads of its own.
+func (p *hashPlan) hashApart(ctx context.Context, r io.ReaderAt, j *hashJob) error {
+	buf := *p.bufs[0]
+	j.h = j.newHash()
+	for _, rg := range j.ranges {
+		for off := rg[0]; off < rg[1]; {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n := min(int64(len(buf)), rg[1]-off)
+			chunk, err := readFull(r, buf[:n], off)
+			if err != nil {
+				return err
+			}
+			p.feed(j.h, chunk)
+			off += n
+		}
+	}
+	return nil
+}
+
+// finish waits for the helper to be done with the pass's chunks and puts the buffers back;
+// then, if the pass was complete, docSum is the document's SHA-256. It may be called again.
+func (p *hashPlan) finish() {
+	for ; p.inFlight > 0; p.inFlight-- {
+		<-p.side.done
+	}
+	if p.complete && p.docSum == nil {
+		p.docSum = p.doc.Sum(nil)
+	}
+	for i, b := range p.bufs {
+		if b != nil {
+			chunks.Put(b)
+			p.bufs[i] = nil
+		}
+	}
 }
 
 func (p *hashPlan) feed(h hash.Hash, b []byte) {

@@ -65,9 +65,10 @@ func TestHashPlanSharesPrefixes(t *testing.T) {
 		p.groups = append(p.groups, hashGroup{j})
 	}
 	counter := &countingReader{r: bytes.NewReader(data)}
-	if err := p.run(context.Background(), counter); err != nil {
+	if err := p.run(context.Background(), counter, nil); err != nil {
 		t.Fatal(err)
 	}
+	p.finish()
 	for i, j := range jobs {
 		if got, w := j.sum, directDigest(t, j.newHash, data, j.ranges); !bytes.Equal(got, w) {
 			t.Errorf("signature %d (%s %v): digest %x, want %x", i, j.alg, j.ranges, got, w)
@@ -110,7 +111,7 @@ func TestHashPlanBudget(t *testing.T) {
 		jobs = append(jobs, j)
 		p.groups = append(p.groups, hashGroup{j})
 	}
-	if err := p.run(context.Background(), bytes.NewReader(data)); err != nil {
+	if err := p.run(context.Background(), bytes.NewReader(data), nil); err != nil {
 		t.Fatal(err)
 	}
 	budget := workBudget(size)
@@ -149,7 +150,7 @@ func TestHashPlanGroupAllOrNothing(t *testing.T) {
 	}
 	group := hashGroup{mustJob(t, smcrypto.OIDSHA1, big), mustJob(t, smcrypto.OIDSHA256, big), mustJob(t, smcrypto.OIDSHA384, big)}
 	p.groups = []hashGroup{filler, group}
-	if err := p.run(context.Background(), bytes.NewReader(data)); err != nil {
+	if err := p.run(context.Background(), bytes.NewReader(data), nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range group {
@@ -169,16 +170,16 @@ func TestHashPlanErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := newPlan().run(ctx, bytes.NewReader(data)); !errors.Is(err, context.Canceled) {
+	if err := newPlan().run(ctx, bytes.NewReader(data), nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 	short := bytes.NewReader(data[:size-10])
 	var ends *errInputEnds
-	if err := newPlan().run(context.Background(), short); !errors.As(err, &ends) || ends.at != size-10 {
+	if err := newPlan().run(context.Background(), short, nil); !errors.As(err, &ends) || ends.at != size-10 {
 		t.Errorf("short input: %v", err)
 	}
 	failing := failingReader{r: bytes.NewReader(data)}
-	if err := newPlan().run(context.Background(), failing); !errors.Is(err, errDisk) {
+	if err := newPlan().run(context.Background(), failing, nil); !errors.Is(err, errDisk) {
 		t.Errorf("failing reader: %v", err)
 	}
 }
@@ -195,4 +196,44 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 	c.bytes += int64(n)
 	c.calls++
 	return n, err
+}
+
+// TestHashPlanWithHelper: with a helper that has done its tasks, the document's SHA-256 is
+// computed on the helper from the same chunks the pass reads: the same digests, one pass.
+func TestHashPlanWithHelper(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 3*streamChunk/16+1000)
+	size := int64(len(data))
+	for _, wait := range []bool{true, false} {
+		p := &hashPlan{size: size, groups: []hashGroup{{mustJob(t, smcrypto.OIDSM3, [][2]int64{{0, 1000}, {2000, size}})}}}
+		released := make(chan struct{})
+		block := make(chan struct{})
+		h := newHelper(func() { close(released) })
+		h.give([]func(){func() { <-block }})
+		if wait {
+			close(block)
+			<-h.ready // the helper takes over from the first chunk
+		}
+		counter := &countingReader{r: bytes.NewReader(data)}
+		errc := make(chan error)
+		go func() { errc <- p.run(context.Background(), counter, h) }()
+		if !wait {
+			close(block) // the helper is busy for part of the pass, or all of it
+		}
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		p.finish()
+		h.stop()
+		<-released
+		if sum := sha256.Sum256(data); !bytes.Equal(p.docSum, sum[:]) {
+			t.Errorf("wait %v: document SHA-256 %x, want %x", wait, p.docSum, sum)
+		}
+		j := p.groups[0][0]
+		if !bytes.Equal(j.sum, directDigest(t, j.newHash, data, j.ranges)) {
+			t.Errorf("wait %v: wrong signature digest", wait)
+		}
+		if counter.bytes != size {
+			t.Errorf("wait %v: read %d bytes of %d", wait, counter.bytes, size)
+		}
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/eseal/eseal/internal/smcrypto"
 )
@@ -466,6 +467,17 @@ func TestSyntheticSignatures(t *testing.T) {
 				t.Errorf("overall %s, want %s", rep.Indication, want)
 			}
 			want, _ := json.Marshal(rep)
+			// With an idle core always there to help (idle.go), and with none, the report is the same.
+			for _, spare := range []int64{0, 8} {
+				func() {
+					defer func(saved *semaphore.Weighted) { cores = saved }(cores)
+					cores = semaphore.NewWeighted(spare)
+					got, _ := json.Marshal(verifyBytes(t, data, c.opts))
+					if !bytes.Equal(got, want) {
+						t.Errorf("with %d cores to spare the report differs:\n%s\nwant\n%s", spare, got, want)
+					}
+				}()
+			}
 			for pass := range 2 {
 				opts := c.opts
 				opts.Cache = shared
