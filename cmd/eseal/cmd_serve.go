@@ -27,6 +27,7 @@ func runServe(e *env, args []string) error {
 	data := dataFlag(e, fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	maxUpload := fs.Int64("max-upload", api.DefaultMaxUploadBytes, "largest accepted upload in bytes")
+	addrFile := fs.String("addr-file", "", "once listening, write the address (host:port) to this file, for supervisors and scripts (useful with --addr 127.0.0.1:0)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -63,6 +64,12 @@ func runServe(e *env, args []string) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if *addrFile != "" {
+		if err := writeFileAtomic(*addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+			srv.Close()
+			return fmt.Errorf("--addr-file: %w", err)
+		}
+	}
 	fmt.Fprintf(e.stdout, "eseal serving on http://%s (data %s)\n", ln.Addr(), *data)
 	select {
 	case err := <-errc:

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,7 +42,7 @@ func TestScripts(t *testing.T) {
 			"tamper":     cmdTamper,
 			"eseal-exit": cmdEsealExit,
 			"capture":    cmdCapture,
-			"sleep":      cmdSleep,
+			"wait-ready": cmdWaitReady,
 		},
 	})
 }
@@ -125,12 +127,30 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], m[1])
 }
 
-// cmdSleep pauses the script: `sleep DURATION` (time.ParseDuration syntax).
-func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+// cmdWaitReady waits until a server started with `serve --addr-file FILE` answers its health
+// check: `wait-ready FILE`. It gives up after 30 s, or at once if the server has stopped
+// answering with anything but readiness (a script then fails on its own checks).
+func cmdWaitReady(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sleep DURATION")
+		ts.Fatalf("usage: wait-ready ADDR-FILE")
 	}
-	d, err := time.ParseDuration(args[0])
-	ts.Check(err)
-	time.Sleep(d)
+	path := ts.MkAbs(args[0])
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if addr, err := os.ReadFile(path); err == nil {
+			resp, err := client.Get("http://" + strings.TrimSpace(string(addr)) + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					fmt.Fprintf(ts.Stdout(), "ready at %s\n", strings.TrimSpace(string(addr)))
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("wait-ready: no server answered at the address in %s within 30 s", args[0])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
