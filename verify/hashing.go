@@ -30,6 +30,14 @@ import (
 // the work past the budget is not hashed at all, and its integrity is INDETERMINATE with the
 // reason, instead of minutes of CPU spent on a hostile file.
 
+// helpHashMin is the document size from which a verification always takes a helper (idle.go),
+// for the document's SHA-256. Below it, the helper pays only when it has SM2 verifications to
+// take over, as a verification without a Cache has (a seal maker's signature and certificate
+// paths); with a Cache, which knows them already, waking another core costs more than the
+// little work left (measured on a one-page licence: 10% slower with the helper). A variable
+// for the tests, which compare reports with and without the helper.
+var helpHashMin int64 = 1 << 20
+
 // streamChunk is how much of the input is read at a time: the pass holds one such buffer,
 // recycled between verifications, whatever the size of the input.
 const streamChunk = 256 << 10
@@ -181,9 +189,9 @@ func (e *errInputEnds) Error() string {
 // run hashes the jobs whose ranges are out of order on their own, then makes the pass over r.
 // An error is a failure to read the input (or ctx's): nothing the pass computed is then used.
 //
-// With a helper (idle.go) that has done its other work, the document's SHA-256 of each chunk
-// is computed by the helper while this goroutine goes on with the signatures' bytes, and with
-// the checks once the pass is over: finish waits for it.
+// With a helper (idle.go), the document's SHA-256 of each chunk is computed by the helper (after
+// its other work) while this goroutine goes on with the signatures' bytes, and with the checks
+// once the pass is over: finish waits for it.
 func (p *hashPlan) run(ctx context.Context, r io.ReaderAt, help *helper) error {
 	trunks := p.plan()
 	// Two buffers, used in turn: while the helper hashes one chunk, the next is read into the
@@ -248,9 +256,8 @@ func (p *hashPlan) run(ctx context.Context, r io.ReaderAt, help *helper) error {
 				}
 			}
 		}
-		// The document's hash last: the helper may have become free meanwhile.
-		if p.side == nil && len(p.groups) > 0 && help.idle() {
-			p.side, help.doc = help, p.doc
+		if p.side == nil && help != nil {
+			p.side, help.doc = help, p.doc // the helper takes the document's hash from the start
 		}
 		if p.side != nil {
 			p.side.chunks <- chunk

@@ -31,8 +31,6 @@ type helper struct {
 	wg       sync.WaitGroup
 	tasks    chan []func()
 	giveOnce sync.Once
-	// ready is closed when the tasks are done: the helper can take over the document's SHA-256.
-	ready chan struct{}
 	// doc is the document's hash, set before the first chunk is sent. chunks carries the pass's
 	// chunks for it, and each is acknowledged on done, in order, when the helper is done with
 	// its buffer.
@@ -54,13 +52,12 @@ func startHelper() *helper {
 // newHelper starts a helper goroutine: it runs the tasks it is given, then hashes the chunks
 // it is given; release is called when it ends.
 func newHelper(release func()) *helper {
-	h := &helper{tasks: make(chan []func(), 1), ready: make(chan struct{}), chunks: make(chan []byte, 1), done: make(chan struct{}, 2)}
+	h := &helper{tasks: make(chan []func(), 1), chunks: make(chan []byte, 1), done: make(chan struct{}, 2)}
 	h.wg.Go(func() {
 		defer release()
 		for _, t := range <-h.tasks {
 			t()
 		}
-		close(h.ready)
 		for c := range h.chunks {
 			h.doc.Write(c)
 			h.done <- struct{}{}
@@ -73,19 +70,6 @@ func newHelper(release func()) *helper {
 func (h *helper) give(tasks []func()) {
 	if h != nil {
 		h.giveOnce.Do(func() { h.tasks <- tasks })
-	}
-}
-
-// idle reports whether the helper has done its tasks and can hash.
-func (h *helper) idle() bool {
-	if h == nil {
-		return false
-	}
-	select {
-	case <-h.ready:
-		return true
-	default:
-		return false
 	}
 }
 

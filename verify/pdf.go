@@ -53,8 +53,11 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (re
 	if cores.TryAcquire(1) {
 		defer cores.Release(1)
 	}
-	help := startHelper()
-	defer help.stop()
+	var help *helper
+	if size >= helpHashMin || opts.Cache == nil {
+		help = startHelper()
+		defer help.stop()
+	}
 	trap := &errorTrap{r: r}
 	doc, err := pdf.Open(trap, size)
 	if err := trap.first(); err != nil {

@@ -470,8 +470,8 @@ func TestSyntheticSignatures(t *testing.T) {
 			// With an idle core always there to help (idle.go), and with none, the report is the same.
 			for _, spare := range []int64{0, 8} {
 				func() {
-					defer func(saved *semaphore.Weighted) { cores = saved }(cores)
-					cores = semaphore.NewWeighted(spare)
+					defer func(saved *semaphore.Weighted, min int64) { cores, helpHashMin = saved, min }(cores, helpHashMin)
+					cores, helpHashMin = semaphore.NewWeighted(spare), 0
 					got, _ := json.Marshal(verifyBytes(t, data, c.opts))
 					if !bytes.Equal(got, want) {
 						t.Errorf("with %d cores to spare the report differs:\n%s\nwant\n%s", spare, got, want)
