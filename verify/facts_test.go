@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/testpki"
 )
 
 // TestReportFacts: what the checks find is in the report as data, not only in the details:
@@ -13,12 +14,12 @@ import (
 // and the time it was judged at, the proof of existence, the seal's dates.
 func TestReportFacts(t *testing.T) {
 	p := newPKI(t, nil)
-	anchors := anchorList{certs: []*smcrypto.Certificate{p.root}}
+	anchors := anchorList{certs: []*smcrypto.Certificate{p.Root}}
 	sealFrom, sealUntil := tRootStart, tRootStart.AddDate(5, 0, 0)
-	seal := p.makeSeal(t, []*smcrypto.Certificate{p.signer}, sealFrom, sealUntil)
+	seal := makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, sealFrom, sealUntil)
 
 	t.Run("revoked after signing", func(t *testing.T) {
-		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).data, Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), ReasonSuperseded)})
+		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).data, Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(24*time.Hour), ReasonSuperseded)})
 		s := rep.Signatures[0]
 		want := RevocationInfo{Status: RevocationRevoked, Reason: "superseded", RevokedAt: tSign.Add(24 * time.Hour), Source: "test store", AsOf: tNow}
 		if s.Revocation == nil || *s.Revocation != want {
@@ -50,14 +51,14 @@ func TestReportFacts(t *testing.T) {
 		}
 	})
 
-	expiring := newPKI(t, &certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)})
-	expSeal := expiring.makeSeal(t, []*smcrypto.Certificate{expiring.signer}, sealFrom, sealUntil)
-	expAnchors := anchorList{certs: []*smcrypto.Certificate{expiring.root}}
+	expiring := newPKI(t, &testpki.CertOptions{NotBefore: tRootStart, NotAfter: tSign.AddDate(0, 0, 7)})
+	expSeal := makeSeal(t, expiring, []*smcrypto.Certificate{expiring.Signer}, sealFrom, sealUntil)
+	expAnchors := anchorList{certs: []*smcrypto.Certificate{expiring.Root}}
 	t.Run("expired since signing", func(t *testing.T) {
 		rep := verifyBytes(t, sealedDoc(t, expiring, sigOpts{seal: expSeal}).data, Options{Anchors: expAnchors, Revocation: &fakeRevocation{}})
 		v := rep.Signatures[0].Validity
 		if v == nil || v.Status != ValidityExpired || !v.At.Equal(tNow) || v.AtSource != AtValidationTime || v.Certificate == nil ||
-			v.Certificate.Serial != smcrypto.SerialHex(expiring.signer.SerialNumber) || !v.Certificate.NotAfter.Equal(tSign.AddDate(0, 0, 7)) {
+			v.Certificate.Serial != smcrypto.SerialHex(expiring.Signer.SerialNumber) || !v.Certificate.NotAfter.Equal(tSign.AddDate(0, 0, 7)) {
 			t.Errorf("validity %+v (certificate %+v)", v, v.Certificate)
 		}
 	})
@@ -72,9 +73,9 @@ func TestReportFacts(t *testing.T) {
 		}
 	})
 	t.Run("expired before signing", func(t *testing.T) {
-		old := newPKI(t, &certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, -1, 0)})
-		rep := verifyBytes(t, sealedDoc(t, old, sigOpts{seal: old.makeSeal(t, []*smcrypto.Certificate{old.signer}, sealFrom, sealUntil)}).data,
-			Options{Anchors: anchorList{certs: []*smcrypto.Certificate{old.root}}, Revocation: &fakeRevocation{}})
+		old := newPKI(t, &testpki.CertOptions{NotBefore: tRootStart, NotAfter: tSign.AddDate(0, -1, 0)})
+		rep := verifyBytes(t, sealedDoc(t, old, sigOpts{seal: makeSeal(t, old, []*smcrypto.Certificate{old.Signer}, sealFrom, sealUntil)}).data,
+			Options{Anchors: anchorList{certs: []*smcrypto.Certificate{old.Root}}, Revocation: &fakeRevocation{}})
 		v := rep.Signatures[0].Validity
 		if v == nil || v.Status != ValidityExpired || !v.At.Equal(tSign) || v.AtSource != AtClaimedSigningTime || v.Certificate == nil {
 			t.Errorf("validity %+v", v)
@@ -83,7 +84,7 @@ func TestReportFacts(t *testing.T) {
 	t.Run("details in the zone asked for", func(t *testing.T) {
 		cst := time.FixedZone("CST", 8*3600)
 		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).data, Options{Anchors: anchors, TimeZone: cst,
-			Revocation: revokedAt(p.signer, tSign.Add(-24*time.Hour), ReasonKeyCompromise)})
+			Revocation: revokedAt(p.Signer, tSign.Add(-24*time.Hour), ReasonKeyCompromise)})
 		s := rep.Signatures[0]
 		rev := checkNamed(s, RevocationCheck)
 		if !strings.Contains(rev.Detail, "2026-04-30 20:00:00 CST") || strings.Contains(rev.Detail, "UTC") {

@@ -5,23 +5,20 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha1"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"math/big"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
-	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/testpki"
 )
 
 // This file builds the synthetic documents of the tests: a small PKI (SM2 root, signer, seal
@@ -29,98 +26,32 @@ import (
 // (CMS from smcrypto.BuildDetachedSignedData), document timestamps, content changes or
 // annotations. Every PDF byte is written here, so each test knows exactly what it verifies.
 
-// The fixed timeline of the synthetic tests.
+// The fixed timeline of the synthetic tests (testpki's).
 var (
-	tRootStart = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	tSign      = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC) // the claimed signing time
-	tNow       = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)  // the validation time
+	tRootStart = testpki.RootStart
+	tSign      = testpki.SignTime // the claimed signing time
+	tNow       = testpki.Now      // the validation time
 )
 
-// pki is a small certificate hierarchy.
-type pki struct {
-	rootKey, signerKey, makerKey, tsaKey crypto.Signer
-	root, signer, maker, tsa             *smcrypto.Certificate
-}
+// pki is the shared test PKI: a root, a signer, a seal maker and a TSA.
+type pki = testpki.PKI
 
-type certOpts struct {
-	notBefore, notAfter time.Time
-	keyUsage            x509.KeyUsage
-}
-
-// newPKI makes a root, a signer, a seal maker and a TSA. signerOpts changes the signer's validity
-// and key usage.
-func newPKI(t testing.TB, signerOpts *certOpts) *pki {
+// newPKI makes a PKI; signerOpts changes the signer's validity and key usage.
+func newPKI(t testing.TB, signerOpts *testpki.CertOptions) *pki {
 	t.Helper()
-	return newPKINamed(t, "Test Region Root", signerOpts)
+	return testpki.New(t, testpki.Options{Signer: signerOpts})
 }
 
 // newPKINamed is newPKI with the root's common name.
-func newPKINamed(t testing.TB, rootCN string, signerOpts *certOpts) *pki {
+func newPKINamed(t testing.TB, rootCN string, signerOpts *testpki.CertOptions) *pki {
 	t.Helper()
-	p := &pki{}
-	var err error
-	for _, k := range []*crypto.Signer{&p.rootKey, &p.signerKey, &p.makerKey, &p.tsaKey} {
-		if *k, err = smcrypto.GenerateKey(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p.root, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{
-		Subject:   pkix.Name{Country: []string{"CN"}, Organization: []string{"测试政务CA"}, CommonName: rootCN},
-		NotBefore: tRootStart, NotAfter: tRootStart.AddDate(10, 0, 0), IsCA: true,
-	}, p.rootKey.Public(), nil, p.rootKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	so := certOpts{notBefore: tRootStart.AddDate(0, 1, 0), notAfter: tRootStart.AddDate(3, 0, 0)}
-	if signerOpts != nil {
-		so = *signerOpts
-	}
-	p.signer = p.issue(t, "审批专用章", p.signerKey, so.notBefore, so.notAfter, so.keyUsage, nil)
-	p.maker = p.issue(t, "Seal Maker", p.makerKey, tRootStart, tRootStart.AddDate(10, 0, 0), 0, nil)
-	p.tsa = p.issue(t, "Test TSA", p.tsaKey, tRootStart, tRootStart.AddDate(10, 0, 0), x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping})
-	return p
+	return testpki.New(t, testpki.Options{RootCN: rootCN, Signer: signerOpts})
 }
 
-func (p *pki) issue(t testing.TB, cn string, key crypto.Signer, nb, na time.Time, ku x509.KeyUsage, eku []x509.ExtKeyUsage) *smcrypto.Certificate {
+// makeSeal is the DER of a seal by p's maker for the allowed signer certificates, valid from..until.
+func makeSeal(t testing.TB, p *pki, allowed []*smcrypto.Certificate, from, until time.Time) []byte {
 	t.Helper()
-	c, err := smcrypto.CreateCertificate(smcrypto.CertTemplate{
-		Subject:   pkix.Name{Country: []string{"CN"}, Organization: []string{"某市行政审批局"}, CommonName: cn},
-		NotBefore: nb, NotAfter: na, KeyUsage: ku, ExtKeyUsage: eku,
-	}, key.Public(), p.root, p.rootKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-var (
-	pictureOnce sync.Once
-	picture     seal.Picture
-)
-
-// makeSeal builds a version 4 seal for the allowed signer certificates, valid from..until.
-func (p *pki) makeSeal(t testing.TB, allowed []*smcrypto.Certificate, from, until time.Time) []byte {
-	t.Helper()
-	esID, err := seal.NewESID("330100", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pictureOnce.Do(func() { picture, err = seal.GeneratePicture("审批专用章", esID, 20) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ders [][]byte
-	for _, c := range allowed {
-		ders = append(ders, c.Raw)
-	}
-	s, err := seal.BuildSeal(seal.NewSealOptions{
-		ESID: esID, Name: "某市行政审批局审批专用章", SignerCerts: ders,
-		CreateDate: from, ValidStart: from, ValidEnd: until, Picture: picture,
-	}, p.maker.Raw, p.makerKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Raw
+	return p.Seal(t, testpki.SealOptions{Allowed: allowed, From: from, Until: until}).Raw
 }
 
 // ---- PDF writing ----
@@ -261,7 +192,7 @@ func (d *doc) addAnnotation() {
 // sigOpts describes a signature to add.
 type sigOpts struct {
 	pki         *pki
-	key         crypto.Signer           // default pki.signerKey
+	key         crypto.Signer           // default pki.SignerKey
 	chain       []*smcrypto.Certificate // default signer, root
 	convention  smcrypto.CMSConvention
 	signingTime time.Time // default tSign
@@ -314,10 +245,10 @@ func (d *doc) addSignature(t testing.TB, o sigOpts) {
 		}
 		key, chain := o.key, o.chain
 		if key == nil {
-			key = o.pki.signerKey
+			key = o.pki.SignerKey
 		}
 		if chain == nil {
-			chain = []*smcrypto.Certificate{o.pki.signer, o.pki.root}
+			chain = []*smcrypto.Certificate{o.pki.Signer, o.pki.Root}
 		}
 		// The signed content: the signed bytes (hashed as they stream, so a large file is never
 		// held), or their SHA-1 for adbe.pkcs7.sha1; held whole only to sign without attributes.
@@ -593,7 +524,7 @@ func timestampToken(t testing.TB, p *pki, imprint []byte, genTime time.Time) []b
 	}
 	var set cryptobyte.Builder
 	set.AddASN1(cbasn1.SET, attrs)
-	sig, err := smcrypto.SignSM2(p.tsaKey, nil, set.BytesOrPanic())
+	sig, err := smcrypto.SignSM2(p.TSAKey, nil, set.BytesOrPanic())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,14 +542,14 @@ func timestampToken(t testing.TB, p *pki, imprint []byte, genTime time.Time) []b
 					})
 				})
 				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-					b.AddBytes(p.tsa.Raw)
+					b.AddBytes(p.TSA.Raw)
 				})
 				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 						b.AddASN1Int64(1)
 						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-							b.AddBytes(p.tsa.RawIssuer)
-							b.AddASN1BigInt(p.tsa.SerialNumber)
+							b.AddBytes(p.TSA.RawIssuer)
+							b.AddASN1BigInt(p.TSA.SerialNumber)
 						})
 						alg(b, smcrypto.OIDSM3)
 						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), attrs)

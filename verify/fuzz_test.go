@@ -25,10 +25,10 @@ func FuzzVerifyPDF(f *testing.F) {
 	}
 	p := newPKI(f, nil)
 	d := newDoc()
-	d.addSignature(f, sigOpts{pki: p, seal: p.makeSeal(f, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))})
+	d.addSignature(f, sigOpts{pki: p, seal: makeSeal(f, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))})
 	d.addAnnotation()
 	f.Add(d.data)
-	anchors := append(loadCerts(f, "testdata/corpus/sm2-test-root.pem"), p.root)
+	anchors := append(loadCerts(f, "testdata/corpus/sm2-test-root.pem"), p.Root)
 	opts := Options{ExtraAnchors: anchors, Revocation: &fakeRevocation{}, CurrentTime: corpusTime}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), opts)

@@ -22,7 +22,7 @@ func manySignaturesPDF(t testing.TB, n int, fillerSize int) []byte {
 	t.Helper()
 	p := newPKI(t, nil)
 	digest := smcrypto.SM3([]byte("other bytes"))
-	cms, err := smcrypto.BuildDetachedSignedData(digest[:], p.signerKey, []*smcrypto.Certificate{p.signer, p.root}, smcrypto.SignedDataOptions{SigningTime: tSign})
+	cms, err := smcrypto.BuildDetachedSignedData(digest[:], p.SignerKey, []*smcrypto.Certificate{p.Signer, p.Root}, smcrypto.SignedDataOptions{SigningTime: tSign})
 	if err != nil {
 		t.Fatal(err)
 	}

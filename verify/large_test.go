@@ -51,7 +51,7 @@ func writeLargeSignedPDF(t testing.TB, path string, streamSize int64, p *pki) in
 	d.data = nil
 	d.size = 6
 	d.writeXref(map[int]int64{5: objOff})
-	d.addSignature(t, sigOpts{pki: p, seal: p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))})
+	d.addSignature(t, sigOpts{pki: p, seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))})
 	if _, err := f.WriteAt(d.data, d.base); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestLargeFileMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	opts := Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, Revocation: &fakeRevocation{}, CurrentTime: tNow}
+	opts := Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}, CurrentTime: tNow}
 
 	runtime.GC()
 	var before, after runtime.MemStats
@@ -104,7 +104,7 @@ func BenchmarkVerifyLarge(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	opts := Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, CurrentTime: tNow}
+	opts := Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, CurrentTime: tNow}
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/testpki"
 )
 
 // expect is what a test asserts about one signature.
@@ -77,7 +78,7 @@ func sealedDoc(t *testing.T, p *pki, o sigOpts) *doc {
 	d := newDoc()
 	o.pki = p
 	if o.seal == nil {
-		o.seal = p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
+		o.seal = makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
 	}
 	d.addSignature(t, o)
 	return d
@@ -85,9 +86,9 @@ func sealedDoc(t *testing.T, p *pki, o sigOpts) *doc {
 
 func TestSyntheticSignatures(t *testing.T) {
 	p := newPKI(t, nil)
-	anchors := anchorList{certs: []*smcrypto.Certificate{p.root}}
+	anchors := anchorList{certs: []*smcrypto.Certificate{p.Root}}
 	good := &fakeRevocation{}
-	seal := p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
+	seal := makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
 
 	type tc struct {
 		name string
@@ -264,14 +265,14 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "revoked before signing",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
-			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(-24*time.Hour), 1)},
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(-24*time.Hour), 1)},
 			want: expect{ind: TotalFailed, sub: Revoked, status: map[CheckName]CheckStatus{RevocationCheck: CheckFailed},
 				detail: map[CheckName][]string{RevocationCheck: {"2026-04-30 12:00:00 UTC", "keyCompromise (1)", "revoked certificate"}}},
 		},
 		{
 			name: "revoked after signing, no proof of existence",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
-			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), 4)},
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(24*time.Hour), 4)},
 			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[CheckName]CheckStatus{RevocationCheck: CheckIndeterminate},
 				detail: map[CheckName][]string{RevocationCheck: {"2026-05-02 12:00:00 UTC", "superseded (4)", "no trusted timestamp"}}},
 		},
@@ -279,7 +280,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			// Both times have one-second resolution: the same second cannot order them.
 			name: "revoked in the same second as the claimed signing time",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
-			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign, 1)},
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign, 1)},
 			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[CheckName]CheckStatus{RevocationCheck: CheckIndeterminate},
 				detail: map[CheckName][]string{RevocationCheck: {"the same second", "no trusted timestamp"}}},
 		},
@@ -288,7 +289,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			data: func(t *testing.T) []byte {
 				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign.Add(time.Minute), nil)}).data
 			},
-			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), 1)},
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(24*time.Hour), 1)},
 			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{RevocationCheck: CheckPassed, TimestampCheck: CheckPassed},
 				detail: map[CheckName][]string{RevocationCheck: {"does not affect it"}, TimestampCheck: {"2026-05-01 12:01:00 UTC", "Test TSA"}}},
 		},
@@ -297,7 +298,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			data: func(t *testing.T) []byte {
 				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign, make([]byte, 32))}).data
 			},
-			opts: Options{Anchors: anchors, Revocation: revokedAt(p.signer, tSign.Add(24*time.Hour), 1)},
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(24*time.Hour), 1)},
 			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[CheckName]CheckStatus{TimestampCheck: CheckWarning},
 				detail: map[CheckName][]string{TimestampCheck: {"does not cover this signature value"}}},
 		},
@@ -344,23 +345,23 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "anchor with the root's name but another key",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
-			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKI(t, nil).root}, Revocation: good},
+			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKI(t, nil).Root}, Revocation: good},
 			want: expect{ind: Indeterminate, sub: CertificateChainGeneral, status: map[CheckName]CheckStatus{ChainCheck: CheckIndeterminate, SignatureValueCheck: CheckPassed},
 				detail: map[CheckName][]string{ChainCheck: {"does not verify", "forged"}}},
 		},
 		{
 			name: "untrusted root",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
-			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).root}, Revocation: good},
+			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).Root}, Revocation: good},
 			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, status: map[CheckName]CheckStatus{ChainCheck: CheckIndeterminate, SignatureValueCheck: CheckPassed},
 				detail: map[CheckName][]string{ChainCheck: {"Test Region Root", "self-signed certificate that is not a trust anchor"}}},
 		},
 		{
 			name: "root missing from the signature and the anchors",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: seal, chain: []*smcrypto.Certificate{p.signer}}).data
+				return sealedDoc(t, p, sigOpts{seal: seal, chain: []*smcrypto.Certificate{p.Signer}}).data
 			},
-			opts: Options{Revocation: good, ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).root}},
+			opts: Options{Revocation: good, ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).Root}},
 			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, detail: map[CheckName][]string{ChainCheck: {`the issuer "CN=Test Region Root`}}},
 		},
 		{
@@ -386,7 +387,7 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "seal not valid at the signing time",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tSign.Add(-time.Hour))}).data
+				return sealedDoc(t, p, sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tSign.Add(-time.Hour))}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, status: map[CheckName]CheckStatus{SealCheck: CheckFailed},
@@ -395,8 +396,8 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "signer not in the seal's certList",
 			data: func(t *testing.T) []byte {
-				other := p.issue(t, "Someone Else", p.makerKey, tRootStart, tRootStart.AddDate(3, 0, 0), 0, nil)
-				return sealedDoc(t, p, sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{other}, tRootStart, tRootStart.AddDate(5, 0, 0))}).data
+				other := p.Issue(t, "Someone Else", p.MakerKey, tRootStart, tRootStart.AddDate(3, 0, 0), 0, nil)
+				return sealedDoc(t, p, sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{other}, tRootStart, tRootStart.AddDate(5, 0, 0))}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, detail: map[CheckName][]string{SealCheck: {"is NOT among the seal's 1 allowed signer"}}},
@@ -414,14 +415,14 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "seal maker revoked before the seal was made",
 			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
-			opts: Options{Anchors: anchors, Revocation: revokedAt(p.maker, tRootStart.Add(-time.Hour), 2)},
+			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Maker, tRootStart.Add(-time.Hour), 2)},
 			want: expect{ind: TotalFailed, sub: Revoked, status: map[CheckName]CheckStatus{SealCheck: CheckFailed, RevocationCheck: CheckPassed}},
 		},
 		{
 			name: "seal made before its maker's certificate was valid",
 			data: func(t *testing.T) []byte {
 				early := tRootStart.AddDate(0, 0, -10) // the maker's certificate starts at tRootStart
-				return sealedDoc(t, p, sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{p.signer}, early, tRootStart.AddDate(5, 0, 0))}).data
+				return sealedDoc(t, p, sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, early, tRootStart.AddDate(5, 0, 0))}).data
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: NotYetValid, status: map[CheckName]CheckStatus{SignatureValueCheck: CheckPassed, SealCheck: CheckFailed, ChainCheck: CheckPassed},
@@ -498,29 +499,29 @@ func TestSyntheticSignatures(t *testing.T) {
 func TestSyntheticCertificateTimes(t *testing.T) {
 	type tc struct {
 		name   string
-		signer certOpts
+		signer testpki.CertOptions
 		ts     bool // add a trusted signature timestamp at the signing time
 		dts    bool // add a trusted document timestamp after signing
 		want   expect
 	}
 	cases := []tc{
-		{name: "expired before signing", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, -1, 0)},
+		{name: "expired before signing", signer: testpki.CertOptions{NotBefore: tRootStart, NotAfter: tSign.AddDate(0, -1, 0)},
 			want: expect{ind: TotalFailed, sub: ExpiredSub, detail: map[CheckName][]string{ValidityCheck: {"expired on 2026-04-01", "made with an expired certificate"}}}},
-		{name: "not yet valid at signing", signer: certOpts{notBefore: tSign.Add(time.Hour), notAfter: tSign.AddDate(1, 0, 0)},
+		{name: "not yet valid at signing", signer: testpki.CertOptions{NotBefore: tSign.Add(time.Hour), NotAfter: tSign.AddDate(1, 0, 0)},
 			want: expect{ind: TotalFailed, sub: NotYetValid}},
-		{name: "expired since signing, no proof", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)},
+		{name: "expired since signing, no proof", signer: testpki.CertOptions{NotBefore: tRootStart, NotAfter: tSign.AddDate(0, 0, 7)},
 			want: expect{ind: Indeterminate, sub: OutOfBoundsNoPOE, detail: map[CheckName][]string{ValidityCheck: {"expired on 2026-05-08", "no trusted timestamp"}}}},
-		{name: "expired since signing, signature timestamp", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)}, ts: true,
+		{name: "expired since signing, signature timestamp", signer: testpki.CertOptions{NotBefore: tRootStart, NotAfter: tSign.AddDate(0, 0, 7)}, ts: true,
 			want: expect{ind: TotalPassed, detail: map[CheckName][]string{ValidityCheck: {"signature timestamp"}}}},
-		{name: "expired since signing, document timestamp", signer: certOpts{notBefore: tRootStart, notAfter: tSign.AddDate(0, 0, 7)}, dts: true,
+		{name: "expired since signing, document timestamp", signer: testpki.CertOptions{NotBefore: tRootStart, NotAfter: tSign.AddDate(0, 0, 7)}, dts: true,
 			want: expect{ind: TotalPassed, detail: map[CheckName][]string{ValidityCheck: {"document timestamp 2"}}}},
-		{name: "no signing key usage", signer: certOpts{notBefore: tRootStart, notAfter: tRootStart.AddDate(3, 0, 0), keyUsage: 1 << 2 /* keyEncipherment */},
+		{name: "no signing key usage", signer: testpki.CertOptions{NotBefore: tRootStart, NotAfter: tRootStart.AddDate(3, 0, 0), KeyUsage: 1 << 2 /* keyEncipherment */},
 			want: expect{ind: Indeterminate, sub: ChainConstraintsFailure, detail: map[CheckName][]string{ValidityCheck: {"keyEncipherment", "not meant for signing"}}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := newPKI(t, &c.signer)
-			o := sigOpts{seal: p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))}
+			o := sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))}
 			if c.ts {
 				o.cms = withTimestampCMS(p, tSign, nil)
 			}
@@ -528,7 +529,7 @@ func TestSyntheticCertificateTimes(t *testing.T) {
 			if c.dts {
 				d.addDocTimestamp(t, p, tSign.AddDate(0, 0, 1))
 			}
-			rep := verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, Revocation: &fakeRevocation{}})
+			rep := verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}})
 			assertSignature(t, rep, 0, c.want)
 			if c.dts {
 				assertSignature(t, rep, 1, expect{ind: TotalPassed, status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed}})
@@ -539,10 +540,10 @@ func TestSyntheticCertificateTimes(t *testing.T) {
 
 func TestTwoSignatures(t *testing.T) {
 	p := newPKI(t, nil)
-	seal := p.makeSeal(t, []*smcrypto.Certificate{p.signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
+	seal := makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
 	d := sealedDoc(t, p, sigOpts{seal: seal})
 	d.addSignature(t, sigOpts{pki: p, seal: seal, convention: smcrypto.ConventionGMT0010, signingTime: tSign.Add(time.Hour)})
-	rep := verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, Revocation: &fakeRevocation{}})
+	rep := verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}})
 	if rep.Indication != TotalPassed || len(rep.Signatures) != 2 {
 		t.Fatalf("overall %s with %d signatures, want TOTAL_PASSED with 2", rep.Indication, len(rep.Signatures))
 	}
@@ -555,7 +556,7 @@ func TestTwoSignatures(t *testing.T) {
 	}
 	// Tampering with the second signature's revision breaks it, not the first.
 	d.changeContent("Refused")
-	rep = verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.root}}, Revocation: &fakeRevocation{}})
+	rep = verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}})
 	if rep.Indication != TotalFailed || rep.Signatures[0].Indication != TotalFailed || rep.Signatures[1].Indication != TotalFailed {
 		t.Errorf("after a content change: %s, %s, %s; want all TOTAL_FAILED", rep.Indication, rep.Signatures[0].Indication, rep.Signatures[1].Indication)
 	}
@@ -580,17 +581,17 @@ func TestSHA1ChainWithOldProof(t *testing.T) {
 	// issued the signer's certificate with SHA-1.
 	p := &pki{}
 	var err error
-	for _, k := range []*crypto.Signer{&p.rootKey, &p.signerKey, &p.makerKey, &p.tsaKey} {
+	for _, k := range []*crypto.Signer{&p.RootKey, &p.SignerKey, &p.MakerKey, &p.TSAKey} {
 		if *k, err = smcrypto.GenerateKey(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if p.root, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{Subject: pkix.Name{CommonName: "SM2 Root 2012"},
-		NotBefore: from, NotAfter: until, IsCA: true}, p.rootKey.Public(), nil, p.rootKey); err != nil {
+	if p.Root, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{Subject: pkix.Name{CommonName: "SM2 Root 2012"},
+		NotBefore: from, NotAfter: until, IsCA: true}, p.RootKey.Public(), nil, p.RootKey); err != nil {
 		t.Fatal(err)
 	}
-	p.maker = p.issue(t, "Seal Maker 2012", p.makerKey, from, until, 0, nil)
-	p.tsa = p.issue(t, "TSA 2012", p.tsaKey, from, until, x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping})
+	p.Maker = p.Issue(t, "Seal Maker 2012", p.MakerKey, from, until, 0, nil)
+	p.TSA = p.Issue(t, "TSA 2012", p.TSAKey, from, until, x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping})
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -605,12 +606,12 @@ func TestSHA1ChainWithOldProof(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.signer = resignSHA1RSA(t, p.issue(t, "SHA-1 signer", p.signerKey, from, time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), 0, nil), rsaRoot, rsaKey)
+	p.Signer = resignSHA1RSA(t, p.Issue(t, "SHA-1 signer", p.SignerKey, from, time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), 0, nil), rsaRoot, rsaKey)
 
-	seal := p.makeSeal(t, []*smcrypto.Certificate{p.signer}, time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2014, 12, 31, 0, 0, 0, 0, time.UTC))
-	opts := Options{Anchors: anchorList{certs: []*smcrypto.Certificate{rsaRoot, p.root}}, Revocation: &fakeRevocation{}}
+	seal := makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2014, 12, 31, 0, 0, 0, 0, time.UTC))
+	opts := Options{Anchors: anchorList{certs: []*smcrypto.Certificate{rsaRoot, p.Root}}, Revocation: &fakeRevocation{}}
 	sign := func(cms func(testing.TB, []byte) []byte) []byte {
-		return sealedDoc(t, p, sigOpts{seal: seal, signingTime: signed, chain: []*smcrypto.Certificate{p.signer, rsaRoot}, cms: cms}).data
+		return sealedDoc(t, p, sigOpts{seal: seal, signingTime: signed, chain: []*smcrypto.Certificate{p.Signer, rsaRoot}, cms: cms}).data
 	}
 
 	rep := verifyBytes(t, sign(withTimestampCMS(p, signed.Add(time.Hour), nil)), opts)
