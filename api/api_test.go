@@ -169,6 +169,9 @@ func TestVerifyErrors(t *testing.T) {
 		{"empty body", "POST", "/v1/verify", func() (io.Reader, string) { return strings.NewReader(""), "application/pdf" }, 400, "bad_request"},
 		{"not a PDF", "POST", "/v1/verify", func() (io.Reader, string) { return strings.NewReader("hello"), "text/plain" }, 422, "unusable_document"},
 		{"truncated PDF", "POST", "/v1/verify", func() (io.Reader, string) { return bytes.NewReader(signed[:200]), "application/pdf" }, 422, "unusable_document"},
+		{"signed PDF cut short", "POST", "/v1/verify", func() (io.Reader, string) {
+			return bytes.NewReader(signed[:min(len(signed)-300, 60000)]), "application/pdf"
+		}, 422, "unusable_document"},
 		{"too large raw", "POST", "/v1/verify", func() (io.Reader, string) { return bytes.NewReader(big), "application/pdf" }, 413, "too_large"},
 		{"too large multipart", "POST", "/v1/verify", func() (io.Reader, string) { return multipartBody(t, "file", "big.pdf", big) }, 413, "too_large"},
 		// Exactly the limit is accepted in either form (the framing does not count): it is then

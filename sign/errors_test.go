@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -301,6 +302,10 @@ func TestSignPDFFilePaths(t *testing.T) {
 	if err := os.Link(in, hard); err != nil {
 		t.Fatal(err)
 	}
+	fifo := filepath.Join(t.TempDir(), "pipe.pdf")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, in, out string
 		want          Reason
@@ -313,6 +318,7 @@ func TestSignPDFFilePaths(t *testing.T) {
 		{"output is a directory", in, dir, IOFailed},
 		{"input missing", filepath.Join(dir, "nope.pdf"), filepath.Join(dir, "out.pdf"), IOFailed},
 		{"input is a directory", dir, filepath.Join(dir, "out.pdf"), IOFailed},
+		{"input is a FIFO without a writer (must not block)", fifo, filepath.Join(dir, "out.pdf"), IOFailed},
 		{"empty output path", in, "", IOFailed},
 	}
 	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // SignPDFFile seals the PDF at inPath into outPath. The input is only read, and as a stream
@@ -18,7 +19,12 @@ func SignPDFFile(inPath, outPath string, s Sealer, opts PDFOptions) (res *Result
 	if inPath == "" || outPath == "" {
 		return nil, errorf(IOFailed, nil, "empty path")
 	}
-	in, err := os.Open(inPath)
+	// A FIFO without a writer would block the open itself: look before opening, and open
+	// without blocking in case the file is swapped meanwhile (checked again below).
+	if fi, err := os.Stat(inPath); err == nil && !fi.Mode().IsRegular() {
+		return nil, errorf(IOFailed, nil, "input %s is not a regular file", inPath)
+	}
+	in, err := os.OpenFile(inPath, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, errorf(IOFailed, err, "opening the input")
 	}

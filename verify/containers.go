@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -83,6 +84,10 @@ func (v *verifier) readCMS(st *sigState, notes []string) {
 	p := st.in.profile
 	// The anchors are parsed already; a signer that includes its root need not have it parsed again.
 	sd, err := smcrypto.ParseSignedDataWithOptions(st.in.raw, smcrypto.ParseOptions{Known: v.anchors})
+	if errors.Is(err, smcrypto.ErrLimit) {
+		st.add(FormatCheck, CheckFailed, FormatFailure, "the CMS SignedData in /Contents was not read: %v", err)
+		return
+	}
 	if err != nil {
 		st.add(FormatCheck, CheckFailed, FormatFailure, "/Contents is not a CMS SignedData: %v", err)
 		return

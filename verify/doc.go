@@ -132,6 +132,14 @@
 // INDETERMINATE/SIGNED_DATA_NOT_FOUND saying so. The context is checked between chunks: a
 // cancelled verification stops reading and hashing at once.
 //
+// Containers are bounded too: internal/pdf keeps at most 16 MiB of /Contents per signature
+// and 64 MiB for all of them; smcrypto reads a SignedData of at most 16 MiB with at most 256
+// certificates, 256 revocation lists and 16 signers, counting what is over a limit without
+// parsing it. A signature over one of these limits is TOTAL_FAILED/FORMAT_FAILURE, its
+// format check naming the limit. Peak memory is therefore a small constant (a few MiB of
+// buffers and runtime) plus those limits, whatever the input; a PDF cut short is an
+// InputError (InputDamaged), never NO_SIGNATURE_FOUND.
+//
 // # Speed
 //
 // Verification is sequential: one call uses one core, and a server verifying several documents

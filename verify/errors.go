@@ -18,6 +18,9 @@ const (
 	InputTooComplex
 	// InputReadError: reading the input failed (an I/O error of the underlying reader).
 	InputReadError
+	// InputDamaged: the PDF was cut short or damaged: it ends inside an incremental update,
+	// whose content (often a signature) is lost. It is not reported as unsigned.
+	InputDamaged
 )
 
 func (r InputErrorReason) String() string {
@@ -34,6 +37,8 @@ func (r InputErrorReason) String() string {
 		return "PDF too complex"
 	case InputReadError:
 		return "read error"
+	case InputDamaged:
+		return "damaged PDF"
 	}
 	return fmt.Sprintf("InputErrorReason(%d)", int(r))
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/eseal/eseal/internal/pdf"
 	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/internal/testpdf"
 )
@@ -100,5 +102,44 @@ func TestCancelStopsVerification(t *testing.T) {
 	// milliseconds; 100 ms is the promise.
 	if d := r.at.Sub(cancelled); d > 100*time.Millisecond {
 		t.Errorf("VerifyPDF returned %v after the cancel", d)
+	}
+}
+
+// TestStuffedCertificatesBounded: signatures whose CMS carries tens of thousands of certificates
+// are refused naming the limit, and verifying them allocates in proportion to the containers
+// kept (at most pdf.MaxContentsTotal; each decoded through a growing scratch buffer, then
+// copied: transient allocations up to about twice that), not a parsed certificate per entry
+// (about 1 GiB before the limits).
+func TestStuffedCertificatesBounded(t *testing.T) {
+	p := newPKI(t, nil)
+	chain := []*smcrypto.Certificate{p.Signer}
+	for range 20000 {
+		chain = append(chain, p.Root)
+	}
+	digest := smcrypto.SM3([]byte("other bytes"))
+	cms, err := smcrypto.BuildDetachedSignedData(digest[:], p.SignerKey, chain, smcrypto.SignedDataOptions{SigningTime: tSign})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := testpdf.ManySignatures(4, 1<<20, cms)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), Options{CurrentTime: tNow})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range rep.Signatures {
+		c := checkNamed(s, FormatCheck)
+		if s.Indication != TotalFailed || c.SubIndication != FormatFailure || !strings.Contains(c.Detail, "more than 256 certificates") {
+			t.Errorf("signature %d: %s/%s, format %s: %s", i+1, s.Indication, s.SubIndication, c.Status, c.Detail)
+		}
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	limit := uint64(2*pdf.MaxContentsTotal + 48<<20)
+	t.Logf("%d signatures with %d-byte CMS (%d certificates each): %.1f MiB allocated", len(rep.Signatures), len(cms), len(chain), float64(alloc)/(1<<20))
+	if alloc > limit {
+		t.Errorf("verification allocated %d MiB, over %d MiB", alloc>>20, limit>>20)
 	}
 }

@@ -75,6 +75,10 @@ func TestInputErrors(t *testing.T) {
 		{"no cross-reference data", strings.NewReader("%PDF-1.7\n1 0 obj\n<< >>\nendobj\n"), 29, InputMalformed},
 		{"truncated before the xref", bytes.NewReader(plain[:len(plain)-40]), int64(len(plain) - 40), InputMalformed},
 		{"encrypted", bytes.NewReader(encrypted), int64(len(encrypted)), InputEncrypted},
+		// pdf-06's signature is in its second revision (from byte 5207): cut inside it, the
+		// file is damaged, not an unsigned first revision.
+		{"signed revision cut short", bytes.NewReader(signed[:20000]), 20000, InputDamaged},
+		{"cut in the last cross-reference section", bytes.NewReader(signed[:len(signed)-200]), int64(len(signed) - 200), InputDamaged},
 		{"reader fails at once", failingReader{r: bytes.NewReader(signed)}, int64(len(signed)), InputReadError},
 		{"reader fails while hashing", failingReader{r: bytes.NewReader(signed), failLen: len(signed)}, int64(len(signed)), InputReadError},
 		// Every read pdf.Open makes succeeds; the hashing pass's first read fails.

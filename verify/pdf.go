@@ -138,6 +138,10 @@ func (in *pdfInput) signature(i int, s *pdf.Signature) *signatureInput {
 	if br := s.ByteRange; len(br) == 4 {
 		si.signedEnd = br[2] + br[3]
 	}
+	if s.Unreadable != "" {
+		si.refused = s.Unreadable
+		return si
+	}
 	switch s.SubFilter {
 	case subFilterPKCS7:
 		si.container = containerCMS
@@ -159,6 +163,8 @@ func (in *pdfInput) signature(i int, s *pdf.Signature) *signatureInput {
 	switch {
 	case s.Type == "DocTimeStamp" && s.SubFilter != subFilterDTS:
 		si.refused = fmt.Sprintf("a /DocTimeStamp dictionary with /SubFilter %s (a document timestamp must be ETSI.RFC3161)", s.SubFilter)
+	case s.ContentsNotRead != "":
+		si.refused = s.ContentsNotRead + ": the signature was not read"
 	case allZero(s.Contents):
 		si.refused = fmt.Sprintf("/Contents is empty (%d zero bytes): the signature placeholder was never filled in, so nothing was signed", len(s.Contents))
 	}
@@ -391,6 +397,8 @@ func inputErrorFrom(err error) *InputError {
 			reason = InputEncrypted
 		case pdf.TooComplex:
 			reason = InputTooComplex
+		case pdf.Damaged:
+			reason = InputDamaged
 		}
 		detail := fe.Detail
 		if detail == "" {

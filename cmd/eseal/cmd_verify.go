@@ -47,7 +47,7 @@ func runVerify(e *env, args []string) error {
 		return err
 	}
 	if len(rest) != 1 {
-		return usagef("usage: eseal verify FILE [--json] [--trust ROOT.pem]...")
+		return usagef("usage: eseal verify FILE|- [--json] [--trust ROOT.pem]...")
 	}
 	fail := func(err error) error {
 		if *asJSON {
@@ -87,17 +87,22 @@ func runVerify(e *env, args []string) error {
 			opts.Anchors, opts.Revocation = s, s
 		}
 	}
-	f, err := os.Open(rest[0])
-	if err != nil {
+	var f *os.File
+	if rest[0] == "-" {
+		var remove func()
+		if f, remove, err = stdinToTemp(e.stdin); err != nil {
+			return fail(err)
+		}
+		defer remove()
+		opts.Name = "(standard input)"
+	} else if f, err = openRegular(rest[0]); err != nil {
 		return fail(err)
+	} else {
+		defer f.Close()
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
 		return fail(err)
-	}
-	if fi.IsDir() {
-		return fail(fmt.Errorf("%s is a directory", rest[0]))
 	}
 	rep, err := verify.VerifyPDF(context.Background(), f, fi.Size(), opts)
 	if err != nil {

@@ -43,6 +43,7 @@ func TestScripts(t *testing.T) {
 			"eseal-exit": cmdEsealExit,
 			"capture":    cmdCapture,
 			"wait-ready": cmdWaitReady,
+			"truncate":   cmdTruncate,
 		},
 	})
 }
@@ -66,6 +67,26 @@ func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
 	copy(data[i:], args[2])
 	ts.Check(os.WriteFile(path, data, 0o644))
 	fmt.Fprintf(ts.Stdout(), "tampered %s at offset %d\n", args[0], i)
+}
+
+// cmdTruncate keeps the first N bytes of FILE (N < 0: drops the last -N), as a transfer cut
+// short would: `truncate FILE N`.
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: truncate FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	if n < 0 {
+		n += len(data)
+	}
+	if n < 0 || n > len(data) {
+		ts.Fatalf("truncate: %s has %d bytes", args[0], len(data))
+	}
+	ts.Check(os.WriteFile(path, data[:n], 0o644))
 }
 
 // cmdEsealExit runs eseal and checks its exact exit code: `eseal-exit CODE ARGS...`. Its output

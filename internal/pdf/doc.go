@@ -36,6 +36,19 @@
 // and each ByteRange verdict computed once. Hostile input is bounded by
 // limits on nesting, sizes and total work, and gives an error, never a panic.
 //
+// Memory is bounded by design, whatever the input: the windows above, at most 8 MiB of
+// parsed objects in the cache (plus the one being parsed), decoded streams of at most 16 MiB
+// each, one at a time, and the signatures' /Contents: at most MaxContents (16 MiB) for one,
+// MaxContentsTotal (64 MiB) for all of them together. A string over 16 MiB is skipped, not
+// kept, so the object around it stays readable and the signature says which limit its
+// /Contents is over (Signature.ContentsNotRead); an object nested deeper than 100 levels, or
+// a catalog that cannot be read, is an error that says so.
+//
+// A file cut short (it ends inside an incremental update: an object never ended, a
+// cross-reference section or trailer without %%EOF, a signature dictionary whose update never
+// finished, a signature that signs past the end) is Damaged: reading the earlier revision
+// instead would silently drop what the lost update added, typically a signature.
+//
 // Revisions are numbered from 0 in the API (Revision.Index,
 // Signature.Revision, Change.Revision) and from 1 in all text meant for
 // people, as the verifier's reports number them.

@@ -55,10 +55,12 @@ type Document struct {
 	workErr    error      // set when work ran out
 	objs       map[loc]object
 	cacheBytes int64
-	objStms    map[int64]*objStm
-	stmSize    int
-	walks      map[int]*walkResult
-	brChecks   map[*Signature]brCheck
+	// contentsHeld counts the bytes of the signatures' Contents (MaxContentsTotal).
+	contentsHeld int64
+	objStms      map[int64]*objStm
+	stmSize      int
+	walks        map[int]*walkResult
+	brChecks     map[*Signature]brCheck
 }
 
 // Revision is one %%EOF-terminated part of the file: the original document
@@ -137,10 +139,13 @@ func Open(r io.ReaderAt, size int64) (doc *Document, err error) {
 		return nil, formatErr(NoXref, -1, "no startxref")
 	}
 	xoff, err := d.readStartxref(d.startxref)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = d.readRevisions(xoff)
 	}
-	if err := d.readRevisions(xoff); err != nil {
+	if err != nil {
+		if d.endsWithoutEOF() {
+			return nil, formatErr(Damaged, d.startxref, "the file ends after its last startxref without %%%%EOF: it was cut short (%v)", err)
+		}
 		return nil, err
 	}
 	last := d.Revisions[len(d.Revisions)-1]
@@ -151,7 +156,13 @@ func Open(r io.ReaderAt, size int64) (doc *Document, err error) {
 	if _, ok := last.trailer["Root"].(ref); !ok {
 		return nil, formatErr(BadXref, last.XrefOffset, "the trailer has no /Root")
 	}
+	if err := d.checkTail(); err != nil {
+		return nil, err
+	}
 	if err := d.findSignatures(); err != nil {
+		return nil, err
+	}
+	if err := d.checkCutEnd(); err != nil {
 		return nil, err
 	}
 	if err := d.findUnreachable(); err != nil {

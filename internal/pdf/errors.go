@@ -19,6 +19,10 @@ const (
 	Encrypted
 	// TooComplex: the file exceeds a safety limit (sections, objects, nesting).
 	TooComplex
+	// Damaged: the file ends inside an incremental update (an object, a cross-reference
+	// section or a trailer without its %%EOF): it was cut short or damaged, and what it
+	// held (often a signature) is lost.
+	Damaged
 )
 
 func (r FormatReason) String() string {
@@ -33,6 +37,8 @@ func (r FormatReason) String() string {
 		return "encrypted PDF (not supported)"
 	case TooComplex:
 		return "PDF too complex"
+	case Damaged:
+		return "damaged PDF"
 	}
 	return "unknown format problem"
 }
@@ -69,6 +75,8 @@ var errInternal = errors.New("pdf: internal error")
 type syntaxError struct {
 	off int64
 	msg string
+	// limit: the object may be well formed, but it is over one of the reader's limits.
+	limit bool
 }
 
 func (e *syntaxError) Error() string {
@@ -77,6 +85,11 @@ func (e *syntaxError) Error() string {
 
 func synErr(off int64, format string, args ...any) error {
 	return &syntaxError{off: off, msg: fmt.Sprintf(format, args...)}
+}
+
+// limitErr is a syntaxError for an object over one of the reader's limits.
+func limitErr(off int64, format string, args ...any) error {
+	return &syntaxError{off: off, msg: fmt.Sprintf(format, args...), limit: true}
 }
 
 // containPanic turns a panic into an error wrapping errInternal.

@@ -8,11 +8,19 @@ import (
 	"sync"
 )
 
+// Limits on signature values: memory for them stays bounded whatever the document.
+const (
+	// MaxContents is the largest /Contents kept for one signature (decoded bytes).
+	MaxContents = 16 << 20
+	// MaxContentsTotal is the most /Contents kept for all the signatures of a document.
+	MaxContentsTotal = 64 << 20
+)
+
 // Limits that keep hostile input bounded in memory and time.
 const (
-	windowSize     = 16 << 10 // bytes read at a time from the file
-	maxStringLen   = 16 << 20 // largest decoded string accepted
-	maxWordLen     = 255      // numbers and keywords
+	windowSize     = 16 << 10    // bytes read at a time from the file
+	maxStringLen   = MaxContents // longer strings are skipped, not kept (token.long)
+	maxWordLen     = 255         // numbers and keywords
 	maxNameLen     = 4096
 	maxNesting     = 100     // arrays and dictionaries inside each other
 	maxObjectItems = 1 << 20 // values in one object
@@ -157,6 +165,10 @@ type token struct {
 	s          []byte // name (decoded), string (decoded), keyword
 	hex        bool
 	start, end int64
+	// long is the decoded length of a string longer than maxStringLen, which is skipped, not
+	// kept (s is nil): the object around it stays readable, and whoever needs the string can
+	// say which limit it is over.
+	long int64
 }
 
 func (t token) is(kw string) bool { return t.kind == tokKeyword && string(t.s) == kw }
@@ -245,7 +257,7 @@ func (l *lexer) word(start int64) (token, error) {
 		i++
 	}
 	if i > maxWordLen+1 {
-		return token{}, synErr(start, "token longer than %d bytes", maxWordLen)
+		return token{}, limitErr(start, "token longer than %d bytes", maxWordLen)
 	}
 	if i < len(win) || start+int64(i) >= l.size {
 		l.pos = start + int64(i)
@@ -260,7 +272,7 @@ func (l *lexer) word(start int64) (token, error) {
 			break
 		}
 		if n == len(b) {
-			return token{}, synErr(start, "token longer than %d bytes", maxWordLen)
+			return token{}, limitErr(start, "token longer than %d bytes", maxWordLen)
 		}
 		b[n] = c
 		n++
@@ -375,7 +387,7 @@ func (l *lexer) name(start int64) (token, error) {
 		i++
 	}
 	if i > maxNameLen {
-		return token{}, synErr(start, "name longer than %d bytes", maxNameLen)
+		return token{}, limitErr(start, "name longer than %d bytes", maxNameLen)
 	}
 	if end := start + 1 + int64(i); (i < len(win) && !isRegular(win[i])) || (i == len(win) && end >= l.size) {
 		l.pos = end
@@ -400,7 +412,7 @@ func (l *lexer) name(start int64) (token, error) {
 			}
 		}
 		if len(b) == maxNameLen {
-			return token{}, synErr(start, "name longer than %d bytes", maxNameLen)
+			return token{}, limitErr(start, "name longer than %d bytes", maxNameLen)
 		}
 		b = append(b, c)
 	}
@@ -479,9 +491,65 @@ func (l *lexer) literal(start int64) (token, error) {
 			}
 		}
 		if len(b) >= maxStringLen {
-			return token{}, synErr(start, "string longer than %d bytes", maxStringLen)
+			return l.skipLiteral(start)
 		}
 		b = append(b, c)
+	}
+}
+
+// skipLiteral skips a literal string too long to keep, counting its bytes (escapes counted
+// as written: the count only says how far over the limit it is).
+func (l *lexer) skipLiteral(start int64) (token, error) {
+	depth := 1
+	var n int64
+	for p := start + 1; ; p++ {
+		c, ok := l.at(p)
+		if !ok {
+			if l.err != nil {
+				return token{}, l.err
+			}
+			return token{}, synErr(start, "unterminated string")
+		}
+		switch c {
+		case '\\':
+			p++
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				l.pos = p + 1
+				return token{kind: tokString, start: start, end: l.pos, long: n}, nil
+			}
+		}
+		n++
+	}
+}
+
+// skipHex skips a hex string too long to keep, checking its digits and counting its bytes.
+func (l *lexer) skipHex(start int64) (token, error) {
+	var digits int64
+	for p := start + 1; ; {
+		if _, ok := l.at(p); !ok {
+			if l.err != nil {
+				return token{}, l.err
+			}
+			return token{}, synErr(start, "unterminated hex string")
+		}
+		win := l.buf[p-l.bufOff:]
+		for i, c := range win {
+			switch v := hexTable[c]; {
+			case v < 16:
+				digits++
+			case v == hexWhite:
+			case v == hexEnd:
+				l.pos = p + int64(i) + 1
+				return token{kind: tokString, hex: true, start: start, end: l.pos, long: (digits + 1) / 2}, nil
+			default:
+				return token{}, synErr(p+int64(i), "invalid character %q in hex string", c)
+			}
+		}
+		p += int64(len(win))
 	}
 }
 
@@ -526,7 +594,7 @@ func (l *lexer) hexString(start int64) (token, error) {
 				n := decodeHexPairs(&b, win[i:])
 				i += 2 * n
 				if len(b) > maxStringLen {
-					return token{}, synErr(start, "string longer than %d bytes", maxStringLen)
+					return l.skipHex(start)
 				}
 				if i == len(win) {
 					break
@@ -541,7 +609,7 @@ func (l *lexer) hexString(start int64) (token, error) {
 					continue
 				}
 				if len(b) >= maxStringLen {
-					return token{}, synErr(start, "string longer than %d bytes", maxStringLen)
+					return l.skipHex(start)
 				}
 				b = append(b, hi<<4|v)
 				half = false

@@ -20,6 +20,8 @@ type (
 		b          []byte
 		hex        bool
 		start, end int64
+		// long is the length of a string over maxStringLen, which was skipped (b is nil).
+		long int64
 	}
 	// stream is a dictionary followed by data in the file; the data is read
 	// only on demand.
@@ -82,10 +84,10 @@ func (p *parser) value(depth int) (object, error) {
 func (p *parser) valueFrom(t token, depth int) (object, error) {
 	p.items++
 	if p.items > maxObjectItems {
-		return nil, synErr(t.start, "object has more than %d values", maxObjectItems)
+		return nil, limitErr(t.start, "object has more than %d values (the limit)", maxObjectItems)
 	}
 	if depth > maxNesting {
-		return nil, synErr(t.start, "objects nested more than %d deep", maxNesting)
+		return nil, limitErr(t.start, "objects nested more than %d deep (the limit)", maxNesting)
 	}
 	switch t.kind {
 	case tokEOF:
@@ -112,7 +114,7 @@ func (p *parser) valueFrom(t token, depth int) (object, error) {
 		}
 		return name(t.s), nil
 	case tokString:
-		s := pdfString{b: t.s, hex: t.hex, start: -1, end: -1}
+		s := pdfString{b: t.s, hex: t.hex, start: -1, end: -1, long: t.long}
 		if p.lx.inFile {
 			s.start, s.end = t.start, t.end
 		}
@@ -390,6 +392,10 @@ func deepEqual(a, b object) bool {
 		return ok && x == y
 	case pdfString:
 		y, ok := b.(pdfString)
+		if ok && (x.long > 0 || y.long > 0) {
+			// Strings too long to keep are the same only where they are the same bytes.
+			return x.long == y.long && x.start >= 0 && x.start == y.start
+		}
 		return ok && bytes.Equal(x.b, y.b)
 	case array:
 		y, ok := b.(array)

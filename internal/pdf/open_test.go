@@ -180,8 +180,8 @@ func TestOpenWarnings(t *testing.T) {
 		}
 	})
 	t.Run("ByteRange outside every object", func(t *testing.T) {
-		p := baseDoc(t)
-		p.raw("/ByteRange [0 1 2 3]\n")
+		// Between the objects of a revision (after the last %%EOF it would be a damaged update).
+		p := baseDocWith(t, "[6 0 R 8 0 R]", "[6 0 R 8 0 R]", func(p *pdfBuilder) { p.raw("/ByteRange [0 1 2 3]\n") })
 		d := openBytes(t, p.bytes())
 		if len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "is outside every object listed in the cross-reference data") {
 			t.Errorf("warnings %q", d.Warnings)
@@ -207,11 +207,23 @@ func TestOpenWarnings(t *testing.T) {
 		}
 	})
 	t.Run("missing %%EOF", func(t *testing.T) {
-		b := baseDoc(t).bytes()
+		p := newBuilder(t)
+		p.obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+		p.obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+		p.endRevision()
+		b := p.bytes()
 		b = b[:len(b)-len("%%EOF\n")]
 		d := openBytes(t, b)
 		if d.Revisions[0].End != int64(len(b)) || !strings.Contains(strings.Join(d.Warnings, ""), "revision 1 has no %%EOF marker") {
 			t.Errorf("end %d warnings %q", d.Revisions[0].End, d.Warnings)
+		}
+		// With a signature that signs past the end, the file was cut short.
+		b = baseDoc(t).bytes()
+		b = b[:len(b)-len("%%EOF\n")]
+		_, err := Open(bytes.NewReader(b), int64(len(b)))
+		var fe *FormatError
+		if !errors.As(err, &fe) || fe.Reason != Damaged || !strings.Contains(err.Error(), `the signature of field "Sig1" signs 6 bytes past its end`) {
+			t.Errorf("signed file without %%%%EOF: %v", err)
 		}
 	})
 	t.Run("empty signature field", func(t *testing.T) {

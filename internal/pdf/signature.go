@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -19,7 +20,10 @@ type Signature struct {
 	SubFilter string
 
 	ByteRange []int64 // as written (the integer elements)
-	Contents  []byte  // decoded /Contents
+	Contents  []byte  // decoded /Contents; nil when ContentsNotRead says why
+	// ContentsNotRead says why Contents was not read although /Contents is a string: it is
+	// over MaxContents, or the signatures' /Contents together are over MaxContentsTotal.
+	ContentsNotRead string
 	// ContentsOffset and ContentsEnd delimit the /Contents string as written
 	// in the file, "<" to ">" inclusive (end exclusive); -1 when unknown (the
 	// dictionary is inside an object stream).
@@ -47,10 +51,14 @@ type Signature struct {
 	Page int
 	Rect [4]float64
 
+	// Unreadable says why the signature dictionary could not be read at all; "" if it could.
+	Unreadable string
+
 	// Problems met reading the dictionary (not the ByteRange check).
 	Problems []string
 
-	loc        loc // where the signature dictionary is written
+	loc        loc      // where the signature dictionary is written
+	span       [2]int64 // the indirect object holding it, start to end, when it is one in the file
 	brProblems []string
 	// contentsToken is what the lexer decoded from the hex string token at
 	// ContentsOffset..ContentsEnd (nil if it was not a hex string), so that
@@ -103,11 +111,35 @@ type FieldMDP struct {
 	P      int // 0 when absent
 }
 
+// catalogErr says why the catalog r cannot be read, keeping the reason of a limit.
+func catalogErr(r ref, err error) error {
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	var se *syntaxError
+	if errors.As(err, &se) {
+		reason := BadXref
+		if se.limit {
+			reason = TooComplex
+		}
+		return formatErr(reason, se.off, "the document catalog (object %d) cannot be read: %s", r.num, se.msg)
+	}
+	return formatErr(BadXref, -1, "the document catalog (object %d) cannot be read: %v", r.num, err)
+}
+
 // findSignatures walks the last revision's form fields.
 func (d *Document) findSignatures() error {
 	view := len(d.Revisions) - 1
-	root := d.dictOf(d.trailer(view)["Root"], view)
+	rootRef := d.trailer(view)["Root"]
+	root := d.dictOf(rootRef, view)
 	if root == nil {
+		// Say why: an unreadable catalog is not a missing one (a hostile nesting, a limit).
+		if r, ok := rootRef.(ref); ok {
+			if _, _, err := d.resolve(r, view); err != nil {
+				return catalogErr(r, err)
+			}
+		}
 		return formatErr(BadXref, -1, "the document catalog (/Root) is missing or not a dictionary")
 	}
 	af := d.dictOf(root["AcroForm"], view)
@@ -316,11 +348,17 @@ func (d *Document) newSignature(v object, fieldRef ref, view int) *Signature {
 	case ref:
 		o, l, err := d.resolve(x, view)
 		if err != nil {
-			s.Problems = append(s.Problems, fmt.Sprintf("signature dictionary %v is unreadable: %v", x, err))
+			s.Unreadable = fmt.Sprintf("signature dictionary %v is unreadable: %v", x, err)
+			s.Problems = append(s.Problems, s.Unreadable)
 			return s
 		}
 		s.loc, s.ObjectNum = l, x.num
 		s.Revision = d.definedIn(x.num, view)
+		if l.inFile() && l.off >= 0 {
+			if po, err := d.parsedAt(l.off, -1, 0); err == nil { // just parsed: from the cache
+				s.span = [2]int64{po.start, po.end}
+			}
+		}
 		sd, _ = o.(dict)
 	case dict:
 		sd = x
@@ -346,6 +384,28 @@ func (d *Document) newSignature(v object, fieldRef ref, view int) *Signature {
 		}
 	}
 	return s
+}
+
+// contentsTotalLimit is MaxContentsTotal (a variable for the tests).
+var contentsTotalLimit int64 = MaxContentsTotal
+
+// keepContents sets s.Contents to the string c, unless it is over MaxContents or the
+// signatures' contents together would be over MaxContentsTotal: memory stays bounded whatever
+// the number of signatures.
+func (d *Document) keepContents(s *Signature, c pdfString) {
+	switch {
+	case c.long > 0:
+		s.ContentsNotRead = fmt.Sprintf("/Contents is %d bytes, over the limit of %d bytes (%d MiB) for one signature", c.long, MaxContents, MaxContents>>20)
+	case d.contentsHeld+int64(len(c.b)) > contentsTotalLimit:
+		s.ContentsNotRead = fmt.Sprintf("the /Contents of the signatures before this one already take %d bytes; with this one's %d they would be over the limit of %d bytes (%d MiB) for all signatures together",
+			d.contentsHeld, len(c.b), contentsTotalLimit, contentsTotalLimit>>20)
+	default:
+		s.Contents = c.b
+		d.contentsHeld += int64(len(c.b))
+	}
+	if s.ContentsNotRead != "" {
+		s.Problems = append(s.Problems, s.ContentsNotRead)
+	}
 }
 
 func (d *Document) fillSignature(s *Signature, sd dict, view int) {
@@ -374,7 +434,7 @@ func (d *Document) fillSignature(s *Signature, sd dict, view int) {
 
 	switch c := sd["Contents"].(type) {
 	case pdfString:
-		s.Contents = c.b
+		d.keepContents(s, c)
 		if c.start >= 0 && s.loc.inFile() {
 			s.ContentsOffset, s.ContentsEnd = c.start, c.end
 			s.noteContentsToken(c)
@@ -385,7 +445,7 @@ func (d *Document) fillSignature(s *Signature, sd dict, view int) {
 	case ref:
 		o, l, err := d.resolve(c, view)
 		if cs, ok := o.(pdfString); ok && err == nil {
-			s.Contents = cs.b
+			d.keepContents(s, cs)
 			if cs.start >= 0 && l.inFile() {
 				s.ContentsOffset, s.ContentsEnd = cs.start, cs.end
 				s.noteContentsToken(cs)
@@ -473,10 +533,8 @@ func (d *Document) findUnreachable() error {
 	var spans [][2]int64
 	for _, s := range d.Signatures {
 		reach[s.loc] = true
-		if s.loc.inFile() && s.loc.off >= 0 {
-			if po, err := d.parsedAt(s.loc.off, -1, 0); err == nil {
-				spans = append(spans, [2]int64{po.start, po.end})
-			}
+		if s.span[1] > 0 { // not parsed again: its /Contents may be large
+			spans = append(spans, s.span)
 		}
 	}
 	inSpan := func(h int64) bool {

@@ -84,6 +84,9 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
+	if errors.Is(e.Err, ErrLimit) {
+		return "smcrypto: CMS " + e.Where + ": " + e.Err.Error()
+	}
 	if e.Err != nil {
 		return "smcrypto: malformed CMS " + e.Where + ": " + e.Err.Error()
 	}
@@ -93,6 +96,41 @@ func (e *ParseError) Error() string {
 func (e *ParseError) Unwrap() error { return e.Err }
 
 func malformed(where string) error { return &ParseError{Where: where} }
+
+// Limits of ParseSignedData: far above what real signatures carry (a chain of a handful of
+// certificates, a few CRLs in a PAdES-LT signature, one signer), they bound the memory and
+// work a hostile SignedData can cost. What is over a limit is counted, never parsed.
+const (
+	MaxSignedDataSize = 16 << 20 // bytes of the encoded ContentInfo
+	MaxCertificates   = 256
+	MaxCRLs           = 256
+	MaxSigners        = 16
+)
+
+// ErrLimit is wrapped by the ParseError of a SignedData over one of the limits above; the
+// message names the limit.
+var ErrLimit = errors.New("over a limit of this verifier")
+
+// overLimit is the error for more than limit entries of what.
+func overLimit(where, what string, limit int) error {
+	return &ParseError{Where: where, Err: fmt.Errorf("%w: more than %d %s", ErrLimit, limit, what)}
+}
+
+// countElements counts the elements of a SET or SEQUENCE body, stopping past max.
+func countElements(s cryptobyte.String, max int) (int, bool) {
+	n := 0
+	for !s.Empty() {
+		var elem cryptobyte.String
+		var tag cbasn1.Tag
+		if !s.ReadAnyASN1Element(&elem, &tag) {
+			return n, false
+		}
+		if n++; n > max {
+			return n, true
+		}
+	}
+	return n, true
+}
 
 // ParseSignedData parses a CMS ContentInfo holding a SignedData, in either OID convention, DER
 // or BER. Zero bytes after it are ignored (PDF /Contents padding); any other trailing byte is an
@@ -114,6 +152,9 @@ type ParseOptions struct {
 // ParseSignedDataWithOptions is ParseSignedData with options.
 func ParseSignedDataWithOptions(data []byte, opts ParseOptions) (sd *SignedData, err error) {
 	defer recoverOwn(&err)
+	if len(data) > MaxSignedDataSize {
+		return nil, &ParseError{Where: "encoding", Err: fmt.Errorf("%w: %d bytes, more than %d (%d MiB)", ErrLimit, len(data), MaxSignedDataSize, MaxSignedDataSize>>20)}
+	}
 	der, rest, wasBER, err := berToDER(data)
 	if err != nil {
 		return nil, &ParseError{Where: "encoding", Err: err}
@@ -167,6 +208,9 @@ func ParseSignedDataWithOptions(data []byte, opts ParseOptions) (sd *SignedData,
 	if !body.ReadOptionalASN1(&certs, &present, cbasn1.Tag(0).Constructed().ContextSpecific()) {
 		return nil, malformed("SignedData certificates")
 	}
+	if n, _ := countElements(certs, MaxCertificates); n > MaxCertificates {
+		return nil, overLimit("SignedData certificates", "certificates", MaxCertificates)
+	}
 	for !certs.Empty() {
 		var elem cryptobyte.String
 		var tag cbasn1.Tag
@@ -187,6 +231,9 @@ func ParseSignedDataWithOptions(data []byte, opts ParseOptions) (sd *SignedData,
 	if !body.ReadOptionalASN1(&crls, &present, cbasn1.Tag(1).Constructed().ContextSpecific()) {
 		return nil, malformed("SignedData crls")
 	}
+	if n, _ := countElements(crls, MaxCRLs); n > MaxCRLs {
+		return nil, overLimit("SignedData crls", "revocation lists", MaxCRLs)
+	}
 	for !crls.Empty() {
 		var elem cryptobyte.String
 		var tag cbasn1.Tag
@@ -198,6 +245,9 @@ func ParseSignedDataWithOptions(data []byte, opts ParseOptions) (sd *SignedData,
 	var signers cryptobyte.String
 	if !body.ReadASN1(&signers, cbasn1.SET) || !body.Empty() {
 		return nil, malformed("SignedData signerInfos")
+	}
+	if n, _ := countElements(signers, MaxSigners); n > MaxSigners {
+		return nil, overLimit("SignedData signerInfos", "signers", MaxSigners)
 	}
 	for i := 0; !signers.Empty(); i++ {
 		var s cryptobyte.String
