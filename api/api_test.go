@@ -47,7 +47,7 @@ func testServerStore(t *testing.T, cfg Config) (*httptest.Server, []byte, *certs
 		t.Fatal(err)
 	}
 	var signed bytes.Buffer
-	if _, err := sign.SignPDF(bytes.NewReader(testpdf.DefaultLicence.Bytes()), &signed, sign.Sealer{Signer: key, Seal: sl, Chain: chain}, sign.PDFOptions{}); err != nil {
+	if _, err := sign.SignPDF(bytes.NewReader(testpdf.DefaultLicence.Bytes()), &signed, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: [][]byte{chain[0].Raw, chain[1].Raw}}, sign.PDFOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Anchors, cfg.Revocation = store, store

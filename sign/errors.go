@@ -12,9 +12,9 @@ const (
 	// Encrypted: the PDF is encrypted. An incremental update would have to encrypt its new
 	// strings and streams, which the PDF writer used here cannot do.
 	Encrypted
-	// UnsupportedPDF: a readable PDF with a structure that cannot be updated without damaging
-	// it (non-signature form fields, page or catalog values the writer cannot copy, files
-	// of 4 GiB or more).
+	// UnsupportedPDF: a readable PDF with a structure the update cannot change faithfully
+	// (an /Annots or /Fields that is not an array, a page without a usable /MediaBox), or
+	// over a limit of the PDF reader.
 	UnsupportedPDF
 	// PageOutOfRange: PDFOptions.Page is not a page of the document.
 	PageOutOfRange
@@ -42,9 +42,13 @@ const (
 	SameFile
 	// IOFailed: reading the input or writing the output failed.
 	IOFailed
-	// Internal: the PDF writer produced something this package does not recognise; nothing
-	// was written. This is a bug to report with the input file.
+	// Internal: the sealed document did not read back as it must; nothing was written. This
+	// is a bug to report with the input file.
 	Internal
+	// Certified: the document is certified with DocMDP permissions P=1 (or a signed field
+	// locks it with /P 1): no change is allowed, so another signature would break the
+	// certification. Nothing was written.
+	Certified
 )
 
 var reasonText = map[Reason]string{
@@ -64,6 +68,7 @@ var reasonText = map[Reason]string{
 	SameFile:              "output would overwrite the input",
 	IOFailed:              "input/output error",
 	Internal:              "internal error",
+	Certified:             "certified document allows no changes",
 }
 
 func (r Reason) String() string {

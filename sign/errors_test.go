@@ -100,20 +100,28 @@ func TestSignPDFErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withSeal := func(mut func(*seal.Seal)) Sealer {
-		s := good
-		cp := *good.Seal
-		mut(&cp)
-		s.Seal = &cp
-		return s
+	goodSeal, err := seal.ParseSeal(good.Seal)
+	if err != nil {
+		t.Fatal(err)
 	}
 	withSigner := func(k crypto.Signer) Sealer { s := good; s.Signer = k; return s }
-	withChain := func(c ...*smcrypto.Certificate) Sealer { s := good; s.Chain = c; return s }
+	withChain := func(c ...*smcrypto.Certificate) Sealer {
+		s := good
+		s.Chain = nil
+		for _, x := range c {
+			var der []byte
+			if x != nil {
+				der = x.Raw
+			}
+			s.Chain = append(s.Chain, der)
+		}
+		return s
+	}
 	// A seal that allows only the seal maker's certificate, not our signer's.
 	foreign, err := seal.BuildSeal(seal.NewSealOptions{
 		ESID: "11010800000042", Name: "他人印章", SignerCerts: [][]byte{p.maker.Raw},
 		CreateDate: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), ValidEnd: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
-		Picture: good.Seal.Picture,
+		Picture: goodSeal.Picture,
 	}, p.maker.Raw, p.maker_)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +130,7 @@ func TestSignPDFErrors(t *testing.T) {
 	longSeal, err := seal.BuildSeal(seal.NewSealOptions{
 		ESID: "11010800000043", Name: "长期印章", SignerCerts: [][]byte{p.signer.Raw},
 		CreateDate: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), ValidEnd: time.Date(2030, 6, 1, 0, 0, 0, 0, time.UTC),
-		Picture: good.Seal.Picture,
+		Picture: goodSeal.Picture,
 	}, p.maker.Raw, p.maker_)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +138,6 @@ func TestSignPDFErrors(t *testing.T) {
 	at := func(y int, m time.Month) func() time.Time {
 		return func() time.Time { return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC) }
 	}
-	textField := "<< /FT /Tx /T (holder) /V (Example Trading Co., Ltd.) /Type /Annot /Subtype /Widget /Rect [72 600 300 620] /P 3 0 R /DA (/Helv 0 Tf 0 g) >>"
 
 	cases := []struct {
 		name   string
@@ -149,7 +156,7 @@ func TestSignPDFErrors(t *testing.T) {
 		}, good, PDFOptions{}, NotPDF},
 		{"8 KiB after %%EOF", func(t *testing.T) string {
 			return writeTemp(t, "a.pdf", append(bytes.Clone(licence), bytes.Repeat([]byte("garbage\n"), 1024)...))
-		}, good, PDFOptions{}, NotPDF},
+		}, good, PDFOptions{}, UnsupportedPDF},
 		{"xref damaged", func(t *testing.T) string {
 			return writeTemp(t, "a.pdf", bytes.Replace(licence, []byte("\nxref\n"), []byte("\nxrex\n"), 1))
 		}, good, PDFOptions{}, NotPDF},
@@ -166,7 +173,7 @@ func TestSignPDFErrors(t *testing.T) {
 		}, good, PDFOptions{}, NotPDF},
 		{"page tree cycle", func(t *testing.T) string {
 			return writeTemp(t, "a.pdf", bytes.Replace(licence, []byte("/Kids [3 0 R]"), []byte("/Kids [2 0 R]"), 1))
-		}, good, PDFOptions{}, NotPDF},
+		}, good, PDFOptions{}, UnsupportedPDF},
 		{"encrypted, user password", func(t *testing.T) string { return encryptFixture(t, "user-secret") }, good, PDFOptions{}, Encrypted},
 		{"encrypted, empty user password", func(t *testing.T) string { return encryptFixture(t, "") }, good, PDFOptions{}, Encrypted},
 		{"page -1", nil, good, PDFOptions{Page: -1}, PageOutOfRange},
@@ -186,17 +193,16 @@ func TestSignPDFErrors(t *testing.T) {
 		{"chain does not start with the signer", nil, withChain(p.maker, p.root), PDFOptions{}, BadChain},
 		{"chain in the wrong order", nil, withChain(p.signer, p.maker, p.root), PDFOptions{}, BadChain},
 		{"no seal", nil, func() Sealer { s := good; s.Seal = nil; return s }(), PDFOptions{}, BadSeal},
-		{"seal without DER", nil, withSeal(func(s *seal.Seal) { s.Raw = nil }), PDFOptions{}, BadSeal},
-		{"signer not in the seal", nil, func() Sealer { s := good; s.Seal = foreign; return s }(), PDFOptions{}, BadSeal},
+		{"seal that is not a seal", nil, func() Sealer { s := good; s.Seal = []byte{0x30, 0x03, 0x02, 0x01, 0x01}; return s }(), PDFOptions{}, BadSeal},
+		{"certificate that is not a certificate", nil, func() Sealer { s := good; s.Chain = [][]byte{[]byte("not DER")}; return s }(), PDFOptions{}, BadChain},
+		{"signer not in the seal", nil, func() Sealer { s := good; s.Seal = foreign.Raw; return s }(), PDFOptions{}, BadSeal},
 		{"seal not yet valid", nil, good, PDFOptions{Now: at(2024, 3)}, NotValidAtSigningTime},
 		{"seal expired", nil, good, PDFOptions{Now: at(2026, 7)}, NotValidAtSigningTime},
-		{"seal without an end date (valid at no time, as verify judges it)", nil, withSeal(func(s *seal.Seal) { s.ValidEnd = time.Time{} }), PDFOptions{}, NotValidAtSigningTime},
-		{"signer certificate expired", nil, func() Sealer { s := good; s.Seal = longSeal; return s }(), PDFOptions{Now: at(2028, 1)}, NotValidAtSigningTime},
-		{"SVG picture", nil, withSeal(func(s *seal.Seal) { s.Picture.Type = "SVG"; s.Picture.Data = []byte("<svg/>") }), PDFOptions{}, BadPicture},
-		{"picture not an image", nil, withSeal(func(s *seal.Seal) { s.Picture.Data = []byte("GIF89a broken") }), PDFOptions{}, BadPicture},
-		{"no picture", nil, withSeal(func(s *seal.Seal) { s.Picture.Data = nil }), PDFOptions{}, BadPicture},
-		{"form with a text field", func(t *testing.T) string { return writeFixture(t, fixture{fields: []string{textField}}) }, good, PDFOptions{}, UnsupportedPDF},
-		{"page entry pdfsign would corrupt", func(t *testing.T) string { return "testdata/corpus-pdf-17.pdf" }, good, PDFOptions{}, UnsupportedPDF},
+		{"signer certificate expired", nil, func() Sealer { s := good; s.Seal = longSeal.Raw; return s }(), PDFOptions{Now: at(2028, 1)}, NotValidAtSigningTime},
+		{"certified, no changes allowed", func(t *testing.T) string { return certifiedFixture(t, 1) }, good, PDFOptions{}, Certified},
+		{"page /Annots that is not an array", func(t *testing.T) string {
+			return writeTemp(t, "a.pdf", bytes.Replace(licence, []byte("/Type /Page /Parent"), []byte("/Annots 42  /Parent"), 1))
+		}, good, PDFOptions{}, UnsupportedPDF},
 		{"signer fails", nil, withSigner(failingSigner{p.signerKey}), PDFOptions{}, SignerFailed},
 		{"signer signs with another key", nil, withSigner(otherKeySigner{p.signerKey, otherSM2}), PDFOptions{}, SignerFailed},
 		{"signature larger than the room", nil, withSigner(verboseSigner{p.signerKey}), PDFOptions{}, CMSTooLarge},
@@ -246,12 +252,15 @@ func TestCertDigestList(t *testing.T) {
 	p := getPKI(t)
 	sm3 := smcrypto.SM3(p.signer.Raw)
 	sha1Sum := sha1.Sum(p.signer.Raw)
-	byDigest := func(d ...seal.CertDigest) Sealer {
+	byDigest := func(d ...seal.CertDigest) (*job, *seal.Seal) {
 		s := newSealer(t, "digest list seal", "11010800000009")
-		sl := *s.Seal
+		j := &job{sealer: s, opts: PDFOptions{Now: fixedClock}, chain: []*smcrypto.Certificate{p.signer, p.root}, now: fixedNow}
+		sl, err := seal.ParseSeal(s.Seal)
+		if err != nil {
+			t.Fatal(err)
+		}
 		sl.Certs, sl.CertListType, sl.CertDigests = nil, seal.CertListDigests, d
-		s.Seal = &sl
-		return s
+		return j, sl
 	}
 	for _, tc := range []struct {
 		name    string
@@ -265,8 +274,8 @@ func TestCertDigestList(t *testing.T) {
 		{"unknown digest type", []seal.CertDigest{{Type: "md5", Value: make([]byte, 16)}}, BadSeal},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			j := &job{sealer: byDigest(tc.digests...), opts: PDFOptions{Now: fixedClock}}
-			err := j.checkSealer()
+			j, sl := byDigest(tc.digests...)
+			err := j.checkSeal(sl)
 			if tc.want == 0 {
 				if err != nil {
 					t.Fatalf("checkSealer: %v", err)
@@ -367,8 +376,7 @@ func TestSignPDFFilePaths(t *testing.T) {
 // document whose signature does not match; the file API then leaves no output.
 func TestSignPDFInputChanges(t *testing.T) {
 	good := newSealer(t, "合同专用章", "11010800000045")
-	// Larger than eofWindow, so that only prepare's scan and the final copy read it whole.
-	orig := mustRead(t, writeFixture(t, fixture{extra: 2 * eofWindow}))
+	orig := mustRead(t, writeFixture(t, fixture{extra: 1 << 20}))
 	r := &mutatingReader{data: bytes.Clone(orig)}
 	var buf bytes.Buffer
 	_, err := SignPDF(r, &buf, good, PDFOptions{Now: fixedClock})
@@ -378,8 +386,8 @@ func TestSignPDFInputChanges(t *testing.T) {
 }
 
 // mutatingReader changes a byte of the binary comment on the second line when the document
-// is read whole from its start for the second time (prepare's scan, which hashes it, then
-// the final copy): only the final copy sees the change.
+// is read as a stream for the second time: the first pass hashes it, the second copies it.
+// Reads at offsets (the PDF structure, the read-back of the result) never change it.
 type mutatingReader struct {
 	data   []byte
 	pos    int64
@@ -390,13 +398,24 @@ func (m *mutatingReader) Read(p []byte) (int, error) {
 	if m.pos >= int64(len(m.data)) {
 		return 0, io.EOF
 	}
-	if m.pos == 0 && len(p) >= len(m.data) {
+	if m.pos == 0 {
 		if m.passes++; m.passes == 2 {
 			m.data[11] ^= 0x01
 		}
 	}
 	n := copy(p, m.data[m.pos:])
 	m.pos += int64(n)
+	return n, nil
+}
+
+func (m *mutatingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(m.data)) {
+		return 0, io.EOF
+	}
+	n := copy(p, m.data[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
 	return n, nil
 }
 

@@ -39,7 +39,7 @@ func ExampleSignPDFFile() {
 	out := filepath.Join(os.TempDir(), "licence-sealed-example.pdf")
 	defer os.Remove(out)
 	res, err := sign.SignPDFFile("testdata/licence.pdf", out, sign.Sealer{
-		Signer: key, Seal: s, Chain: []*smcrypto.Certificate{cert, root},
+		Signer: key, Seal: s.Raw, Chain: [][]byte{cert.Raw, root.Raw},
 	}, sign.PDFOptions{Reason: "登记核准", Now: func() time.Time { return now }})
 	if err != nil {
 		log.Fatal(err)

@@ -2,13 +2,18 @@ package sign
 
 import (
 	"bytes"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/eseal/eseal/internal/smcrypto"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/licence.pdf from buildLicencePDF")
@@ -21,8 +26,15 @@ type fixture struct {
 	zeroRun int
 	// rotate sets the page's /Rotate.
 	rotate int
-	// fields are form field dictionaries (also widgets on the page), listed in /AcroForm.
+	// fields are form field dictionaries (also widgets on the page), listed in /AcroForm,
+	// objects 8, 9, ...
 	fields []string
+	// extraObjs are written after the fields (numbered on from them).
+	extraObjs []string
+	// perms is written into the catalog, e.g. "/Perms << /DocMDP 9 0 R >>".
+	perms string
+	// trailerID replaces the trailer's /ID value.
+	trailerID string
 }
 
 // buildLicencePDF writes a one-page A4 sample licence (title, holder, number, issuer) as a
@@ -71,6 +83,9 @@ BT /F2 8 Tf 72 48 Td (Sample document for the eseal test suite. Not a real licen
 	if fx.rotate != 0 {
 		rotate = fmt.Sprintf(" /Rotate %d", fx.rotate)
 	}
+	if fx.perms != "" {
+		form += " " + fx.perms
+	}
 	obj("<< /Type /Catalog /Pages 2 0 R" + form + " >>")
 	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
 	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R" + annots + rotate + " >>")
@@ -80,6 +95,9 @@ BT /F2 8 Tf 72 48 Td (Sample document for the eseal test suite. Not a real licen
 	obj("<< /Title (Business Licence \\(sample\\)) /Producer (eseal sign test fixture) >>")
 	for _, f := range fx.fields {
 		obj(f)
+	}
+	for _, o := range fx.extraObjs {
+		obj(o)
 	}
 	if fx.zeroRun > 0 {
 		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", fx.zeroRun+1, strings.Repeat("0", fx.zeroRun)))
@@ -111,7 +129,11 @@ BT /F2 8 Tf 72 48 Td (Sample document for the eseal test suite. Not a real licen
 	for _, o := range offsets {
 		fmt.Fprintf(&buf, "%010d 00000 n \n", o)
 	}
-	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R /ID [<5E5EA1C0E5EA1C0E5EA1C0E5EA1C0E5E><5E5EA1C0E5EA1C0E5EA1C0E5EA1C0E5E>] >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
+	id := fx.trailerID
+	if id == "" {
+		id = "[<5E5EA1C0E5EA1C0E5EA1C0E5EA1C0E5E><5E5EA1C0E5EA1C0E5EA1C0E5EA1C0E5E>]"
+	}
+	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R /ID %s >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, id, xref)
 	_, err := w.Write(buf.Bytes())
 	return err
 }
@@ -136,4 +158,39 @@ func TestLicenceFixture(t *testing.T) {
 		t.Fatal("testdata/licence.pdf differs from buildLicencePDF; run go test -run TestLicenceFixture -update")
 	}
 	qpdfCheck(t, "testdata/licence.pdf")
+}
+
+// certifiedFixture writes the sample licence certified by the test signer with DocMDP
+// permissions p: a certification signature (its /Reference and the catalog's /Perms), whose
+// CMS is real, so that verify judges it.
+func certifiedFixture(t testing.TB, p int) string {
+	t.Helper()
+	pki := getPKI(t)
+	var buf bytes.Buffer
+	field := "<< /FT /Sig /T (Certification) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R /F 132 /V 9 0 R >>"
+	if err := buildPDF(&buf, fixture{fields: []string{field}, perms: "/Perms << /DocMDP 9 0 R >>", extraObjs: []string{
+		fmt.Sprintf("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 0000000000 0000000000 0000000000] /Contents <%s> /M (D:20250301000000Z) "+
+			"/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>] >>", strings.Repeat("0", 8192), p),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	lt := bytes.Index(data, []byte("/Contents <")) + len("/Contents ")
+	gt := lt + bytes.IndexByte(data[lt:], '>') + 1
+	br := fmt.Sprintf("[0 %010d %010d %010d]", lt, gt, len(data)-gt)
+	copy(data[bytes.Index(data, []byte("[0 0000000000 0000000000 0000000000]")):], br)
+	h := smcrypto.NewSM3()
+	h.Write(data[:lt])
+	h.Write(data[gt:])
+	der, err := smcrypto.BuildDetachedSignedData(h.Sum(nil), pki.signerKey, []*smcrypto.Certificate{pki.signer, pki.root},
+		smcrypto.SignedDataOptions{SigningTime: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(data[lt+1:], strings.ToUpper(hex.EncodeToString(der)))
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("certified-p%d.pdf", p))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

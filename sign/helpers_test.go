@@ -13,14 +13,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf16"
 
-	"github.com/digitorus/pdf"
-
+	"github.com/eseal/eseal/internal/pdf"
 	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
 )
@@ -103,7 +100,7 @@ func newSeal(t testing.TB, name, esID string) *seal.Seal {
 
 func newSealer(t testing.TB, name, esID string) Sealer {
 	p := getPKI(t)
-	return Sealer{Signer: p.signerKey, Seal: newSeal(t, name, esID), Chain: []*smcrypto.Certificate{p.signer, p.root}}
+	return Sealer{Signer: p.signerKey, Seal: newSeal(t, name, esID).Raw, Chain: [][]byte{p.signer.Raw, p.root.Raw}}
 }
 
 func fixedClock() time.Time { return fixedNow }
@@ -138,52 +135,23 @@ type pdfSignature struct {
 	location  string
 	contact   string
 	subFilter string
-	digestMth string
+	// signingTime is /M.
+	signingTime time.Time
 }
 
-// readSignatures lists the signature fields of data with digitorus/pdf.
+// readSignatures lists the signature fields of data with the project's PDF reader.
 func readSignatures(t testing.TB, data []byte) []pdfSignature {
 	t.Helper()
-	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	d, err := pdf.Open(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatalf("reading back: %v", err)
 	}
 	var sigs []pdfSignature
-	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
-	for i := 0; i < fields.Len(); i++ {
-		f := fields.Index(i)
-		if f.Key("FT").Name() != "Sig" {
-			continue
-		}
-		v := f.Key("V")
-		var s pdfSignature
-		s.field = f.Key("T").Text()
-		br := v.Key("ByteRange")
-		for k := 0; k < br.Len(); k++ {
-			s.byteRange = append(s.byteRange, br.Index(k).Int64())
-		}
-		s.contents = []byte(v.Key("Contents").RawString())
-		s.name = decodeTextString(v.Key("Name").RawString())
-		s.reason = decodeTextString(v.Key("Reason").RawString())
-		s.location = decodeTextString(v.Key("Location").RawString())
-		s.contact = decodeTextString(v.Key("ContactInfo").RawString())
-		s.subFilter = v.Key("SubFilter").Name()
-		s.digestMth = v.Key("DigestMethod").Name()
-		sigs = append(sigs, s)
+	for _, v := range d.Signatures {
+		sigs = append(sigs, pdfSignature{field: v.FieldName, byteRange: v.ByteRange, contents: v.Contents, name: v.Name,
+			reason: v.Reason, location: v.Location, contact: v.ContactInfo, subFilter: v.SubFilter, signingTime: v.SigningTime})
 	}
 	return sigs
-}
-
-// decodeTextString decodes a PDF text string (UTF-16BE with BOM, or PDFDocEncoding as ASCII).
-func decodeTextString(raw string) string {
-	if strings.HasPrefix(raw, "\xFE\xFF") && len(raw)%2 == 0 {
-		u := make([]uint16, 0, len(raw)/2-1)
-		for i := 2; i < len(raw); i += 2 {
-			u = append(u, uint16(raw[i])<<8|uint16(raw[i+1]))
-		}
-		return string(utf16.Decode(u))
-	}
-	return raw
 }
 
 // checkedSignature is what verifySignature found.

@@ -1,43 +1,33 @@
 package sign
 
 import (
-	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
-	"hash/crc32"
 	"io"
 	"math"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/revocation"
-	pdfsign "github.com/digitorus/pdfsign/sign"
-
+	"github.com/eseal/eseal/internal/pdf"
 	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
 )
 
-// Sealer is what signing needs from the key holder (certstore, or a hardware key): the seal's
-// SM2 key, the seal, and the signer's certificate chain.
+// Sealer is what signing needs from the key holder (certstore, or a hardware key), in public
+// types only: the seal's SM2 key, the seal, and the signer's certificate chain.
 type Sealer struct {
 	// Signer is the SM2 private key of the signer certificate. It signs exactly once per
 	// document, over the CMS signed attributes.
 	Signer crypto.Signer
-	// Seal is the parsed GB/T 38540 seal; its Raw DER is embedded in the signature, and the
+	// Seal is the GB/T 38540 seal (SESeal) in DER; it is embedded in the signature, and the
 	// signer certificate must be in its certificate list.
-	Seal *seal.Seal
-	// Chain is the signer certificate first, then its issuers up to the root. All of them are
-	// embedded in the CMS.
-	Chain []*smcrypto.Certificate
+	Seal []byte
+	// Chain is the signer certificate first, then its issuers up to the root, in DER. All of
+	// them are embedded in the CMS.
+	Chain [][]byte
 }
 
 // PDFOptions controls SignPDF.
@@ -87,19 +77,19 @@ const (
 	// OIDs, the five signed attributes, the SM2 signature, and ASN.1 headers (measured below
 	// 700 bytes; the rest is margin).
 	cmsOverhead = 2048
+	// timestampRoom is kept in /Contents for a signature timestamp token a later step may
+	// add as an unsigned attribute (an RFC 3161 token with its TSA's chain).
+	timestampRoom = 8192
 )
 
-// SignPDF seals the PDF read from in and writes the sealed PDF to out: an incremental update
-// with an approval signature whose widget shows the seal picture, and whose /Contents is a
-// detached CMS SignedData (SM2 with SM3) carrying the seal as a signed attribute.
+// SignPDF seals the PDF read from in and writes the sealed PDF to out: the document as it
+// is, then an incremental update with an approval signature whose widget shows the seal
+// picture, and whose /Contents is a detached CMS SignedData (SM2 with SM3) carrying the seal
+// as a signed attribute.
 //
-// Nothing is written to out unless the signature is complete; if reading in fails or in
-// changes while it is copied to out, an error is returned after out received part of the
-// document (SignPDFFile never leaves such output behind).
-//
-// The document is never held in memory: pdfsign, which writes the PDF structures, only sees
-// the update (see pdfsignInput). It is read as a stream twice, to be hashed (alongside the
-// parsing if in is an io.ReaderAt), then to be copied to out.
+// Nothing is written to out unless the signature is complete. The document is never held in
+// memory: it is read as a stream twice, to be hashed, then to be copied to out, and must not
+// change in between (SignPDFFile reads it once).
 func SignPDF(in io.ReadSeeker, out io.Writer, s Sealer, opts PDFOptions) (*Result, error) {
 	return signPDF(in, out, false, s, opts)
 }
@@ -107,30 +97,20 @@ func SignPDF(in io.ReadSeeker, out io.Writer, s Sealer, opts PDFOptions) (*Resul
 // signPDF is SignPDF; with early, the document is written to out as it is hashed, before the
 // signature is complete (for a caller that discards out on error), and read once.
 func signPDF(in io.ReadSeeker, out io.Writer, early bool, s Sealer, opts PDFOptions) (res *Result, err error) {
-	// digitorus/pdf reports malformed objects by panicking, wherever they are first touched.
 	defer func() {
+		// internal/pdf contains its own panics; anything else is a bug, never a verdict.
 		if p := recover(); p != nil {
-			res, err = nil, errorf(NotPDF, nil, "malformed PDF: %v", p)
+			res, err = nil, errorf(Internal, nil, "sealing failed: %v", p)
 		}
 	}()
 	if in == nil || out == nil {
 		return nil, errorf(IOFailed, nil, "nil input or output")
 	}
-	var copyTo io.Writer
-	if early {
-		copyTo = out
-	}
-	j, err := prepare(in, s, opts, copyTo)
+	j, err := prepare(in, s, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := j.runPdfsign(); err != nil {
-		return nil, err
-	}
-	if err := j.complete(); err != nil {
-		return nil, err
-	}
-	if err := j.write(out); err != nil {
+	if err := j.sign(out, early); err != nil {
 		return nil, err
 	}
 	return j.result, nil
@@ -138,42 +118,26 @@ func signPDF(in io.ReadSeeker, out io.Writer, early bool, s Sealer, opts PDFOpti
 
 // job carries one sealing through its steps.
 type job struct {
-	in     io.ReadSeeker
-	ra     io.ReaderAt
-	size   int64
-	reader *pdf.Reader
-	scan   inputScan
-	// hash has seen the document; the signed parts of the update follow.
-	hash hash.Hash
-	// copied: the document went to the output as it was hashed.
-	copied bool
+	in    io.ReadSeeker
+	ra    io.ReaderAt
+	size  int64
+	doc   *pdf.Document
+	upd   *pdf.SignatureUpdate
+	chain []*smcrypto.Certificate
+	seal  *seal.Seal
 
 	sealer     Sealer
 	convention smcrypto.CMSConvention
 	now        time.Time
 	page       int
-	pageObj    pdf.Value
 	rect       [4]float64
-	image      *imageXObject
-	stdCert    *x509.Certificate
-	reserve    int
-	texts      []textPlaceholder
-	fieldNames map[string]bool
 	opts       PDFOptions
-
-	// tail is the update: pdfsign's until relocate, then the one written after the document.
-	tail []byte
-	// The objects of the update that are patched or checked, located in tail.
-	sigObj, widgetObj, imageObj, maskObj updateObject
-	sig                                  sigLayout // the signature object's parts, set with its final ByteRange
-	// prevEntry locates the new trailer's /Prev entry in tail.
-	prevEntry [2]int
-	result    *Result
+	result     *Result
 }
 
-// prepare checks the sealer, the options and the document, and reads the document once
-// (hashing it, and writing it to copyTo if not nil).
-func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions, copyTo io.Writer) (*job, error) {
+// prepare checks the sealer, the options and the document, and writes the update with room
+// for the signature.
+func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 	j := &job{in: in, sealer: s, opts: opts, convention: opts.Convention}
 	if err := j.checkSealer(); err != nil {
 		return nil, err
@@ -186,43 +150,31 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions, copyTo io.Writer) (*jo
 		return nil, errorf(IOFailed, err, "seeking the input")
 	}
 	j.size = size
-	ra, concurrent := in.(io.ReaderAt)
-	if !concurrent {
-		ra = &seekReaderAt{rs: in}
+	if ra, ok := in.(io.ReaderAt); ok {
+		j.ra = ra
+	} else {
+		j.ra = &seekReaderAt{rs: in}
 	}
-	j.ra = ra
-	j.hash = smcrypto.NewSM3()
-	scan := j.startScan(concurrent, copyTo)
-	scanned := false
-	defer func() {
-		if !scanned {
-			scan.cancel() // an error or a panic in the checks below
-		}
-	}()
-	if err := checkHeader(j.ra, size); err != nil {
-		return nil, err
+	if j.doc, err = pdf.Open(j.ra, size); err != nil {
+		return nil, openError(err)
 	}
-	tail := readTail(j.ra, size)
-	if err := checkEOF(tail, size); err != nil {
-		return nil, err
+	// The update follows the last revision: what lies between would end up inside the new
+	// revision, neither a revision of its own nor signed as one.
+	if last := j.doc.Revisions[len(j.doc.Revisions)-1]; last.EOFOffset < 0 {
+		return nil, errorf(NotPDF, nil, "the document does not end with %%%%EOF: it may be cut short")
 	}
-	if err := checkXrefBounds(j.ra, size, tail); err != nil {
-		return nil, err
-	}
-	if j.reader, err = openPDF(j.ra, size, tail); err != nil {
-		return nil, err
+	if j.doc.TrailingBytes > 0 && !j.doc.TrailingIsWhiteSpace() {
+		return nil, errorf(UnsupportedPDF, nil, "%d bytes after the last %%%%EOF are not part of the document (junk, or a damaged update): repair the file first", j.doc.TrailingBytes)
 	}
 	j.page = opts.Page
 	if j.page == 0 {
 		j.page = 1
 	}
-	geo, names, err := checkDocument(j.reader, j.page)
+	geo, err := j.doc.Page(j.page)
 	if err != nil {
-		return nil, err
+		return nil, updateError(err)
 	}
-	j.fieldNames = names
-	j.pageObj = geo.page
-	pic := s.Seal.Picture
+	pic := j.seal.Picture
 	if opts.Rect != nil {
 		if j.rect, err = checkRect(*opts.Rect, geo); err != nil {
 			return nil, err
@@ -230,44 +182,58 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions, copyTo io.Writer) (*jo
 	} else {
 		j.rect = defaultRect(geo, pic.WidthMM, pic.HeightMM)
 	}
-	if j.image, err = appearanceImage(pic, geo.rotate, j.rect[2]-j.rect[0], j.rect[3]-j.rect[1]); err != nil {
-		return nil, err
-	}
-	j.scan, err = scan.wait()
-	scanned = true
+	img, err := appearanceImage(pic, geo.Rotate, j.rect[2]-j.rect[0], j.rect[3]-j.rect[1])
 	if err != nil {
 		return nil, err
 	}
-	j.copied = copyTo != nil
-	if j.scan.size != size {
-		return nil, errorf(IOFailed, nil, "the input ended after %d of %d bytes", j.scan.size, size)
+	// Room for the CMS: the certificates, the seal, the issuer name twice (issuerAndSerial
+	// and signingCertificateV2), the rest, and a later signature timestamp.
+	reserve := len(s.Seal) + 2*len(j.chain[0].RawIssuer) + cmsOverhead + timestampRoom
+	for _, c := range j.chain {
+		reserve += len(c.Raw)
 	}
-	if j.scan.hasByteRangePlaceholder {
-		return nil, errorf(UnsupportedPDF, nil, "the document contains pdfsign's ByteRange placeholder text (an unfinished signature?)")
-	}
-	// Room for our CMS, and more '0's than any run already in the file (see inputScan).
-	// The issuer name is written twice: issuerAndSerialNumber and signingCertificateV2.
-	estimate := len(s.Seal.Raw) + 2*len(s.Chain[0].RawIssuer) + cmsOverhead
-	for _, c := range s.Chain {
-		estimate += len(c.Raw)
-	}
-	j.reserve = max(estimate, int(j.scan.longestZeros/2)+1)
-	if j.stdCert, err = smcrypto.ToStdlibCertificate(s.Chain[0]); err != nil {
-		return nil, errorf(BadChain, err, "converting the signer certificate for the PDF writer")
-	}
-	for _, t := range []struct{ key, value string }{
-		{"Name", s.Seal.Name}, {"Location", opts.Location}, {"Reason", opts.Reason}, {"ContactInfo", opts.ContactInfo},
-	} {
-		if t.value == "" {
-			continue
-		}
-		ph, err := newTextPlaceholder(t.key, t.value)
-		if err != nil {
-			return nil, errorf(IOFailed, err, "random source")
-		}
-		j.texts = append(j.texts, ph)
+	j.upd, err = j.doc.AppendApprovalSignature(pdf.ApprovalSignature{
+		Page: j.page, Rect: j.rect, Picture: img.pdfImage(),
+		SubFilter: "adbe.pkcs7.detached",
+		Name:      j.seal.Name, Reason: opts.Reason, Location: opts.Location, ContactInfo: opts.ContactInfo,
+		SigningTime:  j.now,
+		ContentsSize: reserve,
+		Application:  "eseal",
+	})
+	if err != nil {
+		return nil, updateError(err)
 	}
 	return j, nil
+}
+
+// openError maps the PDF reader's refusal.
+func openError(err error) *Error {
+	var fe *pdf.FormatError
+	if errors.As(err, &fe) {
+		switch fe.Reason {
+		case pdf.Encrypted:
+			return errorf(Encrypted, err, "the document is encrypted: an incremental update would have to encrypt its strings and streams")
+		case pdf.TooComplex:
+			return errorf(UnsupportedPDF, err, "the document is over a limit of the PDF reader")
+		}
+		return errorf(NotPDF, err, "the document cannot be read as a PDF")
+	}
+	return errorf(IOFailed, err, "reading the input")
+}
+
+// updateError maps the PDF writer's refusal.
+func updateError(err error) *Error {
+	var ue *pdf.UpdateError
+	if errors.As(err, &ue) {
+		switch ue.Reason {
+		case pdf.UpdateCertified:
+			return errorf(Certified, nil, "%s", ue.Detail)
+		case pdf.UpdatePageOutOfRange:
+			return errorf(PageOutOfRange, nil, "%s", ue.Detail)
+		}
+		return errorf(UnsupportedPDF, nil, "%s", ue.Detail)
+	}
+	return errorf(Internal, err, "writing the update")
 }
 
 // checkSealer validates the key, chain and seal before any document work.
@@ -279,45 +245,59 @@ func (j *job) checkSealer() error {
 	if len(s.Chain) == 0 {
 		return errorf(BadChain, nil, "no signer certificate")
 	}
-	for i, c := range s.Chain {
-		if c == nil {
-			return errorf(BadChain, nil, "certificate %d is nil", i)
+	for i, der := range s.Chain {
+		c, err := smcrypto.ParseCertificate(der)
+		if err != nil {
+			return errorf(BadChain, err, "certificate %d cannot be read", i)
 		}
+		j.chain = append(j.chain, c)
 	}
-	signerCert := s.Chain[0]
+	signerCert := j.chain[0]
 	pub, ok := s.Signer.Public().(interface{ Equal(crypto.PublicKey) bool })
 	if !ok || !pub.Equal(signerCert.PublicKey) {
 		return errorf(BadChain, nil, "the first certificate (%s) is not the signer key's certificate", signerCert.Subject.CommonName)
 	}
-	for i := 1; i < len(s.Chain); i++ {
-		if err := s.Chain[i-1].CheckSignatureFrom(s.Chain[i]); err != nil {
+	for i := 1; i < len(j.chain); i++ {
+		if err := j.chain[i-1].CheckSignatureFrom(j.chain[i]); err != nil {
 			return errorf(BadChain, err, "certificate %d (%s) is not issued by certificate %d (%s)",
-				i-1, s.Chain[i-1].Subject.CommonName, i, s.Chain[i].Subject.CommonName)
+				i-1, j.chain[i-1].Subject.CommonName, i, j.chain[i].Subject.CommonName)
 		}
 	}
-	if s.Seal == nil || len(s.Seal.Raw) == 0 {
+	if len(s.Seal) == 0 {
 		return errorf(BadSeal, nil, "no seal")
 	}
-	// The same rule verify applies: an exact certificate, or a digest of it (certListType 2).
-	if ok, err := s.Seal.AllowsSigner(signerCert.Raw); !ok {
-		return errorf(BadSeal, err, "the signer certificate (%s, serial %s) is not in the certificate list of seal %s",
-			signerCert.Subject.CommonName, smcrypto.SerialHex(signerCert.SerialNumber), s.Seal.ESID)
+	sl, err := seal.ParseSeal(s.Seal)
+	if err != nil {
+		return errorf(BadSeal, err, "the seal cannot be read")
 	}
 	j.now = time.Now()
 	if j.opts.Now != nil {
 		j.now = j.opts.Now()
 	}
 	j.now = j.now.Truncate(time.Second)
-	// The rule verify applies (a seal without dates is valid at no time).
-	if err := s.Seal.ValidAt(j.now); err != nil {
-		return errorf(NotValidAtSigningTime, err, "seal %s cannot be used now", s.Seal.ESID)
+	return j.checkSeal(sl)
+}
+
+// checkSeal checks that the seal may be used by the signer at the signing time, with the
+// rules verify applies, and keeps it.
+func (j *job) checkSeal(sl *seal.Seal) error {
+	signerCert := j.chain[0]
+	// An exact certificate, or a digest of it (certListType 2).
+	if ok, err := sl.AllowsSigner(signerCert.Raw); !ok {
+		return errorf(BadSeal, err, "the signer certificate (%s, serial %s) is not in the certificate list of seal %s",
+			signerCert.Subject.CommonName, smcrypto.SerialHex(signerCert.SerialNumber), sl.ESID)
 	}
-	if err := smcrypto.CheckValidityAt(s.Chain, j.now); err != nil {
+	// A seal without dates is valid at no time.
+	if err := sl.ValidAt(j.now); err != nil {
+		return errorf(NotValidAtSigningTime, err, "seal %s cannot be used now", sl.ESID)
+	}
+	if err := smcrypto.CheckValidityAt(j.chain, j.now); err != nil {
 		var ce *smcrypto.ChainError
 		errors.As(err, &ce)
 		return errorf(NotValidAtSigningTime, nil, "certificate %s is valid from %s to %s, signing time %s", ce.Cert.Subject.CommonName,
 			ce.Cert.NotBefore.Format(time.RFC3339), ce.Cert.NotAfter.Format(time.RFC3339), j.now.Format(time.RFC3339))
 	}
+	j.seal = sl
 	return nil
 }
 
@@ -328,7 +308,7 @@ func publicKeyOf(s crypto.Signer) any {
 	return s.Public()
 }
 
-func checkRect(r [4]float64, geo pageGeometry) ([4]float64, error) {
+func checkRect(r [4]float64, geo pdf.PageInfo) ([4]float64, error) {
 	for _, v := range r {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return r, errorf(BadRect, nil, "rectangle %v has a value that is not a finite number", r)
@@ -338,7 +318,7 @@ func checkRect(r [4]float64, geo pageGeometry) ([4]float64, error) {
 		return r, errorf(BadRect, nil, "rectangle %v: x2 must exceed x1 and y2 exceed y1 by at least one point", r)
 	}
 	const tolerance = 1
-	mb := geo.mediaBox
+	mb := geo.MediaBox
 	if r[0] < mb[0]-tolerance || r[1] < mb[1]-tolerance || r[2] > mb[2]+tolerance || r[3] > mb[3]+tolerance {
 		return r, errorf(BadRect, nil, "rectangle %v is not inside the page's MediaBox %v", r, mb)
 	}
@@ -347,15 +327,15 @@ func checkRect(r [4]float64, geo pageGeometry) ([4]float64, error) {
 
 // defaultRect puts the seal at the bottom right of the page as displayed (after /Rotate),
 // at its printed size, shrunk if the page is smaller.
-func defaultRect(geo pageGeometry, widthMM, heightMM int) [4]float64 {
+func defaultRect(geo pdf.PageInfo, widthMM, heightMM int) [4]float64 {
 	if widthMM <= 0 || heightMM <= 0 {
 		widthMM, heightMM = defaultSealMM, defaultSealMM
 	}
 	w, h := float64(widthMM)*pointsPerMM, float64(heightMM)*pointsPerMM
-	v := geo.visible
+	v := geo.CropBox
 	bw, bh := v[2]-v[0], v[3]-v[1]
 	dw, dh := bw, bh // displayed width and height
-	if geo.rotate == 90 || geo.rotate == 270 {
+	if geo.Rotate == 90 || geo.Rotate == 270 {
 		dw, dh = bh, bw
 	}
 	if scale := min(1, 0.8*dw/w, 0.8*dh/h); scale < 1 {
@@ -366,7 +346,7 @@ func defaultRect(geo pageGeometry, widthMM, heightMM int) [4]float64 {
 	dx1, dy1 := dw-margin-w, margin
 	dx2, dy2 := dx1+w, dy1+h
 	toUser := func(dx, dy float64) (float64, float64) {
-		switch geo.rotate {
+		switch geo.Rotate {
 		case 90:
 			return v[2] - dy, v[1] + dx
 		case 180:
@@ -384,282 +364,139 @@ func defaultRect(geo pageGeometry, widthMM, heightMM int) [4]float64 {
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
-// standInKey signs pdfsign's throw-away CMS. pdfsign (through digitorus/pkcs7) cannot make an
-// SM2 CMS; its CMS is replaced by ours before anything is hashed, so the real key signs once.
-var standInKey = sync.OnceValues(func() (*ecdsa.PrivateKey, error) {
-	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-})
-
-// runPdfsign lets pdfsign write the incremental update (signature dictionary, widget with a
-// placeholder picture, page and catalog updates, cross-reference section), as if the
-// document were empty (see pdfsignInput).
-func (j *job) runPdfsign() (err error) {
-	sd, err := j.pdfsignData()
+// sign hashes the document and the update, makes the CMS, fills /Contents and writes the
+// result: with early, the document goes to out as it is hashed.
+func (j *job) sign(out io.Writer, early bool) error {
+	u := j.upd
+	h := smcrypto.NewSM3()
+	var copyTo io.Writer
+	if early {
+		copyTo = out
+	}
+	sum, err := j.stream(h, copyTo)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = errorf(UnsupportedPDF, nil, "the PDF writer failed on this document: %v", p)
-		}
-	}()
-	var out bytes.Buffer
-	if err := pdfsign.Sign(&pdfsignInput{ra: j.ra, size: j.size}, &out, j.reader, j.size, sd); err != nil {
-		return errorf(UnsupportedPDF, err, "the PDF writer failed on this document")
-	}
-	j.tail = out.Bytes()
-	return nil
-}
-
-// pdfsignData is what pdfsign is asked to write.
-func (j *job) pdfsignData() (pdfsign.SignData, error) {
-	key, err := standInKey()
-	if err != nil {
-		return pdfsign.SignData{}, errorf(Internal, err, "stand-in key")
-	}
-	info := pdfsign.SignDataSignatureInfo{Date: j.now}
-	for _, t := range j.texts {
-		switch t.key {
-		case "Name":
-			info.Name = t.token
-		case "Location":
-			info.Location = t.token
-		case "Reason":
-			info.Reason = t.token
-		case "ContactInfo":
-			info.ContactInfo = t.token
-		}
-	}
-	sd := pdfsign.SignData{
-		Signature: pdfsign.SignDataSignature{
-			CertType:   pdfsign.ApprovalSignature,
-			DocMDPPerm: pdfsign.AllowFillingExistingFormFieldsAndSignaturesPerms,
-			Info:       info,
-		},
-		Signer:          key,
-		DigestAlgorithm: crypto.SHA256,
-		Certificate:     j.stdCert,
-		// The reserved room: pdfsign sizes /Contents for its own CMS, which embeds this
-		// zero-filled "CRL"; ours, without it, then fits in the same room.
-		RevocationData: revocation.InfoArchival{CRL: revocation.CRL{{FullBytes: make([]byte, j.reserve)}}},
-		Appearance: pdfsign.Appearance{
-			Visible: true, Page: uint32(j.page),
-			LowerLeftX: j.rect[0], LowerLeftY: j.rect[1], UpperRightX: j.rect[2], UpperRightY: j.rect[3],
-			Image: placeholderPicture,
-		},
-	}
-	return sd, nil
-}
-
-// sigLayout locates, in the tail, the parts of the new signature dictionary that get patched.
-type sigLayout struct {
-	objStart, objEnd int // the signature object
-	lt, gt           int // the '<' and '>' around /Contents
-	brText           int // "/ByteRange [...]", padded to len(byteRangePlaceholder)
-	byteRange        [4]int64
-}
-
-// findSignature finds, in the signature object, the ByteRange (padded as pdfsign pads it) and
-// the /Contents hex string.
-func (j *job) findSignature() (sigLayout, error) {
-	l := sigLayout{objStart: j.sigObj.start, objEnd: j.sigObj.end}
-	t := j.tail
-	bad := func(what string) (sigLayout, error) { return l, badOutput(what) }
-	obj := t[l.objStart:l.objEnd]
-	i := bytes.Index(obj, []byte("/ByteRange ["))
-	if i < 0 {
-		return bad("no ByteRange")
-	}
-	k := bytes.IndexByte(obj[i:], ']')
-	if k < 0 {
-		return bad("unterminated ByteRange")
-	}
-	br, err := parseInts(string(obj[i+len("/ByteRange [") : i+k]))
-	if err != nil || len(br) != 4 {
-		return bad("unreadable ByteRange")
-	}
-	copy(l.byteRange[:], br)
-	l.brText = l.objStart + i
-	if k+1 > len(byteRangePlaceholder) || string(obj[i+k+1:i+len(byteRangePlaceholder)]) != strings.Repeat(" ", len(byteRangePlaceholder)-k-1) {
-		return bad("ByteRange not padded as expected")
-	}
-	i = bytes.Index(obj, []byte("/Contents<"))
-	if i < 0 {
-		return bad("no /Contents")
-	}
-	l.lt = l.objStart + i + len("/Contents")
-	k = bytes.IndexByte(t[l.lt:l.objEnd], '>')
-	if k < 0 {
-		return bad("unterminated /Contents")
-	}
-	l.gt = l.lt + k
-	for _, c := range t[l.lt+1 : l.gt] {
-		if !isHexDigit(c) {
-			return bad("/Contents is not a hex string")
-		}
-	}
-	return l, nil
-}
-
-func isHexDigit(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-// complete patches the update (texts, digest method name, field name), hashes the
-// ByteRange with SM3, builds the CMS and writes it into /Contents.
-func (j *job) complete() error {
-	if err := j.relocate(j.image); err != nil {
-		return err
-	}
-	l := j.sig
-	obj := j.tail[l.objStart:l.objEnd]
-	for _, t := range j.texts {
-		if err := replaceOnce(obj, "("+t.token+")", t.final); err != nil {
-			return errorf(Internal, nil, "/%s: %v", t.key, err)
-		}
-	}
-	// pdfsign knows no SM3 and names SHA256 in the transform parameters.
-	if bytes.Contains(obj, []byte("/DigestMethod /SHA256\n")) {
-		if err := replaceOnce(obj, "/DigestMethod /SHA256\n", "/DigestMethod /SM3   \n"); err != nil {
-			return errorf(Internal, nil, "/DigestMethod: %v", err)
-		}
-	}
-	// The signature is eseal's, not pdfsign's (which only wrote the PDF structures).
-	const app, ours = "/App << /Name /Digitorus#20PDFSign >>", "/App << /Name /eseal >>"
-	if bytes.Contains(obj, []byte(app)) {
-		if err := replaceOnce(obj, app, ours+strings.Repeat(" ", len(app)-len(ours))); err != nil {
-			return errorf(Internal, nil, "/Prop_Build: %v", err)
-		}
-	}
-	field, err := j.fixFieldName()
-	if err != nil {
-		return err
-	}
-
-	h := j.hash
-	h.Write(j.tail[:l.lt])
-	h.Write(j.tail[l.gt+1:])
+	lt, gt := u.ContentsAt[0]-1, u.ContentsAt[1] // the '<' and '>'
+	h.Write(u.Bytes[:lt])
+	h.Write(u.Bytes[gt+1:])
 	digest := h.Sum(nil)
 
-	der, err := smcrypto.BuildDetachedSignedData(digest, j.sealer.Signer, j.sealer.Chain, smcrypto.SignedDataOptions{
+	der, err := smcrypto.BuildDetachedSignedData(digest, j.sealer.Signer, j.chain, smcrypto.SignedDataOptions{
 		Convention:  j.convention,
 		SigningTime: j.now,
-		ESeal:       j.sealer.Seal.Raw,
+		ESeal:       j.sealer.Seal,
 	})
 	if err != nil {
 		return errorf(SignerFailed, err, "building the SM2 SignedData")
 	}
-	room := l.gt - l.lt - 1
-	if hex.EncodedLen(len(der)) > room {
-		return errorf(CMSTooLarge, nil, "the SignedData is %d bytes, the reserved room %d", len(der), room/2)
+	room := (u.ContentsAt[1] - u.ContentsAt[0]) / 2
+	if len(der) > room {
+		return errorf(CMSTooLarge, nil, "the SignedData is %d bytes, the reserved room %d", len(der), room)
 	}
 	// A signer (a hardware key, a remote service) may sign with another key than the
 	// certificate's, or return garbage: never write a signature that does not verify.
-	if err := verifyOwnSignedData(der, j.sealer.Chain[0]); err != nil {
+	if err := verifyOwnSignedData(der, j.chain[0]); err != nil {
 		return errorf(SignerFailed, err, "the signer's signature does not verify with the signer certificate")
 	}
-	contents := j.tail[l.lt+1 : l.gt]
-	n := hex.Encode(contents, der)
-	for i := n; i < len(contents); i++ {
-		contents[i] = '0'
-	}
+	hex.Encode(u.Bytes[u.ContentsAt[0]:], der)
 	if err := j.selfCheck(); err != nil {
 		return err
 	}
+	if !early {
+		// Copy the document again, checking it is what was hashed.
+		if _, err := j.in.Seek(0, io.SeekStart); err != nil {
+			return errorf(IOFailed, err, "seeking the input")
+		}
+		check := smcrypto.NewSM3()
+		n, err := io.CopyBuffer(io.MultiWriter(out, check), io.LimitReader(j.in, j.size), make([]byte, copyBufferSize))
+		if err != nil {
+			return errorf(IOFailed, err, "copying the document")
+		}
+		if n != j.size || string(check.Sum(nil)) != string(sum) {
+			return errorf(IOFailed, nil, "the input changed while it was being sealed")
+		}
+	}
+	if _, err := out.Write(u.Bytes); err != nil {
+		return errorf(IOFailed, err, "writing the signature")
+	}
 	j.result = &Result{
-		FieldName:   field,
+		FieldName:   u.FieldName,
 		Page:        j.page,
 		Rect:        j.rect,
-		ByteRange:   l.byteRange,
+		ByteRange:   u.ByteRange,
 		Digest:      digest,
 		SigningTime: j.now,
 		Convention:  j.convention,
 		CMSSize:     len(der),
-		Reserved:    room / 2,
-		Size:        j.size + int64(len(j.tail)),
+		Reserved:    room,
+		Size:        j.size + int64(len(u.Bytes)),
 	}
 	return nil
 }
 
-// fixFieldName reads the new field's /T, which pdfsign numbers "Signature N" without looking
-// at existing names, and renames it (same length) if that name is taken.
-func (j *job) fixFieldName() (string, error) {
-	const marker = "\n  /FT /Sig\n  /T ("
-	w := j.tail[j.widgetObj.start:j.widgetObj.end]
-	i := bytes.Index(w, []byte(marker))
-	if i < 0 {
-		return "", errorf(Internal, nil, "unexpected PDF writer output: no field name")
+// copyBufferSize: 256 KiB reads are as fast as larger ones.
+const copyBufferSize = 256 << 10
+
+// stream reads the document once from its start into h (and copyTo, if not nil), and
+// returns the SM3 of the document alone (to check a second copy against).
+func (j *job) stream(h hash.Hash, copyTo io.Writer) ([]byte, error) {
+	if _, err := j.in.Seek(0, io.SeekStart); err != nil {
+		return nil, errorf(IOFailed, err, "seeking the input")
 	}
-	start := j.widgetObj.start + i + len(marker)
-	k := bytes.Index(j.tail[start:j.widgetObj.end], []byte(")\n"))
-	if k < 0 {
-		return "", errorf(Internal, nil, "unexpected PDF writer output: unterminated field name")
+	doc := smcrypto.NewSM3()
+	w := io.MultiWriter(h, doc)
+	if copyTo != nil {
+		w = io.MultiWriter(h, doc, copyTo)
 	}
-	name := string(j.tail[start : start+k])
-	if !j.fieldNames[name] {
-		return name, nil
+	n, err := io.CopyBuffer(w, io.LimitReader(j.in, j.size), make([]byte, copyBufferSize))
+	if err != nil {
+		return nil, errorf(IOFailed, err, "reading the input")
 	}
-	for n := 1; n < 1_000_000; n++ {
-		alt := fmt.Sprintf("Seal%0*d", max(1, len(name)-4), n)
-		if len(alt) == len(name) && !j.fieldNames[alt] {
-			copy(j.tail[start:], alt)
-			return alt, nil
-		}
+	if n != j.size {
+		return nil, errorf(IOFailed, nil, "the input ended after %d of %d bytes", n, j.size)
 	}
-	return "", errorf(UnsupportedPDF, nil, "no free field name of %d characters", len(name))
+	return doc.Sum(nil), nil
 }
 
-// selfCheck re-reads the update with digitorus/pdf: the new trailer must reach the new
-// catalog, whose form lists the new field, whose value is the new signature, the page must
-// carry the widget, and the widget's appearance must draw the seal picture with its mask.
-// digitorus/pdf reads the output with the new trailer's /Prev blanked: it then reads the new
-// cross-reference section alone, not again the old ones (which it read into j.reader, and
-// which /Prev points at), and resolves new objects only (old ones may be malformed in ways
-// the original file already was).
-func (j *job) selfCheck() (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = errorf(Internal, nil, "the sealed document does not read back: %v", p)
-		}
-	}()
-	sigID, widget := j.sigObj.id, j.widgetObj.id
-	total := j.size + int64(len(j.tail))
-	r, err := pdf.NewReader(&concatReaderAt{a: j.ra, aLen: j.size, b: j.tail, blank: j.prevEntry}, total)
+// selfCheck reads the sealed document back with the PDF reader: the new signature must be
+// a field of the form, its ByteRange the whole file minus exactly its /Contents, and what
+// it adds after the earlier revisions a signature and nothing else.
+func (j *job) selfCheck() error {
+	u := j.upd
+	total := j.size + int64(len(u.Bytes))
+	d, err := pdf.Open(&concatReaderAt{a: j.ra, aLen: j.size, b: u.Bytes}, total)
 	if err != nil {
 		return errorf(Internal, err, "the sealed document does not read back")
 	}
-	found := false
-	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
-	var field pdf.Value
-	for i := 0; i < fields.Len(); i++ {
-		if f := fields.Index(i); ptrID(f) == widget {
-			field = f
-			found = ptrID(f.Key("V")) == sigID
+	var ours *pdf.Signature
+	for _, s := range d.Signatures {
+		if s.FieldName == u.FieldName {
+			ours = s
 		}
 	}
-	if !found {
-		return errorf(Internal, nil, "the new signature field is not in the document's form")
+	if ours == nil {
+		return errorf(Internal, nil, "the new signature field %q is not in the sealed document's form", u.FieldName)
 	}
-	im := field.Key("AP").Key("N").Key("Resources").Key("XObject").Key("Im1")
-	mask := im.Key("SMask")
-	x := j.image
-	if ptrID(im) != j.imageObj.id || ptrID(mask) != j.maskObj.id ||
-		im.Key("Width").Int64() != int64(x.width) || im.Key("Height").Int64() != int64(x.height) || im.Key("Length").Int64() != int64(len(x.rgb)) ||
-		mask.Key("Width").Int64() != int64(x.width) || mask.Key("Height").Int64() != int64(x.height) || mask.Key("Length").Int64() != int64(len(x.alpha)) {
-		return errorf(Internal, nil, "the new signature's appearance does not draw the seal picture")
+	if c := d.CheckByteRange(ours); !c.OK() || c.Coverage != pdf.CoverageEntireFile {
+		return errorf(Internal, nil, "the new signature's ByteRange does not cover the sealed document: %v", c.Problems)
 	}
-	ref := j.pageObj.GetPtr()
-	page := r.Resolve(ref, ref)
-	if page.Key("Type").Name() != "Page" {
-		return errorf(Internal, nil, "page %d (object %d) is not in the update", j.page, ref.GetID())
-	}
-	annots := page.Key("Annots")
-	for i := 0; i < annots.Len(); i++ {
-		if ptrID(annots.Index(i)) == widget {
-			return nil
+	for _, s := range d.Signatures {
+		if s == ours || s.Revision >= ours.Revision || !d.CheckByteRange(s).OK() {
+			continue
+		}
+		changes, err := d.ChangesAfter(s)
+		if err != nil {
+			return errorf(Internal, err, "the sealed document's changes cannot be analysed")
+		}
+		if len(changes) == 0 {
+			continue
+		}
+		if c := changes[len(changes)-1]; c.Kind != pdf.ChangeSignature {
+			return errorf(Internal, nil, "the update changes more than a signature may (%s: %s)", c.Kind, c.Detail)
 		}
 	}
-	return errorf(Internal, nil, "the new signature widget is not on page %d", j.page)
+	return nil
 }
 
 func verifyOwnSignedData(der []byte, signer *smcrypto.Certificate) error {
@@ -674,50 +511,7 @@ func verifyOwnSignedData(der []byte, signer *smcrypto.Certificate) error {
 	return err
 }
 
-func replaceOnce(b []byte, old, repl string) error {
-	if len(old) != len(repl) {
-		return fmt.Errorf("replacement length %d differs from %d", len(repl), len(old))
-	}
-	i := bytes.Index(b, []byte(old))
-	if i < 0 {
-		return fmt.Errorf("%q not found", old)
-	}
-	if bytes.Contains(b[i+1:], []byte(old)) {
-		return fmt.Errorf("%q found twice", old)
-	}
-	copy(b[i:], repl)
-	return nil
-}
-
-// write copies the original document to out (unless it went there as it was hashed),
-// checking it is still what was hashed, then the completed update.
-func (j *job) write(out io.Writer) error {
-	if j.copied {
-		if _, err := out.Write(j.tail); err != nil {
-			return errorf(IOFailed, err, "writing the signature")
-		}
-		return nil
-	}
-	if _, err := j.in.Seek(0, io.SeekStart); err != nil {
-		return errorf(IOFailed, err, "seeking the input")
-	}
-	crc := crc32.New(castagnoli)
-	bp := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(bp)
-	n, err := io.CopyBuffer(io.MultiWriter(out, crc), io.LimitReader(j.in, j.size), *bp)
-	if err != nil {
-		return errorf(IOFailed, err, "copying the document")
-	}
-	if n != j.size || crc.Sum32() != j.scan.crc {
-		return errorf(IOFailed, nil, "the input changed while it was being sealed")
-	}
-	if _, err := out.Write(j.tail); err != nil {
-		return errorf(IOFailed, err, "writing the signature")
-	}
-	return nil
-}
-
-// seekReaderAt gives digitorus/pdf the io.ReaderAt it needs over a plain io.ReadSeeker.
+// seekReaderAt gives the PDF reader the io.ReaderAt it needs over a plain io.ReadSeeker.
 type seekReaderAt struct {
 	mu sync.Mutex
 	rs io.ReadSeeker
@@ -732,13 +526,11 @@ func (s *seekReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return io.ReadFull(s.rs, p)
 }
 
-// concatReaderAt reads the original document followed by the update, without joining them,
-// with the bytes at blank (a range of b) read as spaces.
+// concatReaderAt reads the original document followed by the update, without joining them.
 type concatReaderAt struct {
-	a     io.ReaderAt
-	aLen  int64
-	b     []byte
-	blank [2]int
+	a    io.ReaderAt
+	aLen int64
+	b    []byte
 }
 
 func (c *concatReaderAt) ReadAt(p []byte, off int64) (int, error) {
@@ -763,9 +555,6 @@ func (c *concatReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	m := copy(p, c.b[bo:])
-	for i := max(c.blank[0], int(bo)); i < min(c.blank[1], int(bo)+m); i++ {
-		p[i-int(bo)] = ' '
-	}
 	n += m
 	if m < len(p) {
 		return n, io.EOF

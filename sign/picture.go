@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/eseal/eseal/internal/pdf"
 	"github.com/eseal/eseal/internal/seal"
 )
 
@@ -39,9 +40,7 @@ const (
 // appearance: decoded whatever its declared type (real seals mislabel), with an alpha channel,
 // at most maxPictureSide pixels, turned against the page's /Rotate so it reads upright, and
 // padded with transparency to the aspect ratio of the rectangle (the appearance stretches the
-// image over the rectangle). pdfsign would decode, walk and compress the picture again for
-// every document (most of its signing time): the conversion is done here once per seal and
-// placement, and spliced into pdfsign's output (see relocate).
+// image over the rectangle). The conversion is done once per seal and placement, and cached.
 func appearanceImage(p seal.Picture, rotate int, rectW, rectH float64) (*imageXObject, error) {
 	key := pictureKey{sha256.Sum256(p.Data), strings.ToUpper(p.Type), rotate, fmt.Sprintf("%.4f", rectW/rectH)}
 	if x, ok := pictures.get(key); ok {
@@ -67,8 +66,8 @@ type imageXObject struct {
 }
 
 // newImageXObject separates img into RGB and alpha samples. The colours are not
-// premultiplied, as an /SMask without /Matte requires (pdfsign writes premultiplied colours,
-// which darkens the anti-aliased edges).
+// premultiplied, as an /SMask without /Matte requires (premultiplied colours would darken the
+// anti-aliased edges).
 func newImageXObject(img *image.NRGBA) (*imageXObject, error) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	rgb := make([]byte, 0, 3*w*h)
@@ -107,19 +106,10 @@ func deflate(zw *zlib.Writer, b []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// imageBody is the body of the image object (between "N 0 obj" and "endobj"), whose mask
-// is object maskID; maskBody is the mask's. The dictionaries are pdfsign's, entry for entry.
-func (x *imageXObject) imageBody(maskID uint32) []byte {
-	return x.body("/DeviceRGB", fmt.Sprintf("  /SMask %d 0 R\n", maskID), x.rgb)
-}
-
-func (x *imageXObject) maskBody() []byte { return x.body("/DeviceGray", "", x.alpha) }
-
-func (x *imageXObject) body(colorSpace, extra string, data []byte) []byte {
-	head := fmt.Sprintf("<<\n  /Type /XObject\n  /Subtype /Image\n  /Width %d\n  /Height %d\n  /ColorSpace %s\n"+
-		"  /BitsPerComponent 8\n  /Filter /FlateDecode\n%s  /Length %d\n>>\nstream\n", x.width, x.height, colorSpace, extra, len(data))
-	b := make([]byte, 0, len(head)+len(data)+len("\nendstream"))
-	return append(append(append(b, head...), data...), "\nendstream"...)
+// pdfImage is the picture as the PDF writer takes it: RGB with an alpha soft mask.
+func (x *imageXObject) pdfImage() *pdf.Image {
+	return &pdf.Image{Width: x.width, Height: x.height, ColorSpace: "DeviceRGB", Filter: "FlateDecode", Data: x.rgb,
+		SMask: &pdf.Image{Width: x.width, Height: x.height, ColorSpace: "DeviceGray", Filter: "FlateDecode", Data: x.alpha}}
 }
 
 // pictureKey identifies a conversion: a service seals many documents with the same seal at

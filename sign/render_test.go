@@ -143,7 +143,7 @@ func TestSealUprightOnRotatedPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := Sealer{Signer: p.signerKey, Seal: sl, Chain: newSealer(t, "x", "11010800000053").Chain}
+	s := Sealer{Signer: p.signerKey, Seal: sl.Raw, Chain: newSealer(t, "x", "11010800000053").Chain}
 	for _, rot := range []int{0, 90, 180, 270} {
 		t.Run(string(rune('0'+rot/90)), func(t *testing.T) {
 			in := writeFixture(t, fixture{rotate: rot})

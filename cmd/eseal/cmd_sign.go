@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -55,7 +56,18 @@ func runSign(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := sign.SignPDFFile(*in, *out, sign.Sealer{Signer: key, Seal: sl, Chain: chain}, opts)
+	ders := make([][]byte, len(chain))
+	for i, c := range chain {
+		ders[i] = c.Raw
+	}
+	res, err := sign.SignPDFFile(*in, *out, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
+	var se *sign.Error
+	if errors.As(err, &se) {
+		switch se.Reason {
+		case sign.NotPDF, sign.Encrypted, sign.UnsupportedPDF, sign.Certified, sign.PageOutOfRange, sign.BadRect, sign.SameFile:
+			return &exitError{code: exitUsage, err: err} // the document (or the placement) cannot be sealed
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -84,9 +84,6 @@ func (p *pdfBuilder) endRevision() int64 {
 	return int64(p.buf.Len())
 }
 
-// byteRangeHole is the fixed-width ByteRange placeholder sigDict writes.
-const byteRangeHole = "[0 0000000000 0000000000 0000000000]"
-
 // sigDict is a signature dictionary whose ByteRange setByteRange fills.
 func sigDict(typ, subFilter, extra string) string {
 	return fmt.Sprintf("<< /Type /%s /Filter /Adobe.PPKLite /SubFilter /%s /ByteRange %s /Contents <%s> /M (D:20240102030405+08'00') %s >>",

@@ -49,6 +49,10 @@
 // finished, a signature that signs past the end) is Damaged: reading the earlier revision
 // instead would silently drop what the lost update added, typically a signature.
 //
+// The package also writes what a signature adds: Document.AppendApprovalSignature prepares
+// the incremental update (update.go), its objects written by a serializer of the same object
+// model (serialize.go) so that what it copies reads back equal.
+//
 // Revisions are numbered from 0 in the API (Revision.Index,
 // Signature.Revision, Change.Revision) and from 1 in all text meant for
 // people, as the verifier's reports number them.

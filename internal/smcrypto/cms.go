@@ -34,14 +34,20 @@ func (c CMSConvention) String() string {
 	}
 }
 
-func (c CMSConvention) contentTypes() (signedData, data OID, err error) {
+// contentTypes are the content types of the convention, and the SignerInfo's
+// signatureAlgorithm: in PKCS#7 OIDs, SM2-with-SM3 (1.2.156.10197.1.501), what the
+// PKCS#7-convention SM2 signatures in the wild name and what BouncyCastle's standard CMS
+// verification knows (it rejects 1.2.156.10197.1.301.1 there as "SM3WITH1.2.156.10197.1.301.1");
+// in GM/T 0010 OIDs, sm2-1 (1.2.156.10197.1.301.1), as GM/T 0010 itself specifies and the
+// Chinese toolkits that choose this convention expect.
+func (c CMSConvention) contentTypes() (signedData, data, signature OID, err error) {
 	switch c {
 	case ConventionPKCS7:
-		return OIDSignedData, OIDData, nil
+		return OIDSignedData, OIDData, OIDSM2WithSM3, nil
 	case ConventionGMT0010:
-		return OIDGMSignedData, OIDGMData, nil
+		return OIDGMSignedData, OIDGMData, OIDSM2Sign, nil
 	}
-	return "", "", fmt.Errorf("smcrypto: unknown CMS convention %d", int(c))
+	return "", "", "", fmt.Errorf("smcrypto: unknown CMS convention %d", int(c))
 }
 
 // SignedDataOptions controls BuildDetachedSignedData.
@@ -61,7 +67,8 @@ type SignedDataOptions struct {
 // as the signer's). The signed attributes are contentType, signingTime, messageDigest,
 // signingCertificateV2 (SM3 hash and issuerSerial of the signer certificate) and, if given, the
 // seal; the signature is SM2 with DefaultSignerID over their DER SET, DER-encoded. The
-// signatureAlgorithm is 1.2.156.10197.1.301.1 in both conventions, like emmansun/gmsm.
+// signatureAlgorithm is SM2-with-SM3 (1.2.156.10197.1.501) with PKCS#7 OIDs and sm2-1
+// (1.2.156.10197.1.301.1) with GM/T 0010 OIDs (see contentTypes).
 func BuildDetachedSignedData(contentDigest []byte, signer crypto.Signer, chain []*Certificate, opts SignedDataOptions) ([]byte, error) {
 	if len(contentDigest) != 32 {
 		return nil, fmt.Errorf("smcrypto: build SignedData: content digest has %d bytes, an SM3 digest has 32", len(contentDigest))
@@ -81,7 +88,7 @@ func BuildDetachedSignedData(contentDigest []byte, signer crypto.Signer, chain [
 	if pk, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pk.Equal(leaf.PublicKey) {
 		return nil, errors.New("smcrypto: build SignedData: the signer key does not match the first certificate")
 	}
-	sdType, dataType, err := opts.Convention.contentTypes()
+	sdType, dataType, sigAlg, err := opts.Convention.contentTypes()
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +163,7 @@ func BuildDetachedSignedData(contentDigest []byte, signer crypto.Signer, chain [
 						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 							b.AddBytes(content)
 						})
-						addAlgorithm(b, OIDSM2Sign, true)
+						addAlgorithm(b, sigAlg, true)
 						b.AddASN1OctetString(signature)
 					})
 				})
