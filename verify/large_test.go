@@ -89,7 +89,7 @@ func TestLargeFileMemory(t *testing.T) {
 	const limit = 64 << 20
 	alloc := after.TotalAlloc - before.TotalAlloc
 	t.Logf("file %d MB, allocated %.1f MB in total", size>>20, float64(alloc)/(1<<20))
-	if alloc > limit {
+	if alloc > limit && !raceEnabled {
 		t.Errorf("VerifyPDF allocated %d MB for a %d MB file; the limit is %d MB", alloc>>20, size>>20, limit>>20)
 	}
 }
