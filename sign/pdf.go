@@ -2,6 +2,7 @@ package sign
 
 import (
 	"crypto"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -439,15 +440,15 @@ func (j *job) sign(out io.Writer, early bool) error {
 const copyBufferSize = 256 << 10
 
 // stream reads the document once from its start into h (and copyTo, if not nil), and
-// returns the SM3 of the document alone (to check a second copy against).
+// returns the SM3 of the document alone (to check a second copy against): a copy of h's state
+// at the end of the document, not a second hash.
 func (j *job) stream(h hash.Hash, copyTo io.Writer) ([]byte, error) {
 	if _, err := j.in.Seek(0, io.SeekStart); err != nil {
 		return nil, errorf(IOFailed, err, "seeking the input")
 	}
-	doc := smcrypto.NewSM3()
-	w := io.MultiWriter(h, doc)
+	w := io.Writer(h)
 	if copyTo != nil {
-		w = io.MultiWriter(h, doc, copyTo)
+		w = io.MultiWriter(h, copyTo)
 	}
 	n, err := io.CopyBuffer(w, io.LimitReader(j.in, j.size), make([]byte, copyBufferSize))
 	if err != nil {
@@ -455,6 +456,14 @@ func (j *job) stream(h hash.Hash, copyTo io.Writer) ([]byte, error) {
 	}
 	if n != j.size {
 		return nil, errorf(IOFailed, nil, "the input ended after %d of %d bytes", n, j.size)
+	}
+	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil, errorf(Internal, err, "copying the SM3 state")
+	}
+	doc := smcrypto.NewSM3()
+	if err := doc.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+		return nil, errorf(Internal, err, "copying the SM3 state")
 	}
 	return doc.Sum(nil), nil
 }
