@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/zlib"
 	"crypto"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
 	"image"
@@ -20,18 +19,20 @@ import (
 	"github.com/eseal/eseal/internal/pdf"
 	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/testpki"
 )
 
-// testPKI is a fresh region PKI: root → signer (the seal holder's key), root → seal maker.
+// testPKI is the shared test PKI (internal/testpki), on the sign tests' timeline: everything
+// valid from 2024, the signer until 2027.
 type testPKI struct {
 	root, signer, maker        *smcrypto.Certificate
 	rootKey, signerKey, maker_ crypto.Signer
+	p                          *testpki.PKI
 }
 
 var (
 	pkiOnce sync.Once
 	pki     testPKI
-	pkiErr  error
 )
 
 // fixedNow is the signing time of most tests: inside every validity period below.
@@ -40,62 +41,26 @@ var fixedNow = time.Date(2025, 3, 14, 9, 26, 53, 0, time.FixedZone("CST", 8*3600
 func getPKI(t testing.TB) testPKI {
 	t.Helper()
 	pkiOnce.Do(func() {
-		pkiErr = func() error {
-			var err error
-			if pki.rootKey, err = smcrypto.GenerateKey(); err != nil {
-				return err
-			}
-			nb, na := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC)
-			if pki.root, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{
-				Subject:   pkix.Name{CommonName: "eseal test region root", Country: []string{"CN"}},
-				NotBefore: nb, NotAfter: na, IsCA: true,
-			}, pki.rootKey.Public(), nil, pki.rootKey); err != nil {
-				return err
-			}
-			if pki.signerKey, err = smcrypto.GenerateKey(); err != nil {
-				return err
-			}
-			if pki.signer, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{
-				Subject:   pkix.Name{CommonName: "11010800000001", Organization: []string{"Example Trading Co., Ltd."}, Country: []string{"CN"}},
-				NotBefore: nb, NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
-			}, pki.signerKey.Public(), pki.root, pki.rootKey); err != nil {
-				return err
-			}
-			if pki.maker_, err = smcrypto.GenerateKey(); err != nil {
-				return err
-			}
-			pki.maker, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{
-				Subject:   pkix.Name{CommonName: "eseal test seal maker", Country: []string{"CN"}},
-				NotBefore: nb, NotAfter: na,
-			}, pki.maker_.Public(), pki.root, pki.rootKey)
-			return err
-		}()
+		start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		p := testpki.New(t, testpki.Options{Start: start, Signer: &testpki.CertOptions{NotBefore: start, NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}})
+		pki = testPKI{root: p.Root, signer: p.Signer, maker: p.Maker, rootKey: p.RootKey, signerKey: p.SignerKey, maker_: p.MakerKey, p: p}
 	})
-	if pkiErr != nil {
-		t.Fatalf("test PKI: %v", pkiErr)
+	if pki.p == nil {
+		t.Fatal("test PKI: not made")
 	}
 	return pki
 }
 
-// newSeal builds a version 4 seal named name for the test signer, with a generated picture.
+// newSeal builds a version 4 seal named name for the test signer, with a generated 42 mm
+// picture, valid from June 2024 to June 2026.
 func newSeal(t testing.TB, name, esID string) *seal.Seal {
 	t.Helper()
-	p := getPKI(t)
 	pic, err := seal.GeneratePicture(name, esID, 42)
 	if err != nil {
 		t.Fatalf("GeneratePicture: %v", err)
 	}
-	s, err := seal.BuildSeal(seal.NewSealOptions{
-		ESID: esID, Name: name,
-		SignerCerts: [][]byte{p.signer.Raw},
-		CreateDate:  time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC),
-		ValidEnd:    time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
-		Picture:     pic,
-	}, p.maker.Raw, p.maker_)
-	if err != nil {
-		t.Fatalf("BuildSeal: %v", err)
-	}
-	return s
+	return getPKI(t).p.Seal(t, testpki.SealOptions{Name: name, ESID: esID, Picture: &pic,
+		From: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)})
 }
 
 func newSealer(t testing.TB, name, esID string) Sealer {

@@ -38,6 +38,9 @@ type CertOptions struct {
 type Options struct {
 	// RootCN is the root's common name; "" means "Test Region Root".
 	RootCN string
+	// Start is when the root, the seal maker and the TSA become valid (for ten years); zero
+	// means RootStart.
+	Start time.Time
 	// Signer changes the signer's certificate; nil means valid from a month after RootStart
 	// for three years, any key usage.
 	Signer *CertOptions
@@ -61,21 +64,25 @@ func New(t testing.TB, o Options) *PKI {
 	if cn == "" {
 		cn = "Test Region Root"
 	}
+	start := o.Start
+	if start.IsZero() {
+		start = RootStart
+	}
 	var err error
 	p.Root, err = smcrypto.CreateCertificate(smcrypto.CertTemplate{
 		Subject:   pkix.Name{Country: []string{"CN"}, Organization: []string{"测试政务CA"}, CommonName: cn},
-		NotBefore: RootStart, NotAfter: RootStart.AddDate(10, 0, 0), IsCA: true,
+		NotBefore: start, NotAfter: start.AddDate(10, 0, 0), IsCA: true,
 	}, p.RootKey.Public(), nil, p.RootKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	so := CertOptions{NotBefore: RootStart.AddDate(0, 1, 0), NotAfter: RootStart.AddDate(3, 0, 0)}
+	so := CertOptions{NotBefore: start.AddDate(0, 1, 0), NotAfter: start.AddDate(3, 0, 0)}
 	if o.Signer != nil {
 		so = *o.Signer
 	}
 	p.Signer = p.Issue(t, "审批专用章", p.SignerKey, so.NotBefore, so.NotAfter, so.KeyUsage, nil)
-	p.Maker = p.Issue(t, "Seal Maker", p.MakerKey, RootStart, RootStart.AddDate(10, 0, 0), 0, nil)
-	p.TSA = p.Issue(t, "Test TSA", p.TSAKey, RootStart, RootStart.AddDate(10, 0, 0), x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping})
+	p.Maker = p.Issue(t, "Seal Maker", p.MakerKey, start, start.AddDate(10, 0, 0), 0, nil)
+	p.TSA = p.Issue(t, "Test TSA", p.TSAKey, start, start.AddDate(10, 0, 0), x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping})
 	return p
 }
 
@@ -116,6 +123,8 @@ type SealOptions struct {
 	// From and Until bound the seal's validity (From is also its creation date); zero means
 	// RootStart and five years after.
 	From, Until time.Time
+	// Picture is the seal's picture; nil means a generated 20 mm one.
+	Picture *seal.Picture
 }
 
 var (
@@ -146,13 +155,17 @@ func (p *PKI) Seal(t testing.TB, o SealOptions) *seal.Seal {
 	if pictureErr != nil {
 		t.Fatal(pictureErr)
 	}
+	pic := picture
+	if o.Picture != nil {
+		pic = *o.Picture
+	}
 	var ders [][]byte
 	for _, c := range o.Allowed {
 		ders = append(ders, c.Raw)
 	}
 	s, err := seal.BuildSeal(seal.NewSealOptions{
 		ESID: o.ESID, Name: o.Name, SignerCerts: ders,
-		CreateDate: o.From, ValidStart: o.From, ValidEnd: o.Until, Picture: picture,
+		CreateDate: o.From, ValidStart: o.From, ValidEnd: o.Until, Picture: pic,
 	}, p.Maker.Raw, p.MakerKey)
 	if err != nil {
 		t.Fatal(err)
