@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/testpdf"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/licence.pdf from buildLicencePDF")
@@ -64,13 +65,7 @@ BT /F1 13 Tf 330 175 Td (Registration authority) Tj ET
 BT /F2 12 Tf 330 155 Td (Haidian District Market Supervision) Tj 0 -16 Td (Administration, Beijing) Tj 0 -24 Td (Date of issue:  15 January 2024) Tj ET
 BT /F2 8 Tf 72 48 Td (Sample document for the eseal test suite. Not a real licence.) Tj ET
 `
-	var buf bytes.Buffer
-	var offsets []int
-	obj := func(body string) {
-		offsets = append(offsets, buf.Len())
-		fmt.Fprintf(&buf, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
-	}
-	buf.WriteString("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")
+	pw := testpdf.NewWriter()
 	var form, annots, rotate string
 	if len(fx.fields) > 0 {
 		var refs []string
@@ -86,56 +81,32 @@ BT /F2 8 Tf 72 48 Td (Sample document for the eseal test suite. Not a real licen
 	if fx.perms != "" {
 		form += " " + fx.perms
 	}
-	obj("<< /Type /Catalog /Pages 2 0 R" + form + " >>")
-	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R" + annots + rotate + " >>")
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(content), content))
-	obj("<< /Title (Business Licence \\(sample\\)) /Producer (eseal sign test fixture) >>")
-	for _, f := range fx.fields {
-		obj(f)
-	}
-	for _, o := range fx.extraObjs {
-		obj(o)
+	pw.Obj(1, "<< /Type /Catalog /Pages 2 0 R"+form+" >>")
+	pw.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	pw.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R"+annots+rotate+" >>")
+	pw.Obj(4, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
+	pw.Obj(5, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	pw.Obj(6, fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(content), content))
+	pw.Obj(7, "<< /Title (Business Licence \\(sample\\)) /Producer (eseal sign test fixture) >>")
+	for _, o := range append(append([]string{}, fx.fields...), fx.extraObjs...) {
+		pw.Obj(pw.NewObj(), o)
 	}
 	if fx.zeroRun > 0 {
-		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", fx.zeroRun+1, strings.Repeat("0", fx.zeroRun)))
+		pw.Stream(pw.NewObj(), "", strings.Repeat("0", fx.zeroRun))
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return err
-	}
-	pos := int64(buf.Len())
-	buf.Reset()
-	if extra := fx.extra; extra > 0 {
-		// Random bytes so nothing compresses it away; the generator is seeded for repeatability.
-		offsets = append(offsets, int(pos))
-		fmt.Fprintf(&buf, "%d 0 obj\n<< /Length %d >>\nstream\n", len(offsets), extra)
-		if _, err := w.Write(buf.Bytes()); err != nil {
+	if fx.extra > 0 {
+		// Random bytes so nothing compresses them away; the generator is seeded for repeatability.
+		if err := pw.StreamFrom(w, pw.NewObj(), "", fx.extra, rand.NewChaCha8([32]byte{1})); err != nil {
 			return err
 		}
-		pos += int64(buf.Len())
-		buf.Reset()
-		rng := rand.NewChaCha8([32]byte{1})
-		n, err := io.CopyN(w, rng, extra)
-		if err != nil {
-			return err
-		}
-		pos += n
-		buf.WriteString("\nendstream\nendobj\n")
-	}
-	xref := pos + int64(buf.Len())
-	fmt.Fprintf(&buf, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&buf, "%010d 00000 n \n", o)
 	}
 	id := fx.trailerID
 	if id == "" {
 		id = "[<5E5EA1C0E5EA1C0E5EA1C0E5EA1C0E5E><5E5EA1C0E5EA1C0E5EA1C0E5EA1C0E5E>]"
 	}
-	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R /ID %s >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, id, xref)
-	_, err := w.Write(buf.Bytes())
-	return err
+	pw.Trailer = " /Info 7 0 R /ID " + id
+	pw.EndRevision()
+	return pw.Flush(w)
 }
 
 // TestLicenceFixture keeps testdata/licence.pdf what buildLicencePDF makes (go test -update

@@ -19,7 +19,7 @@ func TestReportFacts(t *testing.T) {
 	seal := makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, sealFrom, sealUntil)
 
 	t.Run("revoked after signing", func(t *testing.T) {
-		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).data, Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(24*time.Hour), ReasonSuperseded)})
+		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).bytes(), Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(24*time.Hour), ReasonSuperseded)})
 		s := rep.Signatures[0]
 		want := RevocationInfo{Status: RevocationRevoked, Reason: "superseded", RevokedAt: tSign.Add(24 * time.Hour), Source: "test store", AsOf: tNow}
 		if s.Revocation == nil || *s.Revocation != want {
@@ -39,13 +39,13 @@ func TestReportFacts(t *testing.T) {
 		}
 	})
 	t.Run("no revocation source", func(t *testing.T) {
-		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).data, Options{Anchors: anchors})
+		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).bytes(), Options{Anchors: anchors})
 		if r := rep.Signatures[0].Revocation; r == nil || r.Status != RevocationUnknown || r.UnknownBecause != UnknownNoSource {
 			t.Errorf("revocation %+v", r)
 		}
 	})
 	t.Run("source does not know the certificate", func(t *testing.T) {
-		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).data, Options{Anchors: anchors, Revocation: &fakeRevocation{unknown: true}})
+		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).bytes(), Options{Anchors: anchors, Revocation: &fakeRevocation{unknown: true}})
 		if r := rep.Signatures[0].Revocation; r == nil || r.Status != RevocationUnknown || r.UnknownBecause != UnknownNotKnown {
 			t.Errorf("revocation %+v", r)
 		}
@@ -55,7 +55,7 @@ func TestReportFacts(t *testing.T) {
 	expSeal := makeSeal(t, expiring, []*smcrypto.Certificate{expiring.Signer}, sealFrom, sealUntil)
 	expAnchors := anchorList{certs: []*smcrypto.Certificate{expiring.Root}}
 	t.Run("expired since signing", func(t *testing.T) {
-		rep := verifyBytes(t, sealedDoc(t, expiring, sigOpts{seal: expSeal}).data, Options{Anchors: expAnchors, Revocation: &fakeRevocation{}})
+		rep := verifyBytes(t, sealedDoc(t, expiring, sigOpts{seal: expSeal}).bytes(), Options{Anchors: expAnchors, Revocation: &fakeRevocation{}})
 		v := rep.Signatures[0].Validity
 		if v == nil || v.Status != ValidityExpired || !v.At.Equal(tNow) || v.AtSource != AtValidationTime || v.Certificate == nil ||
 			v.Certificate.Serial != smcrypto.SerialHex(expiring.Signer.SerialNumber) || !v.Certificate.NotAfter.Equal(tSign.AddDate(0, 0, 7)) {
@@ -63,7 +63,7 @@ func TestReportFacts(t *testing.T) {
 		}
 	})
 	t.Run("expired since signing, timestamped", func(t *testing.T) {
-		rep := verifyBytes(t, sealedDoc(t, expiring, sigOpts{seal: expSeal, cms: withTimestampCMS(expiring, tSign, nil)}).data, Options{Anchors: expAnchors, Revocation: &fakeRevocation{}})
+		rep := verifyBytes(t, sealedDoc(t, expiring, sigOpts{seal: expSeal, cms: withTimestampCMS(expiring, tSign, nil)}).bytes(), Options{Anchors: expAnchors, Revocation: &fakeRevocation{}})
 		s := rep.Signatures[0]
 		if v := s.Validity; v == nil || v.Status != ValidityValid || !v.At.Truncate(time.Second).Equal(tSign) || v.AtSource != AtProofOfExistence || v.Certificate != nil {
 			t.Errorf("validity %+v", v)
@@ -74,7 +74,7 @@ func TestReportFacts(t *testing.T) {
 	})
 	t.Run("expired before signing", func(t *testing.T) {
 		old := newPKI(t, &testpki.CertOptions{NotBefore: tRootStart, NotAfter: tSign.AddDate(0, -1, 0)})
-		rep := verifyBytes(t, sealedDoc(t, old, sigOpts{seal: makeSeal(t, old, []*smcrypto.Certificate{old.Signer}, sealFrom, sealUntil)}).data,
+		rep := verifyBytes(t, sealedDoc(t, old, sigOpts{seal: makeSeal(t, old, []*smcrypto.Certificate{old.Signer}, sealFrom, sealUntil)}).bytes(),
 			Options{Anchors: anchorList{certs: []*smcrypto.Certificate{old.Root}}, Revocation: &fakeRevocation{}})
 		v := rep.Signatures[0].Validity
 		if v == nil || v.Status != ValidityExpired || !v.At.Equal(tSign) || v.AtSource != AtClaimedSigningTime || v.Certificate == nil {
@@ -83,7 +83,7 @@ func TestReportFacts(t *testing.T) {
 	})
 	t.Run("details in the zone asked for", func(t *testing.T) {
 		cst := time.FixedZone("CST", 8*3600)
-		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).data, Options{Anchors: anchors, TimeZone: cst,
+		rep := verifyBytes(t, sealedDoc(t, p, sigOpts{seal: seal}).bytes(), Options{Anchors: anchors, TimeZone: cst,
 			Revocation: revokedAt(p.Signer, tSign.Add(-24*time.Hour), ReasonKeyCompromise)})
 		s := rep.Signatures[0]
 		rev := checkNamed(s, RevocationCheck)

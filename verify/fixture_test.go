@@ -18,6 +18,7 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/testpdf"
 	"github.com/eseal/eseal/internal/testpki"
 )
 
@@ -56,39 +57,30 @@ func makeSeal(t testing.TB, p *pki, allowed []*smcrypto.Certificate, from, until
 
 // ---- PDF writing ----
 
-// doc is a PDF being written revision by revision.
+// doc is a PDF being written revision by revision with the shared test writer.
 type doc struct {
-	// prefix holds the first base bytes of the file when they are not in data (a large file
-	// written to disk); data is everything after them.
-	prefix   io.ReaderAt
-	base     int64
-	data     []byte
-	prevXref int64
-	size     int   // the trailer /Size: next free object number
-	fields   []int // signature fields, all widgets on page 3
-	annots   []int // other annotations on page 3
-	certObj  int   // the certification signature's dictionary, 0 if none
+	*testpdf.Writer
+	// prefix holds the first Base bytes of the file when they were flushed (a large file
+	// written to disk); Buf holds everything after them.
+	prefix  io.ReaderAt
+	fields  []int // signature fields, all widgets on page 3
+	annots  []int // other annotations on page 3
+	certObj int   // the certification signature's dictionary, 0 if none
 }
 
-// newDoc writes the original revision: a catalog, a page tree, one page with a text stream, and
-// extra (when not empty) as object 5, a stream placed before anything is signed.
+// newDoc writes the original revision: a catalog, a page tree, and one page with a text stream.
 func newDoc() *doc {
-	d := &doc{size: 5}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offs := map[int]int64{}
-	obj := func(n int, body string) {
-		offs[n] = int64(b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, body)
-	}
-	obj(1, d.catalog())
-	obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	obj(3, d.page())
-	obj(4, streamObject("BT /F1 18 Tf 20 100 Td (Approved: licence 2026-001) Tj ET"))
-	d.data = b.Bytes()
-	d.writeXref(offs)
+	d := &doc{Writer: testpdf.NewWriter()}
+	d.Obj(1, d.catalog())
+	d.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	d.Obj(3, d.page())
+	d.Obj(4, streamObject("BT /F1 18 Tf 20 100 Td (Approved: licence 2026-001) Tj ET"))
+	d.EndRevision()
 	return d
 }
+
+// bytes are the document's bytes after Base, not a copy: a test may damage them in place.
+func (d *doc) bytes() []byte { return d.Buf.Bytes() }
 
 func streamObject(content string) string {
 	return fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)
@@ -121,57 +113,17 @@ func refs(ns []int) string {
 	return strings.Join(parts, " ")
 }
 
-// writeXref appends a cross-reference section for the objects at offs, the trailer and %%EOF.
-func (d *doc) writeXref(offs map[int]int64) {
-	var b bytes.Buffer
-	xref := d.base + int64(len(d.data))
-	nums := make([]int, 0, len(offs))
-	for n := range offs {
-		nums = append(nums, n)
-	}
-	sort.Ints(nums)
-	b.WriteString("xref\n")
-	if d.prevXref == 0 {
-		b.WriteString("0 1\n0000000000 65535 f \n")
-	}
-	for i := 0; i < len(nums); {
-		j := i
-		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
-			j++
-		}
-		fmt.Fprintf(&b, "%d %d\n", nums[i], j-i+1)
-		for k := i; k <= j; k++ {
-			fmt.Fprintf(&b, "%010d 00000 n \n", offs[nums[k]])
-		}
-		i = j + 1
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R", d.size)
-	if d.prevXref > 0 {
-		fmt.Fprintf(&b, " /Prev %d", d.prevXref)
-	}
-	fmt.Fprintf(&b, " >>\nstartxref\n%d\n%%%%EOF\n", xref)
-	d.data = append(d.data, b.Bytes()...)
-	d.prevXref = xref
-}
-
 // update appends an incremental update redefining or adding the objects given.
 func (d *doc) update(objs map[int]string) {
-	offs := map[int]int64{}
 	nums := make([]int, 0, len(objs))
 	for n := range objs {
 		nums = append(nums, n)
 	}
 	sort.Ints(nums)
 	for _, n := range nums {
-		offs[n] = d.base + int64(len(d.data))
-		d.data = append(d.data, fmt.Sprintf("%d 0 obj\n%s\nendobj\n", n, objs[n])...)
+		d.Obj(n, objs[n])
 	}
-	d.writeXref(offs)
-}
-
-func (d *doc) newObj() int {
-	d.size++
-	return d.size - 1
+	d.EndRevision()
 }
 
 // changeContent replaces the page's text: a change of what the page shows.
@@ -181,7 +133,7 @@ func (d *doc) changeContent(text string) {
 
 // addAnnotation adds a sticky note to the page.
 func (d *doc) addAnnotation() {
-	n := d.newObj()
+	n := d.NewObj()
 	d.annots = append(d.annots, n)
 	d.update(map[int]string{
 		n: "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (reviewed) /P 3 0 R >>",
@@ -215,7 +167,7 @@ const contentsBytes = 16 << 10 // room for the CMS in /Contents
 // dictionary, then signs: the ByteRange covers the whole file except /Contents.
 func (d *doc) addSignature(t testing.TB, o sigOpts) {
 	t.Helper()
-	field, sig := d.newObj(), d.newObj()
+	field, sig := d.NewObj(), d.NewObj()
 	d.fields = append(d.fields, field)
 	sub := o.subFilter
 	if sub == "" {
@@ -232,7 +184,7 @@ func (d *doc) addSignature(t testing.TB, o sigOpts) {
 	}
 	sigDict := fmt.Sprintf("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /ByteRange [0 0000000000 0000000000 0000000000] /Contents <%s> /M (D:%s+00'00') /Name (Signer) /Reason (approval)%s >>",
 		sub, strings.Repeat("0", 2*contentsBytes), st.UTC().Format("20060102150405"), ref)
-	start := len(d.data)
+	start := d.Buf.Len()
 	d.update(map[int]string{
 		1:     d.catalog(),
 		3:     d.page(),
@@ -289,9 +241,9 @@ func (d *doc) addSignature(t testing.TB, o sigOpts) {
 // addDocTimestamp appends a document timestamp (ETSI.RFC3161) by the pki's TSA at genTime.
 func (d *doc) addDocTimestamp(t testing.TB, p *pki, genTime time.Time) {
 	t.Helper()
-	field, sig := d.newObj(), d.newObj()
+	field, sig := d.NewObj(), d.NewObj()
 	d.fields = append(d.fields, field)
-	start := len(d.data)
+	start := d.Buf.Len()
 	d.update(map[int]string{
 		1:     d.catalog(),
 		3:     d.page(),
@@ -309,27 +261,28 @@ func (d *doc) addDocTimestamp(t testing.TB, p *pki, genTime time.Time) {
 // sign fills the ByteRange and /Contents of the signature dictionary written after offset start.
 func (d *doc) sign(t testing.TB, start int, makeCMS func(ranges func(io.Writer)) []byte) {
 	t.Helper()
-	upd := d.data[start:]
+	data := d.bytes()
+	upd := data[start:]
 	ci := bytes.Index(upd, []byte("/Contents <")) + len("/Contents ")
 	ce := ci + bytes.IndexByte(upd[ci:], '>') + 1
-	cStart, cEnd := int64(start+ci), int64(start+ce) // in data
-	br := fmt.Sprintf("[0 %010d %010d %010d]", d.base+cStart, d.base+cEnd, int64(len(d.data))-cEnd)
+	cStart, cEnd := int64(start+ci), int64(start+ce) // in Buf
+	br := fmt.Sprintf("[0 %010d %010d %010d]", d.Base+cStart, d.Base+cEnd, int64(len(data))-cEnd)
 	bi := bytes.Index(upd, []byte("[0 0000000000 0000000000 0000000000]"))
 	copy(upd[bi:], br)
 	ranges := func(w io.Writer) {
-		if d.base > 0 {
-			if _, err := io.Copy(w, io.NewSectionReader(d.prefix, 0, d.base)); err != nil {
+		if d.Base > 0 {
+			if _, err := io.Copy(w, io.NewSectionReader(d.prefix, 0, d.Base)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		w.Write(d.data[:cStart])
-		w.Write(d.data[cEnd:])
+		w.Write(data[:cStart])
+		w.Write(data[cEnd:])
 	}
 	der := makeCMS(ranges)
 	if 2*len(der) > int(cEnd-cStart)-2 {
 		t.Fatalf("CMS of %d bytes does not fit", len(der))
 	}
-	copy(d.data[cStart+1:], strings.ToUpper(hex.EncodeToString(der)))
+	copy(data[cStart+1:], strings.ToUpper(hex.EncodeToString(der)))
 }
 
 // ---- CMS surgery ----

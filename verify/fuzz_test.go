@@ -27,7 +27,7 @@ func FuzzVerifyPDF(f *testing.F) {
 	d := newDoc()
 	d.addSignature(f, sigOpts{pki: p, seal: makeSeal(f, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))})
 	d.addAnnotation()
-	f.Add(d.data)
+	f.Add(d.bytes())
 	anchors := append(loadCerts(f, "testdata/corpus/sm2-test-root.pem"), p.Root)
 	opts := Options{ExtraAnchors: anchors, Revocation: &fakeRevocation{}, CurrentTime: corpusTime}
 	f.Fuzz(func(t *testing.T, data []byte) {

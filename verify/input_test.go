@@ -59,7 +59,7 @@ func TestInputErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := newDoc().data
+	plain := newDoc().bytes()
 	encrypted := append([]byte{}, plain...)
 	encrypted = bytes.Replace(encrypted, []byte("trailer\n<< /Size"), []byte("trailer\n<< /Encrypt << /Filter /Standard >> /Size"), 1)
 	cases := []struct {

@@ -1,15 +1,14 @@
 package verify
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/testpdf"
 )
 
 // writeLargeSignedPDF writes to path a PDF of about streamSize bytes: the one-page document, an
@@ -23,39 +22,16 @@ func writeLargeSignedPDF(t testing.TB, path string, streamSize int64, p *pki) in
 	}
 	defer f.Close()
 	d := newDoc()
-	if _, err := f.Write(d.data); err != nil {
-		t.Fatal(err)
-	}
-	objOff := int64(len(d.data))
-	header := fmt.Sprintf("5 0 obj\n<< /Length %d >>\nstream\n", streamSize)
-	if _, err := f.WriteString(header); err != nil {
-		t.Fatal(err)
-	}
-	line := []byte("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-=+_\n")
-	chunk := bytes.Repeat(line, (1<<20)/len(line)+1)[:1<<20]
-	for left := streamSize; left > 0; {
-		n := int64(len(chunk))
-		if left < n {
-			n = left
-		}
-		if _, err := f.Write(chunk[:n]); err != nil {
-			t.Fatal(err)
-		}
-		left -= n
-	}
-	if _, err := f.WriteString("\nendstream\nendobj\n"); err != nil {
-		t.Fatal(err)
-	}
-	d.base = objOff + int64(len(header)) + streamSize + int64(len("\nendstream\nendobj\n"))
 	d.prefix = f
-	d.data = nil
-	d.size = 6
-	d.writeXref(map[int]int64{5: objOff})
-	d.addSignature(t, sigOpts{pki: p, seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))})
-	if _, err := f.WriteAt(d.data, d.base); err != nil {
+	if err := d.StreamFrom(f, 5, "", streamSize, testpdf.Filler()); err != nil {
 		t.Fatal(err)
 	}
-	return d.base + int64(len(d.data))
+	d.EndRevision()
+	d.addSignature(t, sigOpts{pki: p, seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))})
+	if err := d.Flush(f); err != nil {
+		t.Fatal(err)
+	}
+	return d.Pos()
 }
 
 // TestLargeFileMemory verifies a 100 MB signed PDF and checks that the verifier allocates far

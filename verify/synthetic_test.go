@@ -102,7 +102,7 @@ func TestSyntheticSignatures(t *testing.T) {
 	cases := []tc{
 		{
 			name: "valid SM2, PKCS#7 OIDs",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalPassed, status: passedAll, detail: map[CheckName][]string{
 				SignatureValueCheck: {"SM2-with-SM3", "signer ID 1234567812345678", "DER-encoded"},
@@ -114,21 +114,21 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "valid SM2, GM/T 0010 OIDs",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: seal, convention: smcrypto.ConventionGMT0010}).data
+				return sealedDoc(t, p, sigOpts{seal: seal, convention: smcrypto.ConventionGMT0010}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalPassed, status: passedAll, detail: map[CheckName][]string{FormatCheck: {"GM/T 0010 OIDs"}}},
 		},
 		{
 			name: "raw r||s signature value",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, cms: rawSignatureCMS}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, cms: rawSignatureCMS}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalPassed, detail: map[CheckName][]string{SignatureValueCheck: {"raw r‖s"}}},
 		},
 		{
 			name: "adbe.pkcs7.sha1",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "adbe.pkcs7.sha1", sha1Encap: true}).data
+				return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "adbe.pkcs7.sha1", sha1Encap: true}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: Indeterminate, sub: CryptoConstraintsFailureNoPOE,
@@ -139,8 +139,8 @@ func TestSyntheticSignatures(t *testing.T) {
 			name: "adbe.pkcs7.sha1, tampered",
 			data: func(t *testing.T) []byte {
 				d := sealedDoc(t, p, sigOpts{seal: seal, subFilter: "adbe.pkcs7.sha1", sha1Encap: true})
-				d.data[20] ^= 0x01
-				return d.data
+				d.bytes()[20] ^= 0x01
+				return d.bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: HashFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckFailed, SignatureValueCheck: CheckPassed}},
@@ -148,20 +148,20 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "adbe.pkcs7.sha1 without an encapsulated digest",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "adbe.pkcs7.sha1"}).data
+				return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "adbe.pkcs7.sha1"}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{FormatCheck: {"20-byte SHA-1"}}},
 		},
 		{
 			name: "detached SubFilter with encapsulated content",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: nil, sha1Encap: true}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: nil, sha1Encap: true}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{FormatCheck: {"must be a detached signature"}}},
 		},
 		{
 			name: "no signed attributes",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, noSignedAttrs: true}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, noSignedAttrs: true}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed},
 				detail: map[CheckName][]string{FormatCheck: {"no signed attributes"}, SignatureValueCheck: {"digest of the signed bytes"}}},
@@ -170,8 +170,8 @@ func TestSyntheticSignatures(t *testing.T) {
 			name: "no signed attributes, tampered",
 			data: func(t *testing.T) []byte {
 				d := sealedDoc(t, p, sigOpts{seal: seal, noSignedAttrs: true})
-				d.data[20] ^= 0x01
-				return d.data
+				d.bytes()[20] ^= 0x01
+				return d.bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: HashFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckFailed, SignatureValueCheck: CheckFailed}},
@@ -180,9 +180,9 @@ func TestSyntheticSignatures(t *testing.T) {
 			name: "tampered byte in the signed range",
 			data: func(t *testing.T) []byte {
 				d := sealedDoc(t, p, sigOpts{seal: seal})
-				i := strings.Index(string(d.data), "licence 2026-001")
-				d.data[i+len("licence 2026-00")] = '7'
-				return d.data
+				i := strings.Index(string(d.bytes()), "licence 2026-001")
+				d.bytes()[i+len("licence 2026-00")] = '7'
+				return d.bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: HashFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckFailed, SignatureValueCheck: CheckPassed},
@@ -190,7 +190,9 @@ func TestSyntheticSignatures(t *testing.T) {
 		},
 		{
 			name: "corrupted signature value",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, cms: corruptSignatureCMS}).data },
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: seal, cms: corruptSignatureCMS}).bytes()
+			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: SigCryptoFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, SignatureValueCheck: CheckFailed},
 				detail: map[CheckName][]string{SignatureValueCheck: {"does not verify", "empty ID"}}},
@@ -199,7 +201,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			name: "bytes appended after the signed revision",
 			data: func(t *testing.T) []byte {
 				d := sealedDoc(t, p, sigOpts{seal: seal})
-				return append(d.data, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"...)
+				return append(d.bytes(), "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"...)
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, LaterChangesCheck: CheckFailed},
@@ -207,7 +209,9 @@ func TestSyntheticSignatures(t *testing.T) {
 		},
 		{
 			name: "white space appended after the signed revision",
-			data: func(t *testing.T) []byte { return append(sealedDoc(t, p, sigOpts{seal: seal}).data, "\r\n\r\n  \n"...) },
+			data: func(t *testing.T) []byte {
+				return append(sealedDoc(t, p, sigOpts{seal: seal}).bytes(), "\r\n\r\n  \n"...)
+			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalPassed},
 		},
@@ -216,7 +220,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			data: func(t *testing.T) []byte {
 				d := sealedDoc(t, p, sigOpts{seal: seal})
 				d.changeContent("Refused: licence 2026-001")
-				return d.data
+				return d.bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[CheckName]CheckStatus{ByteRangeCheck: CheckPassed, IntegrityCheck: CheckPassed, LaterChangesCheck: CheckFailed},
@@ -227,7 +231,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			data: func(t *testing.T) []byte {
 				d := sealedDoc(t, p, sigOpts{seal: seal})
 				d.addAnnotation()
-				return d.data
+				return d.bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{LaterChangesCheck: CheckPassed}, detail: map[CheckName][]string{LaterChangesCheck: {"annotation"}}},
@@ -237,7 +241,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			data: func(t *testing.T) []byte {
 				d := sealedDoc(t, p, sigOpts{seal: seal, docMDP: 2})
 				d.addAnnotation()
-				return d.data
+				return d.bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{LaterChangesCheck: {"P=2", "annotation"}}},
@@ -247,7 +251,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			data: func(t *testing.T) []byte {
 				d := sealedDoc(t, p, sigOpts{seal: seal, docMDP: 3})
 				d.addAnnotation()
-				return d.data
+				return d.bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalPassed},
@@ -257,21 +261,21 @@ func TestSyntheticSignatures(t *testing.T) {
 			data: func(t *testing.T) []byte {
 				d := sealedDoc(t, p, sigOpts{seal: seal, docMDP: 1})
 				d.addSignature(t, sigOpts{pki: p, seal: seal})
-				return d.data
+				return d.bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{LaterChangesCheck: {"P=1", "signature"}}},
 		},
 		{
 			name: "revoked before signing",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(-24*time.Hour), 1)},
 			want: expect{ind: TotalFailed, sub: Revoked, status: map[CheckName]CheckStatus{RevocationCheck: CheckFailed},
 				detail: map[CheckName][]string{RevocationCheck: {"2026-04-30 12:00:00 UTC", "keyCompromise (1)", "revoked certificate"}}},
 		},
 		{
 			name: "revoked after signing, no proof of existence",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(24*time.Hour), 4)},
 			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[CheckName]CheckStatus{RevocationCheck: CheckIndeterminate},
 				detail: map[CheckName][]string{RevocationCheck: {"2026-05-02 12:00:00 UTC", "superseded (4)", "no trusted timestamp"}}},
@@ -279,7 +283,7 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			// Both times have one-second resolution: the same second cannot order them.
 			name: "revoked in the same second as the claimed signing time",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign, 1)},
 			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[CheckName]CheckStatus{RevocationCheck: CheckIndeterminate},
 				detail: map[CheckName][]string{RevocationCheck: {"the same second", "no trusted timestamp"}}},
@@ -287,7 +291,7 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "revoked after a trusted signature timestamp",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign.Add(time.Minute), nil)}).data
+				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign.Add(time.Minute), nil)}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(24*time.Hour), 1)},
 			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{RevocationCheck: CheckPassed, TimestampCheck: CheckPassed},
@@ -296,7 +300,7 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "timestamp that does not cover the signature",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign, make([]byte, 32))}).data
+				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tSign, make([]byte, 32))}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Signer, tSign.Add(24*time.Hour), 1)},
 			want: expect{ind: Indeterminate, sub: RevokedNoPOE, status: map[CheckName]CheckStatus{TimestampCheck: CheckWarning},
@@ -304,54 +308,54 @@ func TestSyntheticSignatures(t *testing.T) {
 		},
 		{
 			name: "revocation source fails",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{err: errors.New("CRL server unreachable")}},
 			want: expect{ind: Indeterminate, sub: TryLater, detail: map[CheckName][]string{RevocationCheck: {"CRL server unreachable"}}},
 		},
 		{
 			name: "revocation status unknown",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{unknown: true}},
 			want: expect{ind: Indeterminate, sub: TryLater, detail: map[CheckName][]string{RevocationCheck: {"no information", "requires it"}}},
 		},
 		{
 			// Fail closed by default: nobody can say whether the signer was revoked.
 			name: "no revocation source",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors},
 			want: expect{ind: Indeterminate, sub: TryLater, status: map[CheckName]CheckStatus{RevocationCheck: CheckIndeterminate},
 				detail: map[CheckName][]string{RevocationCheck: {"not checked", "the revocation policy requires it"}}},
 		},
 		{
 			name: "no revocation source, soft-fail policy",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, RevocationPolicy: RevocationSoftFail},
 			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{RevocationCheck: CheckWarning},
 				detail: map[CheckName][]string{RevocationCheck: {"not checked", "soft-fail"}}},
 		},
 		{
 			name: "revocation source that does not know the signer, soft-fail policy",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{unknown: true}, RevocationPolicy: RevocationSoftFail},
 			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{RevocationCheck: CheckWarning}, detail: map[CheckName][]string{RevocationCheck: {"has no information", "soft-fail"}}},
 		},
 		{
 			// A failing source is not missing information: even soft-fail says try later.
 			name: "revocation source fails, soft-fail policy",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: &fakeRevocation{err: errors.New("CRL server unreachable")}, RevocationPolicy: RevocationSoftFail},
 			want: expect{ind: Indeterminate, sub: TryLater, detail: map[CheckName][]string{RevocationCheck: {"CRL server unreachable"}}},
 		},
 		{
 			name: "anchor with the root's name but another key",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKI(t, nil).Root}, Revocation: good},
 			want: expect{ind: Indeterminate, sub: CertificateChainGeneral, status: map[CheckName]CheckStatus{ChainCheck: CheckIndeterminate, SignatureValueCheck: CheckPassed},
 				detail: map[CheckName][]string{ChainCheck: {"does not verify", "forged"}}},
 		},
 		{
 			name: "untrusted root",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).Root}, Revocation: good},
 			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, status: map[CheckName]CheckStatus{ChainCheck: CheckIndeterminate, SignatureValueCheck: CheckPassed},
 				detail: map[CheckName][]string{ChainCheck: {"Test Region Root", "self-signed certificate that is not a trust anchor"}}},
@@ -359,27 +363,27 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "root missing from the signature and the anchors",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: seal, chain: []*smcrypto.Certificate{p.Signer}}).data
+				return sealedDoc(t, p, sigOpts{seal: seal, chain: []*smcrypto.Certificate{p.Signer}}).bytes()
 			},
 			opts: Options{Revocation: good, ExtraAnchors: []*smcrypto.Certificate{newPKINamed(t, "Other Region Root", nil).Root}},
 			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, detail: map[CheckName][]string{ChainCheck: {`the issuer "CN=Test Region Root`}}},
 		},
 		{
 			name: "no trust anchors",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Revocation: good},
 			want: expect{ind: Indeterminate, sub: NoCertificateChainFound, detail: map[CheckName][]string{ChainCheck: {"no trust anchors are configured"}}},
 		},
 		{
 			name: "trust anchors cannot be loaded",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchorList{err: errors.New("store locked")}, Revocation: good},
 			want: expect{ind: Indeterminate, sub: TryLater, detail: map[CheckName][]string{ChainCheck: {"store locked"}}},
 		},
 		{
 			name: "signer certificate missing from the CMS",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: seal, cms: withoutCertificatesCMS}).data
+				return sealedDoc(t, p, sigOpts{seal: seal, cms: withoutCertificatesCMS}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: Indeterminate, sub: NoSigningCertificateFound, status: map[CheckName]CheckStatus{SignatureValueCheck: CheckSkipped, SignerCertificateCheck: CheckIndeterminate}},
@@ -387,7 +391,7 @@ func TestSyntheticSignatures(t *testing.T) {
 		{
 			name: "seal not valid at the signing time",
 			data: func(t *testing.T) []byte {
-				return sealedDoc(t, p, sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tSign.Add(-time.Hour))}).data
+				return sealedDoc(t, p, sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tSign.Add(-time.Hour))}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, status: map[CheckName]CheckStatus{SealCheck: CheckFailed},
@@ -397,7 +401,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			name: "signer not in the seal's certList",
 			data: func(t *testing.T) []byte {
 				other := p.Issue(t, "Someone Else", p.MakerKey, tRootStart, tRootStart.AddDate(3, 0, 0), 0, nil)
-				return sealedDoc(t, p, sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{other}, tRootStart, tRootStart.AddDate(5, 0, 0))}).data
+				return sealedDoc(t, p, sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{other}, tRootStart, tRootStart.AddDate(5, 0, 0))}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: SigConstraintsFailure, detail: map[CheckName][]string{SealCheck: {"is NOT among the seal's 1 allowed signer"}}},
@@ -407,14 +411,14 @@ func TestSyntheticSignatures(t *testing.T) {
 			data: func(t *testing.T) []byte {
 				s := append([]byte{}, seal...)
 				s[len(s)-1] ^= 0x01 // the last byte of the maker's signature value
-				return sealedDoc(t, p, sigOpts{seal: s}).data
+				return sealedDoc(t, p, sigOpts{seal: s}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: SigCryptoFailure, status: map[CheckName]CheckStatus{SignatureValueCheck: CheckPassed, SealCheck: CheckFailed}},
 		},
 		{
 			name: "seal maker revoked before the seal was made",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: revokedAt(p.Maker, tRootStart.Add(-time.Hour), 2)},
 			want: expect{ind: TotalFailed, sub: Revoked, status: map[CheckName]CheckStatus{SealCheck: CheckFailed, RevocationCheck: CheckPassed}},
 		},
@@ -422,7 +426,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			name: "seal made before its maker's certificate was valid",
 			data: func(t *testing.T) []byte {
 				early := tRootStart.AddDate(0, 0, -10) // the maker's certificate starts at tRootStart
-				return sealedDoc(t, p, sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, early, tRootStart.AddDate(5, 0, 0))}).data
+				return sealedDoc(t, p, sigOpts{seal: makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, early, tRootStart.AddDate(5, 0, 0))}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: NotYetValid, status: map[CheckName]CheckStatus{SignatureValueCheck: CheckPassed, SealCheck: CheckFailed, ChainCheck: CheckPassed},
@@ -432,7 +436,7 @@ func TestSyntheticSignatures(t *testing.T) {
 			name: "signature timestamp from a TSA not yet valid at its time",
 			data: func(t *testing.T) []byte {
 				// The TSA's certificate (and the root) start at tRootStart, after the stated time.
-				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tRootStart.Add(-24*time.Hour), nil)}).data
+				return sealedDoc(t, p, sigOpts{seal: seal, cms: withTimestampCMS(p, tRootStart.Add(-24*time.Hour), nil)}).bytes()
 			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalPassed, status: map[CheckName]CheckStatus{SignatureValueCheck: CheckPassed, ValidityCheck: CheckPassed, TimestampCheck: CheckWarning},
@@ -440,14 +444,16 @@ func TestSyntheticSignatures(t *testing.T) {
 		},
 		{
 			name: "unknown SubFilter",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "x.custom.sm2"}).data },
+			data: func(t *testing.T) []byte {
+				return sealedDoc(t, p, sigOpts{seal: seal, subFilter: "x.custom.sm2"}).bytes()
+			},
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: FormatFailure, status: map[CheckName]CheckStatus{FormatCheck: CheckFailed, IntegrityCheck: CheckSkipped},
 				detail: map[CheckName][]string{FormatCheck: {"x.custom.sm2"}}},
 		},
 		{
 			name: "unfilled placeholder",
-			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, emptyContents: true}).data },
+			data: func(t *testing.T) []byte { return sealedDoc(t, p, sigOpts{seal: seal, emptyContents: true}).bytes() },
 			opts: Options{Anchors: anchors, Revocation: good},
 			want: expect{ind: TotalFailed, sub: FormatFailure, detail: map[CheckName][]string{FormatCheck: {"never filled in"}}},
 		},
@@ -529,7 +535,7 @@ func TestSyntheticCertificateTimes(t *testing.T) {
 			if c.dts {
 				d.addDocTimestamp(t, p, tSign.AddDate(0, 0, 1))
 			}
-			rep := verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}})
+			rep := verifyBytes(t, d.bytes(), Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}})
 			assertSignature(t, rep, 0, c.want)
 			if c.dts {
 				assertSignature(t, rep, 1, expect{ind: TotalPassed, status: map[CheckName]CheckStatus{IntegrityCheck: CheckPassed, SignatureValueCheck: CheckPassed}})
@@ -543,7 +549,7 @@ func TestTwoSignatures(t *testing.T) {
 	seal := makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
 	d := sealedDoc(t, p, sigOpts{seal: seal})
 	d.addSignature(t, sigOpts{pki: p, seal: seal, convention: smcrypto.ConventionGMT0010, signingTime: tSign.Add(time.Hour)})
-	rep := verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}})
+	rep := verifyBytes(t, d.bytes(), Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}})
 	if rep.Indication != TotalPassed || len(rep.Signatures) != 2 {
 		t.Fatalf("overall %s with %d signatures, want TOTAL_PASSED with 2", rep.Indication, len(rep.Signatures))
 	}
@@ -556,14 +562,14 @@ func TestTwoSignatures(t *testing.T) {
 	}
 	// Tampering with the second signature's revision breaks it, not the first.
 	d.changeContent("Refused")
-	rep = verifyBytes(t, d.data, Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}})
+	rep = verifyBytes(t, d.bytes(), Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}})
 	if rep.Indication != TotalFailed || rep.Signatures[0].Indication != TotalFailed || rep.Signatures[1].Indication != TotalFailed {
 		t.Errorf("after a content change: %s, %s, %s; want all TOTAL_FAILED", rep.Indication, rep.Signatures[0].Indication, rep.Signatures[1].Indication)
 	}
 }
 
 func TestNoSignature(t *testing.T) {
-	rep := verifyBytes(t, newDoc().data, Options{})
+	rep := verifyBytes(t, newDoc().bytes(), Options{})
 	if rep.Indication != NoSignatureFound || len(rep.Signatures) != 0 || rep.Signatures == nil {
 		t.Fatalf("indication %s, %d signatures (nil %v)", rep.Indication, len(rep.Signatures), rep.Signatures == nil)
 	}
@@ -611,7 +617,7 @@ func TestSHA1ChainWithOldProof(t *testing.T) {
 	seal := makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2014, 12, 31, 0, 0, 0, 0, time.UTC))
 	opts := Options{Anchors: anchorList{certs: []*smcrypto.Certificate{rsaRoot, p.Root}}, Revocation: &fakeRevocation{}}
 	sign := func(cms func(testing.TB, []byte) []byte) []byte {
-		return sealedDoc(t, p, sigOpts{seal: seal, signingTime: signed, chain: []*smcrypto.Certificate{p.Signer, rsaRoot}, cms: cms}).data
+		return sealedDoc(t, p, sigOpts{seal: seal, signingTime: signed, chain: []*smcrypto.Certificate{p.Signer, rsaRoot}, cms: cms}).bytes()
 	}
 
 	rep := verifyBytes(t, sign(withTimestampCMS(p, signed.Add(time.Hour), nil)), opts)

@@ -192,7 +192,7 @@ func TestChangesAfterSynthetic(t *testing.T) {
 		{
 			name: "document information dictionary",
 			update: func(p *pdfBuilder) {
-				p.trailer = " /Info 10 0 R"
+				p.Trailer = " /Info 10 0 R"
 				p.obj(10, "<< /Producer (eseal test) /ModDate (D:20240102000000Z) >>")
 				p.endRevision()
 			},
@@ -437,7 +437,7 @@ func dumpChanges(cs []Change) string {
 // The base document's own signature covers revision 0 once updates follow.
 func TestCoverageWithUpdates(t *testing.T) {
 	p := baseDoc(t)
-	end0 := int64(p.buf.Len())
+	end0 := int64(p.Buf.Len())
 	p.obj(10, "<< /FT /Sig /T (Sig2) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R /V 11 0 R >>")
 	p.obj(11, sigDict("Sig", "adbe.pkcs7.detached", ""))
 	p.obj(5, "<< /Fields [6 0 R 8 0 R 10 0 R] /SigFlags 3 >>")

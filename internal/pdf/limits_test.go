@@ -94,7 +94,7 @@ func TestLimitDiagnostics(t *testing.T) {
 func TestTruncatedUpdate(t *testing.T) {
 	for _, xrefStream := range []bool{false, true} {
 		p := baseDoc(t)
-		first := int64(p.buf.Len())
+		first := int64(p.Buf.Len())
 		p.obj(10, "<< /FT /Sig /T (Sig2) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R /V 11 0 R >>")
 		p.obj(11, sigDict("Sig", "adbe.pkcs7.detached", ""))
 		p.obj(5, "<< /Fields [6 0 R 8 0 R 10 0 R] /SigFlags 3 >>")

@@ -1,12 +1,12 @@
 package pdf
 
 import (
-	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/eseal/eseal/internal/testpdf"
 )
 
 // TestLargeFileMemory appends a 100 MiB stream to a signed corpus file, as an
@@ -25,29 +25,18 @@ func TestLargeFileMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var head bytes.Buffer
-	head.Write(signed)
-	off9 := head.Len()
-	fmt.Fprintf(&head, "9 0 obj\n<< /Length %d >>\nstream\n", streamSize)
-	if _, err := f.Write(head.Bytes()); err != nil {
+	if _, err := f.Write(signed); err != nil {
 		t.Fatal(err)
 	}
-	line := []byte("0 0 m 1 1 l S\n% filler for a large page content stream\n")
-	chunk := bytes.Repeat(line, (1<<20)/len(line)+1)[:1<<20]
-	for i := 0; i < streamSize/len(chunk); i++ {
-		if _, err := f.Write(chunk); err != nil {
-			t.Fatal(err)
-		}
+	// An update adding a large page content stream; pdf-16's last cross-reference section is
+	// at 12075 (see the golden table).
+	w := testpdf.Continue(int64(len(signed)), 12075, 9)
+	if err := w.StreamFrom(f, 9, "", streamSize, testpdf.Repeat([]byte("0 0 m 1 1 l S\n% filler for a large page content stream\n"))); err != nil {
+		t.Fatal(err)
 	}
-	pos := int64(head.Len()) + streamSize
-	var tail bytes.Buffer
-	tail.WriteString("\nendstream\nendobj\n")
-	off3 := pos + int64(tail.Len())
-	tail.WriteString("3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents [4 0 R 9 0 R] /Annots [7 0 R] >>\nendobj\n")
-	xref := pos + int64(tail.Len())
-	// pdf-16's last cross-reference section is at 12075 (see the golden table).
-	fmt.Fprintf(&tail, "xref\n3 1\n%010d 00000 n \n9 1\n%010d 00000 n \ntrailer\n<< /Size 10 /Root 1 0 R /Prev 12075 >>\nstartxref\n%d\n%%%%EOF\n", off3, off9, xref)
-	if _, err := f.Write(tail.Bytes()); err != nil {
+	w.Obj(3, "<< /Type /Page /Parent 2 0 R /Contents [4 0 R 9 0 R] /Annots [7 0 R] >>")
+	w.EndRevision()
+	if err := w.Flush(f); err != nil {
 		t.Fatal(err)
 	}
 	st, err := f.Stat()

@@ -29,7 +29,8 @@ func TestOpenFormatErrors(t *testing.T) {
 		}, BadXref, "not a cross-reference stream"},
 		{"bad xref entry", func() []byte {
 			b := bytes.Clone(valid)
-			copy(b[xrefAt+len("xref\n0 1\n"):], "000000000x")
+			first := xrefAt + len("xref\n") + bytes.IndexByte(b[xrefAt+len("xref\n"):], '\n') + 1 // the first entry
+			copy(b[first:], "000000000x")
 			return b
 		}, BadXref, "bad cross-reference entry"},
 		{"bad subsection header", func() []byte {
@@ -307,13 +308,13 @@ func TestHybridFile(t *testing.T) {
 	p.obj(3, "<< /FT /Sig /T (H) /V 4 0 R >>")
 	p.obj(4, sigDict("Sig", "adbe.pkcs7.detached", ""))
 	// Hide object 4 from the table: only the stream lists it.
-	off4 := p.offsets[4]
-	delete(p.pending, 4)
-	xs := int64(p.buf.Len())
+	off4 := p.Offsets[4]
+	delete(p.Pending, 4)
+	xs := int64(p.Buf.Len())
 	entry := []byte{1, byte(off4 >> 24), byte(off4 >> 16), byte(off4 >> 8), byte(off4), 0, 0}
-	fmt.Fprintf(&p.buf, "5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Index [4 1] /Length %d >>\nstream\n%s\nendstream\nendobj\n", len(entry), entry)
-	p.size = 6
-	p.trailer = fmt.Sprintf(" /XRefStm %d", xs)
+	fmt.Fprintf(&p.Buf, "5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Index [4 1] /Length %d >>\nstream\n%s\nendstream\nendobj\n", len(entry), entry)
+	p.Size = 6
+	p.Trailer = fmt.Sprintf(" /XRefStm %d", xs)
 	p.endRevision()
 	p.setByteRange(4, standard)
 	d := openBytes(t, p.bytes())

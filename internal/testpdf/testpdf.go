@@ -1,5 +1,8 @@
-// Package testpdf writes small, valid, unsigned PDFs for tests, examples and benchmarks: a one-page
-// sample licence, optionally inflated with a large filler stream to test big documents. The text is
+// Package testpdf writes the PDFs of the tests, examples and benchmarks of every package. Writer
+// is the one PDF writer of the tests: objects byte for byte as given, revisions with
+// cross-reference tables or streams, large streams copied straight to a file. On it are built a
+// one-page sample licence (testdata/licence.pdf), optionally inflated with a large filler
+// stream, and ManySignatures, the shape of a denial-of-service document. The licence's text is
 // uncompressed, so tests (and the README walkthrough) can tamper with it with a plain byte edit.
 package testpdf
 
@@ -29,40 +32,25 @@ var DefaultLicence = Licence{
 // Write writes the licence PDF to w.
 func (l Licence) Write(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	cw := &countingWriter{w: bw}
-	var offsets []int64
-	obj := func(body string) {
-		offsets = append(offsets, cw.n)
-		fmt.Fprintf(cw, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
-	}
-	fmt.Fprint(cw, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	content := l.content()
+	pw := NewWriter()
 	resources := "/Font << /F1 4 0 R /F2 5 0 R >>"
 	if l.FillerBytes > 0 {
 		resources += " /XObject << /Fill 7 0 R >>"
 	}
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << " + resources + " >> /Contents 6 0 R >>")
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>")
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content))
+	pw.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	pw.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	pw.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << "+resources+" >> /Contents 6 0 R >>")
+	pw.Obj(4, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>")
+	pw.Obj(5, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	pw.Stream(6, "", l.content())
 	if l.FillerBytes > 0 {
-		offsets = append(offsets, cw.n)
-		fmt.Fprintf(cw, "7 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 1 1] /Length %d >>\nstream\n", l.FillerBytes)
-		if err := writeFiller(cw, l.FillerBytes); err != nil {
+		if err := pw.StreamFrom(bw, 7, "/Type /XObject /Subtype /Form /BBox [0 0 1 1]", l.FillerBytes, Filler()); err != nil {
 			return err
 		}
-		fmt.Fprint(cw, "\nendstream\nendobj\n")
 	}
-	xref := cw.n
-	fmt.Fprintf(cw, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(cw, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(cw, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	if cw.err != nil {
-		return cw.err
+	pw.EndRevision()
+	if err := pw.Flush(bw); err != nil {
+		return err
 	}
 	return bw.Flush()
 }
@@ -102,39 +90,25 @@ func escape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`).Replace(s)
 }
 
-// writeFiller writes n bytes of varied printable filler (not a run of zeros, which would mislead
+// Filler is an endless reader of varied printable filler (not a run of zeros, which would mislead
 // placeholder searches, and not trivially compressible).
-func writeFiller(w io.Writer, n int64) error {
-	line := []byte("% eseal filler 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ\n")
-	buf := make([]byte, 0, 64<<10)
-	for len(buf)+len(line) <= cap(buf) {
-		buf = append(buf, line...)
-	}
-	for n > 0 {
-		chunk := buf
-		if int64(len(chunk)) > n {
-			chunk = chunk[:n]
-		}
-		if _, err := w.Write(chunk); err != nil {
-			return err
-		}
-		n -= int64(len(chunk))
-	}
-	return nil
+func Filler() io.Reader {
+	return Repeat([]byte("% eseal filler 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ\n"))
 }
 
-type countingWriter struct {
-	w   io.Writer
-	n   int64
-	err error
+// Repeat is an endless reader of line, over and over.
+func Repeat(line []byte) io.Reader { return &repeater{line: line} }
+
+type repeater struct {
+	line []byte
+	pos  int
 }
 
-func (c *countingWriter) Write(p []byte) (int, error) {
-	if c.err != nil {
-		return 0, c.err
+func (r *repeater) Read(p []byte) (int, error) {
+	for n := 0; n < len(p); {
+		c := copy(p[n:], r.line[r.pos:])
+		n += c
+		r.pos = (r.pos + c) % len(r.line)
 	}
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	c.err = err
-	return n, err
+	return len(p), nil
 }

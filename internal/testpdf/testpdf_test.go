@@ -60,3 +60,48 @@ func TestFillerSize(t *testing.T) {
 		t.Error("the filler contains a long run of '0'")
 	}
 }
+
+// TestWriterRevisions checks with qpdf a file of three revisions: a table, an update with a
+// freed object, and an update with an object stream and a cross-reference stream, the large
+// stream of the first written through StreamFrom and Flush.
+func TestWriterRevisions(t *testing.T) {
+	qpdf, err := exec.LookPath("qpdf")
+	if err != nil {
+		t.Fatal("qpdf is required (scripts/test installs it)")
+	}
+	var file bytes.Buffer
+	w := NewWriter()
+	w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>")
+	if err := w.StreamFrom(&file, 4, "", 1<<20, Repeat([]byte("0 0 m 10 10 l S\n"))); err != nil {
+		t.Fatal(err)
+	}
+	w.Obj(5, "(to be freed)")
+	w.EndRevision()
+	w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents [4 0 R 6 0 R] >>")
+	w.Stream(6, "", "BT /F1 12 Tf 10 10 Td (two) Tj ET")
+	w.Free(5)
+	w.EndRevision()
+	w.Packed(w.NewObj(), "<< /Title (three) >>")
+	w.Trailer = " /Info 7 0 R"
+	w.EndRevisionXRef()
+	if err := w.Flush(&file); err != nil {
+		t.Fatal(err)
+	}
+	if w.Pos() != int64(file.Len()) || w.Buf.Len() != 0 {
+		t.Fatalf("Pos %d after Flush, file has %d bytes", w.Pos(), file.Len())
+	}
+	p := filepath.Join(t.TempDir(), "revisions.pdf")
+	if err := os.WriteFile(p, file.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(qpdf, "--check", p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, out)
+	}
+	info, err := exec.Command(qpdf, "--show-object=7", p).CombinedOutput()
+	if err != nil || !bytes.Contains(info, []byte("three")) {
+		t.Fatalf("qpdf --show-object=7: %v\n%s", err, info)
+	}
+}
