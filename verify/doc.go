@@ -143,7 +143,11 @@
 // # Speed
 //
 // Verification is sequential: one call uses one core, and a server verifying several documents
-// at once uses its cores for as many verifications. Each certificate path is verified once per
+// at once uses its cores for as many verifications. Only when a core is idle (a process-wide
+// semaphore's TryAcquire, never a wait) does a second goroutine take work the call would do
+// anyway: the seal makers' and certificate paths' SM2 verifications, and the document's SHA-256
+// in the hashing pass; under load it never starts, and the report is the same either way. Each
+// certificate path is verified once per
 // call (smcrypto.ChainBuilder) and each PDF object parsed once (internal/pdf). A verifier that
 // runs for long (the HTTP service) passes a Cache in Options: the signatures of certificate
 // paths and of seal makers, the same in every licence of a bureau, are then verified once for
