@@ -175,17 +175,7 @@ func encodeSealInfo(version int64, o NewSealOptions, extOIDs []asn1.ObjectIdenti
 			b.AddASN1Int64(int64(o.Picture.HeightMM))
 		})
 		if len(o.Extensions) > 0 {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				for i, e := range o.Extensions {
-					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						b.AddASN1ObjectIdentifier(extOIDs[i])
-						if e.Critical { // DER omits the DEFAULT FALSE
-							b.AddASN1Boolean(true)
-						}
-						b.AddASN1OctetString(e.Value)
-					})
-				}
-			})
+			addExtensions(b, o.Extensions, extOIDs)
 		}
 	})
 	return b.Bytes()

@@ -16,6 +16,7 @@
 // An SES_Signature (for example an OFD document's SignedValue.dat) is parsed with
 // ParseSignature, which parses the embedded seal too; VerifySignatureValue checks the signer's
 // signature over TBS_Sign and VerifySignerAllowed the signer's place in the seal's certList.
+// BuildSignature makes one (version 4, or 5 with a version 5 seal) for a signer the seal allows.
 //
 // Real files deviate from the standards and from DER. The parsers accept the deviations seen in
 // real seals (non-minimal lengths and integers, BIT STRINGs with unused bits, times without Z,
