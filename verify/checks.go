@@ -194,6 +194,17 @@ func (v *verifier) checkSeal(st *sigState) {
 		t, src = st.poe, "proven time"
 	}
 	switch {
+	case st.sealAlone:
+		switch {
+		case t.Before(s.ValidStart):
+			p.note(CheckFailed, NotYetValid, "the seal is valid from %s to %s, not yet at the validation time %s",
+				v.fmtTime(s.ValidStart), v.fmtTime(s.ValidEnd), v.fmtTime(t))
+		case s.ValidAt(t) != nil:
+			p.note(CheckFailed, ExpiredSub, "the seal is valid from %s to %s: it has expired at the validation time %s",
+				v.fmtTime(s.ValidStart), v.fmtTime(s.ValidEnd), v.fmtTime(t))
+		default:
+			p.note(CheckPassed, "", "the seal's validity %s to %s covers the validation time %s", v.fmtTime(s.ValidStart), v.fmtTime(s.ValidEnd), v.fmtTime(t))
+		}
 	case t.IsZero():
 		p.note(CheckIndeterminate, SigConstraintsFailure, "the signature states no signing time, so it cannot be told whether the seal (valid %s to %s) was valid when it was used",
 			v.fmtTime(s.ValidStart), v.fmtTime(s.ValidEnd))
@@ -212,8 +223,9 @@ func (v *verifier) checkSeal(st *sigState) {
 	} else {
 		v.sealMakerTrust(st, s, maker, p)
 	}
+	// Each deviation from the standard that was tolerated is a warning, never silent.
 	for _, q := range s.Quirks {
-		p.note(CheckPassed, "", "seal encoding quirk accepted: %s", q)
+		p.note(CheckWarning, "", "tolerated deviation from the standard in the seal: %s", q)
 	}
 	p.addTo(st, SealCheck)
 }

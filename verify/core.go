@@ -221,7 +221,9 @@ type sigState struct {
 	trustedTime time.Time
 
 	tsCheck *Check // the signature timestamp's check, added last
-	chain   []*smcrypto.Certificate
+	// sealAlone: a seal judged on its own (VerifySeal), at the validation time, not a signature.
+	sealAlone bool
+	chain     []*smcrypto.Certificate
 
 	checks []Check
 }

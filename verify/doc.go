@@ -29,7 +29,9 @@
 // evidence (signer and certificates, signed attributes, algorithms and value, claimed time,
 // seal, timestamp tokens); the checks below are written once over that evidence. PDF is the
 // format read today (VerifyPDF); OFD seals and detached signatures are further readers of the
-// same core.
+// same core. VerifySeal judges a seal file on its own with the same seal check, in a report of
+// the same shape (one entry of Type "seal"). Every deviation from the standards that a seal
+// reader tolerates is a warning in the seal check, never silent.
 //
 // # What is checked, in order
 //

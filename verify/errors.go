@@ -21,6 +21,9 @@ const (
 	// InputDamaged: the PDF was cut short or damaged: it ends inside an incremental update,
 	// whose content (often a signature) is lost. It is not reported as unsigned.
 	InputDamaged
+	// InputNotSeal: VerifySeal was given bytes that are not an electronic seal (SESeal), or more
+	// than a seal can be.
+	InputNotSeal
 )
 
 func (r InputErrorReason) String() string {
@@ -39,11 +42,14 @@ func (r InputErrorReason) String() string {
 		return "read error"
 	case InputDamaged:
 		return "damaged PDF"
+	case InputNotSeal:
+		return "not an electronic seal (GB/T 38540 / GM/T 0031 SESeal)"
 	}
 	return fmt.Sprintf("InputErrorReason(%d)", int(r))
 }
 
-// InputError is VerifyPDF's only error: the input cannot be verified at all. Everything that
+// InputError is the verifiers' only error (besides the context's): the input cannot be
+// verified at all. Everything that
 // can be said about a readable PDF, including "it has no signature", is in the Report instead.
 type InputError struct {
 	Reason InputErrorReason

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -10,6 +12,7 @@ import (
 	"github.com/eseal/eseal/certstore"
 	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/verify"
 )
 
 // chinaTime is the zone dates without a zone are read in: seals are issued in China.
@@ -17,7 +20,7 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 
 func runSeal(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("missing subcommand: seal new|list|show")
+		return usagef("missing subcommand: seal new|list|show|verify")
 	}
 	switch args[0] {
 	case "new":
@@ -26,8 +29,10 @@ func runSeal(e *env, args []string) error {
 		return runSealList(e, args[1:])
 	case "show":
 		return runSealShow(e, args[1:])
+	case "verify":
+		return runSealVerify(e, args[1:])
 	default:
-		return usagef("unknown subcommand %q: seal new|list|show", args[0])
+		return usagef("unknown subcommand %q: seal new|list|show|verify", args[0])
 	}
 }
 
@@ -134,6 +139,64 @@ func runSealList(e *env, args []string) error {
 	return tw.Flush()
 }
 
+// readSealFile reads a seal file (.esl: an SESeal in DER), refusing what is not a regular file
+// or is larger than a seal can be.
+func readSealFile(path string) ([]byte, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	der, err := io.ReadAll(io.LimitReader(f, verify.MaxSealSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(der) > verify.MaxSealSize {
+		return nil, fmt.Errorf("%s: larger than a seal can be (the limit is %d bytes)", path, verify.MaxSealSize)
+	}
+	return der, nil
+}
+
+// runSealVerify verifies a seal file on its own, with verify's report and exit codes.
+func runSealVerify(e *env, args []string) error {
+	fs := newFlags(e, "seal verify")
+	rf := addReportFlags(e, fs)
+	signerPath := fs.String("signer", "", "also check that this certificate (PEM or DER) is one of the seal's allowed signers")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usagef("usage: eseal seal verify FILE.esl [--signer CERT.pem] [--trust ROOT.pem]... [--time T] [--json]")
+	}
+	fail := func(err error) error { return rf.fail(e, err) }
+	der, err := readSealFile(rest[0])
+	if err != nil {
+		return fail(err)
+	}
+	var signer []byte
+	if *signerPath != "" {
+		certs, err := readCertificates(*signerPath)
+		if err != nil {
+			return fail(fmt.Errorf("--signer %s: %w", *signerPath, err))
+		}
+		if len(certs) != 1 {
+			return fail(fmt.Errorf("--signer %s: %d certificates; give the one signer certificate", *signerPath, len(certs)))
+		}
+		signer = certs[0].Raw
+	}
+	opts, closeStore, err := rf.options(e, rest[0])
+	if err != nil {
+		return fail(err)
+	}
+	defer closeStore()
+	rep, err := verify.VerifySeal(context.Background(), der, signer, opts)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", rest[0], err))
+	}
+	return rf.print(e, rep)
+}
+
 func runSealShow(e *env, args []string) error {
 	fs := newFlags(e, "seal show")
 	data := dataFlag(e, fs)
@@ -145,7 +208,10 @@ func runSealShow(e *env, args []string) error {
 		return err
 	}
 	if len(rest) != 1 {
-		return usagef("usage: eseal seal show ESID [--export-image FILE] [--export-esl FILE] [--export-cert FILE]")
+		return usagef("usage: eseal seal show ESID|FILE.esl [--export-image FILE] [--export-esl FILE] [--export-cert FILE]")
+	}
+	if fi, err := os.Stat(rest[0]); err == nil && !fi.IsDir() {
+		return showSealFile(e, rest[0], *exportImage, *exportESL, *exportCert)
 	}
 	s, err := openInitializedStore(e, *data)
 	if err != nil {
@@ -199,4 +265,77 @@ func runSealShow(e *env, args []string) error {
 		fmt.Fprintf(w, "Wrote %s\n", x.path)
 	}
 	return nil
+}
+
+// showSealFile prints a seal file: what it says of itself (name, esID, type, vendor, validity,
+// maker, allowed signers), and exports its parts. Whether it can be trusted is seal verify's.
+func showSealFile(e *env, path, exportImage, exportESL, exportCert string) error {
+	der, err := readSealFile(path)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	sl, err := seal.ParseSeal(der)
+	if err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s: not an electronic seal (GB/T 38540 / GM/T 0031 SESeal): %w", path, err)}
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "Seal:        %s\n", sl.Name)
+	fmt.Fprintf(w, "esID:        %s\n", sl.ESID)
+	fmt.Fprintf(w, "Type:        %d, %s version %d, vendor %q\n", sl.Type, sealStandard(sl.Version), sl.Version, sl.Header.VendorID)
+	fmt.Fprintf(w, "Created:     %s\n", sl.CreateDate.In(chinaTime).Format(time.DateTime+" MST"))
+	fmt.Fprintf(w, "Valid:       %s to %s\n", sl.ValidStart.In(chinaTime).Format(time.DateTime+" MST"), sl.ValidEnd.In(chinaTime).Format(time.DateTime+" MST"))
+	fmt.Fprintf(w, "Picture:     %s, %d×%d mm, %d bytes\n", sl.Picture.Type, sl.Picture.WidthMM, sl.Picture.HeightMM, len(sl.Picture.Data))
+	if maker, err := smcrypto.ParseCertificate(sl.MakerCert); err == nil {
+		fmt.Fprintf(w, "Maker:       %s\n", maker.Subject)
+		fmt.Fprintf(w, "  issuer     %s\n", maker.Issuer)
+		fmt.Fprintf(w, "  serial     %s\n", smcrypto.SerialHex(maker.SerialNumber))
+	} else {
+		fmt.Fprintf(w, "Maker:       certificate not readable by strict X.509 (%v)\n", err)
+	}
+	var signerPEM []byte
+	fmt.Fprintf(w, "Signers:     %d allowed\n", len(sl.Certs)+len(sl.CertDigests))
+	for i, c := range sl.Certs {
+		cert, err := smcrypto.ParseCertificate(c)
+		if err != nil {
+			fmt.Fprintf(w, "  %d.         unreadable certificate (%v)\n", i+1, err)
+			continue
+		}
+		fmt.Fprintf(w, "  %d.         %s (serial %s, valid %s to %s)\n", i+1, cert.Subject, smcrypto.SerialHex(cert.SerialNumber),
+			cert.NotBefore.In(chinaTime).Format(time.DateOnly), cert.NotAfter.In(chinaTime).Format(time.DateOnly))
+		signerPEM = append(signerPEM, smcrypto.EncodeCertificatePEM(cert)...)
+	}
+	for i, d := range sl.CertDigests {
+		fmt.Fprintf(w, "  %d.         certificate digest %s %X\n", len(sl.Certs)+i+1, d.Type, d.Value)
+	}
+	for _, q := range sl.Quirks {
+		fmt.Fprintf(w, "Deviation:   %s\n", q)
+	}
+	if exportCert != "" && signerPEM == nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("--export-cert: the seal lists no readable signer certificate")}
+	}
+	for _, x := range []struct {
+		path string
+		data []byte
+	}{
+		{exportImage, sl.Picture.Data}, {exportESL, der}, {exportCert, signerPEM},
+	} {
+		if x.path == "" {
+			continue
+		}
+		if err := writeFileAtomic(x.path, x.data, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "Wrote %s\n", x.path)
+	}
+	return nil
+}
+
+func sealStandard(version int) string {
+	switch version {
+	case 1:
+		return "GM/T 0031-2014"
+	case 5:
+		return "GM/T 0031-2025"
+	}
+	return "GB/T 38540-2020"
 }

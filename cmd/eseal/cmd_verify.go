@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"time"
@@ -32,16 +33,95 @@ func exitCodeFor(ind verify.Indication) int {
 	}
 }
 
+// reportFlags are the flags of every command that prints a verification report (verify, seal
+// verify): where trust and revocation come from, the validation time, and the output.
+type reportFlags struct {
+	data     *string
+	asJSON   *bool
+	verbose  *bool
+	trust    stringList
+	noStore  *bool
+	at       *string
+	softFail *bool
+}
+
+func addReportFlags(e *env, fs *flag.FlagSet) *reportFlags {
+	rf := &reportFlags{data: dataFlag(e, fs)}
+	rf.asJSON = fs.Bool("json", false, "print the report as one JSON object")
+	rf.verbose = fs.Bool("verbose", false, "explain every check, not only those that did not pass")
+	fs.Var(&rf.trust, "trust", "trust this root certificate (PEM or DER file); repeatable")
+	rf.noStore = fs.Bool("no-store", false, "do not use the data directory's trust anchors and revocations")
+	rf.at = fs.String("time", "", "validate as of this time (RFC 3339); default now")
+	rf.softFail = fs.Bool("revocation-soft-fail", false, "accept certificates whose revocation status nobody here knows (default: INDETERMINATE)")
+	return rf
+}
+
+// fail reports an unusable input or call: as JSON too when --json was asked for, exit 4.
+func (rf *reportFlags) fail(e *env, err error) error {
+	if *rf.asJSON {
+		out, _ := json.Marshal(map[string]string{"error": err.Error()})
+		fmt.Fprintln(e.stdout, string(out))
+	}
+	return &exitError{code: exitUsage, err: err}
+}
+
+// options makes the verification options the flags ask for; close releases the store.
+func (rf *reportFlags) options(e *env, name string) (opts verify.Options, close func(), err error) {
+	close = func() {}
+	opts = verify.Options{Name: name}
+	if !*rf.asJSON {
+		opts.TimeZone = reporttext.Zone // the text report shows every time in one zone
+	}
+	if *rf.softFail {
+		opts.RevocationPolicy = verify.RevocationSoftFail
+	}
+	if *rf.at != "" {
+		t, err := time.Parse(time.RFC3339, *rf.at)
+		if err != nil {
+			return opts, close, usagef("--time: %q is not an RFC 3339 time", *rf.at)
+		}
+		opts.CurrentTime = t
+	}
+	for _, path := range rf.trust {
+		certs, err := readCertificates(path)
+		if err != nil {
+			return opts, close, fmt.Errorf("--trust %s: %w", path, err)
+		}
+		opts.ExtraAnchors = append(opts.ExtraAnchors, certs...)
+	}
+	if !*rf.noStore {
+		s, err := openStoreIfExists(e, *rf.data)
+		if err != nil {
+			return opts, close, fmt.Errorf("%w (use --no-store to verify without the data directory)", err)
+		}
+		if s != nil {
+			close = func() { s.Close() }
+			opts.Anchors, opts.Revocation = s, s
+		}
+	}
+	return opts, close, nil
+}
+
+// print writes the report and returns the exit status its indication gives.
+func (rf *reportFlags) print(e *env, rep *verify.Report) error {
+	if *rf.asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(reporttext.JSON(rep, time.UTC)); err != nil {
+			return err
+		}
+	} else {
+		reporttext.Write(e.stdout, rep, reporttext.Options{Verbose: *rf.verbose})
+	}
+	if code := exitCodeFor(rep.Indication); code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
 func runVerify(e *env, args []string) error {
 	fs := newFlags(e, "verify")
-	data := dataFlag(e, fs)
-	asJSON := fs.Bool("json", false, "print the report as one JSON object")
-	verbose := fs.Bool("verbose", false, "explain every check, not only those that did not pass")
-	var trust stringList
-	fs.Var(&trust, "trust", "trust this root certificate (PEM or DER file); repeatable")
-	noStore := fs.Bool("no-store", false, "do not use the data directory's trust anchors and revocations")
-	at := fs.String("time", "", "validate as of this time (RFC 3339); default now")
-	softFail := fs.Bool("revocation-soft-fail", false, "accept certificates whose revocation status nobody here knows (default: INDETERMINATE)")
+	rf := addReportFlags(e, fs)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -49,44 +129,12 @@ func runVerify(e *env, args []string) error {
 	if len(rest) != 1 {
 		return usagef("usage: eseal verify FILE|- [--json] [--trust ROOT.pem]...")
 	}
-	fail := func(err error) error {
-		if *asJSON {
-			out, _ := json.Marshal(map[string]string{"error": err.Error()})
-			fmt.Fprintln(e.stdout, string(out))
-		}
-		return &exitError{code: exitUsage, err: err}
+	fail := func(err error) error { return rf.fail(e, err) }
+	opts, closeStore, err := rf.options(e, rest[0])
+	if err != nil {
+		return fail(err)
 	}
-	opts := verify.Options{Name: rest[0]}
-	if !*asJSON {
-		opts.TimeZone = reporttext.Zone // the text report shows every time in one zone
-	}
-	if *softFail {
-		opts.RevocationPolicy = verify.RevocationSoftFail
-	}
-	if *at != "" {
-		t, err := time.Parse(time.RFC3339, *at)
-		if err != nil {
-			return fail(usagef("--time: %q is not an RFC 3339 time", *at))
-		}
-		opts.CurrentTime = t
-	}
-	for _, path := range trust {
-		certs, err := readCertificates(path)
-		if err != nil {
-			return fail(fmt.Errorf("--trust %s: %w", path, err))
-		}
-		opts.ExtraAnchors = append(opts.ExtraAnchors, certs...)
-	}
-	if !*noStore {
-		s, err := openStoreIfExists(e, *data)
-		if err != nil {
-			return fail(fmt.Errorf("%w (use --no-store to verify without the data directory)", err))
-		}
-		if s != nil {
-			defer s.Close()
-			opts.Anchors, opts.Revocation = s, s
-		}
-	}
+	defer closeStore()
 	var f *os.File
 	if rest[0] == "-" {
 		var remove func()
@@ -112,17 +160,5 @@ func runVerify(e *env, args []string) error {
 		}
 		return fail(err)
 	}
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(reporttext.JSON(rep, time.UTC)); err != nil {
-			return err
-		}
-	} else {
-		reporttext.Write(e.stdout, rep, reporttext.Options{Verbose: *verbose})
-	}
-	if code := exitCodeFor(rep.Indication); code != exitOK {
-		return &exitError{code: code}
-	}
-	return nil
+	return rf.print(e, rep)
 }

@@ -62,7 +62,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"init", "set up a region: root CA and seal-making key", runInit},
-		{"seal", "make, list and show electronic seals (seal new|list|show)", runSeal},
+		{"seal", "make, list, show and verify electronic seals (seal new|list|show|verify)", runSeal},
 		{"sign", "seal a PDF with an approval signature", runSign},
 		{"verify", "verify the signatures of a PDF", runVerify},
 		{"revoke", "revoke a certificate (revoke cert SERIAL --reason REASON)", runRevoke},

@@ -36,7 +36,20 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("ESEAL_KEY_PASSPHRASE", "testscript passphrase")
-			return os.WriteFile(filepath.Join(env.WorkDir, "licence.pdf"), data, 0o644)
+			if err := os.WriteFile(filepath.Join(env.WorkDir, "licence.pdf"), data, 0o644); err != nil {
+				return err
+			}
+			// Real seals (testdata/seals/README.md).
+			for _, name := range []string{"ofdrw_UserV4.esl", "hebeigede_SESealData_v4.der"} {
+				data, err := os.ReadFile(filepath.Join("testdata", "seals", name))
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(filepath.Join(env.WorkDir, name), data, 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"tamper":     cmdTamper,

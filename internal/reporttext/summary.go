@@ -23,6 +23,9 @@ var Zone = time.FixedZone("CST", 8*3600)
 // times in zone.
 func Summary(s *verify.SignatureReport, zone *time.Location) string {
 	clock := func(t time.Time) string { return t.In(zone).Format("2006-01-02 15:04:05 MST") }
+	if s.Type == verify.TypeSeal {
+		return sealSummary(s, clock)
+	}
 	what := "signature"
 	if s.Type == verify.TypeDocumentTimestamp {
 		what = "document timestamp"
@@ -146,6 +149,49 @@ func Summary(s *verify.SignatureReport, zone *time.Location) string {
 			return fmt.Sprintf("Cannot be decided: the %s uses an algorithm this verifier does not support.", what)
 		case verify.SignedDataNotFound:
 			return fmt.Sprintf("Cannot be decided: the bytes the %s of %s signs were not checked (%s).", what, who, firstClause(decisive.Detail))
+		}
+		return fmt.Sprintf("Cannot be decided (%s): %s.", s.SubIndication, firstClause(decisive.Detail))
+	}
+	return ""
+}
+
+// sealSummary is Summary for a seal judged on its own (verify.VerifySeal).
+func sealSummary(s *verify.SignatureReport, clock func(time.Time) string) string {
+	name := "the seal"
+	if s.Seal != nil && s.Seal.Name != "" {
+		name = fmt.Sprintf("the seal %q", s.Seal.Name)
+	}
+	decisive := decisiveCheck(s)
+	switch s.Indication {
+	case verify.TotalPassed:
+		out := fmt.Sprintf("Valid: %s was made by a trusted seal maker and is in force", name)
+		if s.Seal != nil && !s.Seal.ValidEnd.IsZero() {
+			out += " until " + clock(s.Seal.ValidEnd)
+		}
+		if s.Signer != nil {
+			out += fmt.Sprintf("; %q may use it", s.Signer.CommonName)
+		}
+		return out + "."
+	case verify.TotalFailed:
+		switch s.SubIndication {
+		case verify.SigCryptoFailure:
+			return fmt.Sprintf("INVALID: %s is forged or damaged: its maker's signature does not verify.", name)
+		case verify.ExpiredSub:
+			return fmt.Sprintf("Not in force: %s has expired (%s).", name, firstClause(decisive.Detail))
+		case verify.NotYetValid:
+			return fmt.Sprintf("Not in force: %s is not valid yet (%s).", name, firstClause(decisive.Detail))
+		case verify.SigConstraintsFailure:
+			return fmt.Sprintf("INVALID for this signer: %s does not list the given certificate among its allowed signers.", name)
+		case verify.Revoked:
+			return fmt.Sprintf("INVALID: the certificate of the maker of %s had been revoked when the seal was made.", name)
+		}
+		return fmt.Sprintf("INVALID (%s): %s.", s.SubIndication, firstClause(decisive.Detail))
+	case verify.Indeterminate:
+		switch s.SubIndication {
+		case verify.NoCertificateChainFound:
+			return fmt.Sprintf("Cannot be decided: %s is intact, but its maker is not a trusted authority here.", name)
+		case verify.TryLater:
+			return fmt.Sprintf("Cannot be decided now: the maker of %s cannot be checked (%s).", name, firstClause(decisive.Detail))
 		}
 		return fmt.Sprintf("Cannot be decided (%s): %s.", s.SubIndication, firstClause(decisive.Detail))
 	}

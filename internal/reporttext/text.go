@@ -50,9 +50,16 @@ func Write(w io.Writer, r *verify.Report, opts Options) {
 	if name == "" {
 		name = "(document)"
 	}
-	fmt.Fprintf(w, "Document:  %s (%s, %d bytes, %d revision(s))\n", name, r.Document.Format, r.Document.Size, r.Document.Revisions)
+	sealAlone := len(r.Signatures) == 1 && r.Signatures[0].Type == verify.TypeSeal
+	if r.Document.Format == "PDF" {
+		fmt.Fprintf(w, "Document:  %s (%s, %d bytes, %d revision(s))\n", name, r.Document.Format, r.Document.Size, r.Document.Revisions)
+	} else {
+		fmt.Fprintf(w, "Document:  %s (%s, %d bytes)\n", name, r.Document.Format, r.Document.Size)
+	}
 	fmt.Fprintf(w, "Verdict:   %s [%s]", verdictWords[r.Indication], r.Indication)
 	switch n := len(r.Signatures); {
+	case sealAlone:
+		fmt.Fprintln(w, ": the seal on its own")
 	case n == 0:
 		fmt.Fprintf(w, ": the document carries no signature\n")
 	default:
@@ -69,7 +76,11 @@ func Write(w io.Writer, r *verify.Report, opts Options) {
 		writeWrapped(w, "Note:      ", f, opts.Width)
 	}
 	for i, s := range r.Signatures {
-		fmt.Fprintf(w, "\nSignature %d of %d", i+1, len(r.Signatures))
+		if sealAlone {
+			fmt.Fprint(w, "\nSeal")
+		} else {
+			fmt.Fprintf(w, "\nSignature %d of %d", i+1, len(r.Signatures))
+		}
 		if s.FieldName != "" {
 			fmt.Fprintf(w, " (field %q)", s.FieldName)
 		}
@@ -110,7 +121,9 @@ func Write(w io.Writer, r *verify.Report, opts Options) {
 		if s.Reason != "" {
 			fmt.Fprintf(w, "  Reason:    %s\n", s.Reason)
 		}
-		fmt.Fprintf(w, "  Covers:    %s\n", coverageWords(s.Coverage))
+		if s.Type != verify.TypeSeal {
+			fmt.Fprintf(w, "  Covers:    %s\n", coverageWords(s.Coverage))
+		}
 		fmt.Fprintf(w, "  Format:    %s\n", s.Format)
 		for _, c := range s.LaterChanges {
 			allowed := "allowed"
