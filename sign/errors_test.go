@@ -252,9 +252,9 @@ func TestCertDigestList(t *testing.T) {
 	p := getPKI(t)
 	sm3 := smcrypto.SM3(p.signer.Raw)
 	sha1Sum := sha1.Sum(p.signer.Raw)
-	byDigest := func(d ...seal.CertDigest) (*job, *seal.Seal) {
+	byDigest := func(d ...seal.CertDigest) (*checkedSealer, *seal.Seal) {
 		s := newSealer(t, "digest list seal", "11010800000009")
-		j := &job{sealer: s, opts: PDFOptions{Now: fixedClock}, chain: []*smcrypto.Certificate{p.signer, p.root}, now: fixedNow}
+		j := &checkedSealer{sealer: s, chain: []*smcrypto.Certificate{p.signer, p.root}, now: fixedNow}
 		sl, err := seal.ParseSeal(s.Seal)
 		if err != nil {
 			t.Fatal(err)

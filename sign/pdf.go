@@ -119,17 +119,14 @@ func signPDF(in io.ReadSeeker, out io.Writer, early bool, s Sealer, opts PDFOpti
 
 // job carries one sealing through its steps.
 type job struct {
-	in    io.ReadSeeker
-	ra    io.ReaderAt
-	size  int64
-	doc   *pdf.Document
-	upd   *pdf.SignatureUpdate
-	chain []*smcrypto.Certificate
-	seal  *seal.Seal
+	in   io.ReadSeeker
+	ra   io.ReaderAt
+	size int64
+	doc  *pdf.Document
+	upd  *pdf.SignatureUpdate
+	checkedSealer
 
-	sealer     Sealer
 	convention smcrypto.CMSConvention
-	now        time.Time
 	page       int
 	rect       [4]float64
 	opts       PDFOptions
@@ -139,10 +136,12 @@ type job struct {
 // prepare checks the sealer, the options and the document, and writes the update with room
 // for the signature.
 func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
-	j := &job{in: in, sealer: s, opts: opts, convention: opts.Convention}
-	if err := j.checkSealer(); err != nil {
+	j := &job{in: in, opts: opts, convention: opts.Convention}
+	cs, err := checkSealer(s, opts.Now)
+	if err != nil {
 		return nil, err
 	}
+	j.checkedSealer = *cs
 	if j.convention != smcrypto.ConventionPKCS7 && j.convention != smcrypto.ConventionGMT0010 {
 		return nil, errorf(BadOptions, nil, "unknown CMS convention %d", int(j.convention))
 	}
@@ -238,50 +237,63 @@ func updateError(err error) *Error {
 }
 
 // checkSealer validates the key, chain and seal before any document work.
-func (j *job) checkSealer() error {
-	s := j.sealer
+// checkedSealer is a Sealer whose key, chain and seal were checked for one signing time.
+type checkedSealer struct {
+	sealer Sealer
+	chain  []*smcrypto.Certificate // signer first
+	seal   *seal.Seal
+	now    time.Time // the signing time, whole seconds
+}
+
+// checkSealer checks that s can sign now (now() if set, else the clock): an SM2 key, its
+// certificate first in a chain in issuing order, a seal that allows it, all valid now.
+func checkSealer(s Sealer, now func() time.Time) (*checkedSealer, error) {
+	j := &checkedSealer{sealer: s}
 	if s.Signer == nil || !smcrypto.IsSM2PublicKey(s.Signer.Public()) {
-		return errorf(NotSM2Signer, nil, "Sealer.Signer must be an SM2 private key, got %T", publicKeyOf(s.Signer))
+		return nil, errorf(NotSM2Signer, nil, "Sealer.Signer must be an SM2 private key, got %T", publicKeyOf(s.Signer))
 	}
 	if len(s.Chain) == 0 {
-		return errorf(BadChain, nil, "no signer certificate")
+		return nil, errorf(BadChain, nil, "no signer certificate")
 	}
 	for i, der := range s.Chain {
 		c, err := smcrypto.ParseCertificate(der)
 		if err != nil {
-			return errorf(BadChain, err, "certificate %d cannot be read", i)
+			return nil, errorf(BadChain, err, "certificate %d cannot be read", i)
 		}
 		j.chain = append(j.chain, c)
 	}
 	signerCert := j.chain[0]
 	pub, ok := s.Signer.Public().(interface{ Equal(crypto.PublicKey) bool })
 	if !ok || !pub.Equal(signerCert.PublicKey) {
-		return errorf(BadChain, nil, "the first certificate (%s) is not the signer key's certificate", signerCert.Subject.CommonName)
+		return nil, errorf(BadChain, nil, "the first certificate (%s) is not the signer key's certificate", signerCert.Subject.CommonName)
 	}
 	for i := 1; i < len(j.chain); i++ {
 		if err := j.chain[i-1].CheckSignatureFrom(j.chain[i]); err != nil {
-			return errorf(BadChain, err, "certificate %d (%s) is not issued by certificate %d (%s)",
+			return nil, errorf(BadChain, err, "certificate %d (%s) is not issued by certificate %d (%s)",
 				i-1, j.chain[i-1].Subject.CommonName, i, j.chain[i].Subject.CommonName)
 		}
 	}
 	if len(s.Seal) == 0 {
-		return errorf(BadSeal, nil, "no seal")
+		return nil, errorf(BadSeal, nil, "no seal")
 	}
 	sl, err := seal.ParseSeal(s.Seal)
 	if err != nil {
-		return errorf(BadSeal, err, "the seal cannot be read")
+		return nil, errorf(BadSeal, err, "the seal cannot be read")
 	}
 	j.now = time.Now()
-	if j.opts.Now != nil {
-		j.now = j.opts.Now()
+	if now != nil {
+		j.now = now()
 	}
 	j.now = j.now.Truncate(time.Second)
-	return j.checkSeal(sl)
+	if err := j.checkSeal(sl); err != nil {
+		return nil, err
+	}
+	return j, nil
 }
 
 // checkSeal checks that the seal may be used by the signer at the signing time, with the
 // rules verify applies, and keeps it.
-func (j *job) checkSeal(sl *seal.Seal) error {
+func (j *checkedSealer) checkSeal(sl *seal.Seal) error {
 	signerCert := j.chain[0]
 	// An exact certificate, or a digest of it (certListType 2).
 	if ok, err := sl.AllowsSigner(signerCert.Raw); !ok {

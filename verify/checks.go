@@ -102,6 +102,8 @@ func (v *verifier) checkSignerCertificate(st *sigState) {
 	switch {
 	case st.ev.kind == containerPKCS1:
 		detail += "; taken from /Cert (nothing inside the signature names it: only the signature verifying binds it)"
+	case st.ev.kind == containerSES:
+		detail += "; the SES_Signature carries it, and its signature over TBS_Sign binds it"
 	case si.SerialNumber != nil:
 		detail += "; it matches the signer's issuer and serial number"
 	default:

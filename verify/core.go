@@ -30,9 +30,10 @@ type signatureInput struct {
 	// refused, when set, is why the format cannot hand over a container at all (an unknown
 	// SubFilter, a placeholder never filled): the format check fails with it.
 	refused string
-	// The container and how to read it.
+	// The container and how to read it; where names it in details ("/Contents" if empty).
 	container  containerKind
 	raw        []byte
+	where      string
 	profile    cmsProfile
 	extraCerts [][]byte // certificates the format carries beside the container (PDF /Cert)
 	// warnings are what the format reader found odd in the signature: they are noted with the
@@ -144,10 +145,10 @@ func (v *verifier) verifyAll(inputs []*signatureInput) ([]SignatureReport, error
 func (v *verifier) independentWork(states []*sigState) []func() {
 	var work []func()
 	for _, st := range states {
-		if st.ev.si == nil || st.ev.si.ESeal == nil {
+		if st.ev.sealDER == nil {
 			continue
 		}
-		st.seal = v.sealTask(st.ev.si.ESeal)
+		st.seal = v.sealTask(st.ev.sealDER)
 		certs, sealOf := st.ev.certs, st.seal
 		work = append(work, func() { sealOf() })
 		if len(v.anchors) > 0 {

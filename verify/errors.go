@@ -24,6 +24,9 @@ const (
 	// InputNotSeal: VerifySeal was given bytes that are not an electronic seal (SESeal), or more
 	// than a seal can be.
 	InputNotSeal
+	// InputNotSignature: VerifyDetached was given a signature file that is neither a CMS
+	// SignedData nor an SES_Signature, or more than a signature can be.
+	InputNotSignature
 )
 
 func (r InputErrorReason) String() string {
@@ -42,6 +45,8 @@ func (r InputErrorReason) String() string {
 		return "read error"
 	case InputDamaged:
 		return "damaged PDF"
+	case InputNotSignature:
+		return "not a detached signature (CMS SignedData or SES_Signature)"
 	case InputNotSeal:
 		return "not an electronic seal (GB/T 38540 / GM/T 0031 SESeal)"
 	}

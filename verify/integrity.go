@@ -7,6 +7,7 @@ import (
 	"hash"
 	"strings"
 
+	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
 )
 
@@ -21,6 +22,7 @@ const (
 	integritySHA1                              // a CMS encapsulating the SHA-1 of the signed bytes
 	integrityAttributes                        // messageDigest among signed attributes
 	integrityNoAttributes                      // a signature directly over the signed bytes
+	integritySES                               // an SES_Signature's dataHash, and its signature over TBS_Sign
 )
 
 func (st *sigState) integrity() integrityKind {
@@ -33,6 +35,8 @@ func (st *sigState) integrity() integrityKind {
 		return integrityDocTimestamp
 	case st.ev.kind == containerPKCS1:
 		return integrityPKCS1
+	case st.ev.kind == containerSES:
+		return integritySES
 	case st.in.profile.encapsulatedSHA1:
 		return integritySHA1
 	case len(st.ev.si.SignedAttrsDER) > 0:
@@ -58,6 +62,8 @@ func (v *verifier) planIntegrity(st *sigState) {
 		algs = pkcs1Digests
 	case integritySHA1:
 		algs = []smcrypto.OID{smcrypto.OIDSHA1}
+	case integritySES:
+		algs = []smcrypto.OID{smcrypto.OIDSM3}
 	case integrityAttributes:
 		algs = []smcrypto.OID{st.ev.si.DigestAlgorithm}
 	case integrityNoAttributes:
@@ -102,6 +108,8 @@ func (v *verifier) checkIntegrityAndValue(st *sigState) {
 		v.integrityPKCS1(st)
 	case integritySHA1:
 		v.integritySHA1(st)
+	case integritySES:
+		v.integritySES(st)
 	case integrityAttributes:
 		v.integrityWithAttributes(st)
 	default:
@@ -140,6 +148,10 @@ func rangesString(rs [][2]int64) string {
 // checkSignatureValueOnly verifies the signature over the signed attributes when the content
 // cannot be hashed: the signature's own mathematics are still worth knowing.
 func (v *verifier) checkSignatureValueOnly(st *sigState) {
+	if st.ev.kind == containerSES {
+		v.sesSignatureValue(st)
+		return
+	}
 	if st.ev.si == nil || len(st.ev.si.SignedAttrsDER) == 0 || st.ev.kind == containerTimestamp {
 		st.add(SignatureValueCheck, CheckSkipped, "", "not checked: without the signed bytes, this signature cannot be verified")
 		return
@@ -389,4 +401,57 @@ func (v *verifier) integrityDocTimestamp(st *sigState) {
 	chk, err := tok.verifySignature()
 	v.reportSignatureValue(st, chk, err, "the timestamp token (TSTInfo)")
 	st.sigOK = err == nil && st.checks[len(st.checks)-2].Status == CheckPassed
+}
+
+// integritySES compares the SM3 of the signed bytes with the SES_Signature's dataHash, then
+// checks the signer's signature over TBS_Sign, which binds the digest to the seal and the time.
+func (v *verifier) integritySES(st *sigState) {
+	ses := st.ev.ses
+	if v.overBudget(st) {
+		v.sesSignatureValue(st)
+		return
+	}
+	sum := st.hashes[0].sum
+	st.sigDigest = smcrypto.OIDSM3
+	intact := bytes.Equal(sum, ses.DataHash)
+	if !intact {
+		st.add(IntegrityCheck, CheckFailed, HashFailure, "the SM3 of %s is %s, but the signed dataHash is %s: the signed data were changed after signing",
+			v.rangesLabel(st), digestPrefix(sum), digestPrefix(ses.DataHash))
+	} else {
+		st.add(IntegrityCheck, CheckPassed, "", "the SM3 of %s is %s, equal to the signed dataHash", v.rangesLabel(st), digestPrefix(sum))
+	}
+	st.sigOK = v.sesSignatureValue(st) && intact
+}
+
+// sesSignatureValue checks the signer's SM2 signature over TBS_Sign as received, and tells
+// whether it holds.
+func (v *verifier) sesSignatureValue(st *sigState) bool {
+	enc, err := st.ev.ses.VerifySignatureValue()
+	who := "the signer certificate in the signature"
+	if st.ev.signer != nil {
+		who = certLabel(st.ev.signer)
+	}
+	var se *seal.Error
+	errors.As(err, &se)
+	switch {
+	case err == nil:
+		d := fmt.Sprintf("the SM2-with-SM3 signature over TBS_Sign (the seal, the signing time, the data hash and %q) verifies with the public key of %s, SM2 signer ID 1234567812345678 (the GM/T 0009 default)",
+			st.ev.ses.PropertyInfo, who)
+		if enc != smcrypto.EncodingDER {
+			st.add(SignatureValueCheck, CheckWarning, "", "%s; tolerated deviation from the standard: the value is encoded as %s, not DER", d, enc)
+			return true
+		}
+		st.add(SignatureValueCheck, CheckPassed, "", "%s, value DER-encoded", d)
+		return true
+	case se != nil && se.Reason == seal.SignatureCoversDataHashOnly:
+		st.add(SignatureValueCheck, CheckWarning, "", "tolerated deviation from the standard: %v. The signer's key signed the data, but the signature does not bind the seal, the time or propertyInfo to it", err)
+		return true
+	case se != nil && se.Reason == seal.UnsupportedAlgorithm:
+		st.add(SignatureValueCheck, CheckIndeterminate, CryptoConstraintsFailure, "the signature algorithm cannot be verified: %v", err)
+	case se != nil && se.Reason == seal.BadCertificate:
+		st.add(SignatureValueCheck, CheckIndeterminate, NoSigningCertificateFound, "the signer's public key cannot be read: %v", err)
+	default:
+		st.add(SignatureValueCheck, CheckFailed, SigCryptoFailure, "the SM2 signature over TBS_Sign does not verify with the public key of %s (%v): the signature is forged, damaged, or made with another key", who, err)
+	}
+	return false
 }

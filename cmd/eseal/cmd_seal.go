@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -139,22 +138,9 @@ func runSealList(e *env, args []string) error {
 	return tw.Flush()
 }
 
-// readSealFile reads a seal file (.esl: an SESeal in DER), refusing what is not a regular file
-// or is larger than a seal can be.
+// readSealFile reads a seal file (.esl: an SESeal in DER).
 func readSealFile(path string) ([]byte, error) {
-	f, err := openRegular(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	der, err := io.ReadAll(io.LimitReader(f, verify.MaxSealSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(der) > verify.MaxSealSize {
-		return nil, fmt.Errorf("%s: larger than a seal can be (the limit is %d bytes)", path, verify.MaxSealSize)
-	}
-	return der, nil
+	return readLimited(path, verify.MaxSealSize, "a seal")
 }
 
 // runSealVerify verifies a seal file on its own, with verify's report and exit codes.

@@ -122,12 +122,13 @@ func (rf *reportFlags) print(e *env, rep *verify.Report) error {
 func runVerify(e *env, args []string) error {
 	fs := newFlags(e, "verify")
 	rf := addReportFlags(e, fs)
+	sigPath := fs.String("sig", "", "a detached signature of FILE (.ses SES_Signature or .p7s CMS) to verify")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usagef("usage: eseal verify FILE|- [--json] [--trust ROOT.pem]...")
+		return usagef("usage: eseal verify FILE|- [--sig SIGNATURE] [--json] [--trust ROOT.pem]...")
 	}
 	fail := func(err error) error { return rf.fail(e, err) }
 	opts, closeStore, err := rf.options(e, rest[0])
@@ -152,7 +153,16 @@ func runVerify(e *env, args []string) error {
 	if err != nil {
 		return fail(err)
 	}
-	rep, err := verify.VerifyPDF(context.Background(), f, fi.Size(), opts)
+	var rep *verify.Report
+	if *sigPath != "" {
+		sig, rerr := readLimited(*sigPath, verify.MaxDetachedSignatureSize, "a detached signature")
+		if rerr != nil {
+			return fail(fmt.Errorf("--sig %s: %w", *sigPath, rerr))
+		}
+		rep, err = verify.VerifyDetached(context.Background(), f, fi.Size(), sig, opts)
+	} else {
+		rep, err = verify.VerifyPDF(context.Background(), f, fi.Size(), opts)
+	}
 	if err != nil {
 		var ie *verify.InputError
 		if errors.As(err, &ie) {

@@ -112,3 +112,21 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	return nil
 }
+
+// readLimited reads a small regular file whole (a seal, a signature), refusing what is not a
+// regular file or is larger than limit: what names what the file should be.
+func readLimited(path string, limit int64, what string) ([]byte, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %s can be (the limit is %d bytes)", path, what, limit)
+	}
+	return data, nil
+}

@@ -13,12 +13,15 @@ import (
 	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // The default timeline.
@@ -171,4 +174,44 @@ func (p *PKI) Seal(t testing.TB, o SealOptions) *seal.Seal {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// SESignature is an SES_Signature (seal.BuildSignature) by the signer with sealDER over content,
+// naming it name, made at signedAt.
+func (p *PKI) SESignature(t testing.TB, sealDER, content []byte, name string, signedAt time.Time) []byte {
+	t.Helper()
+	sum := smcrypto.SM3(content)
+	sig, err := seal.BuildSignature(seal.NewSignatureOptions{Seal: sealDER, TimeInfo: signedAt, DataHash: sum[:], PropertyInfo: name}, p.Signer.Raw, p.SignerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig.Raw
+}
+
+// SESignatureUnchecked is SESignature without BuildSignature's rules: the seal need not list
+// the signer. It makes the signatures a verifier must refuse.
+func (p *PKI) SESignatureUnchecked(t testing.TB, sealDER, content []byte, name string, signedAt time.Time) []byte {
+	t.Helper()
+	sum := smcrypto.SM3(content)
+	var tbs cryptobyte.Builder
+	tbs.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1Int64(4)
+		b.AddBytes(sealDER)
+		b.AddASN1GeneralizedTime(signedAt.UTC())
+		b.AddASN1BitString(sum[:])
+		b.AddASN1(cbasn1.IA5String, func(b *cryptobyte.Builder) { b.AddBytes([]byte(name)) })
+	})
+	tbsDER := tbs.BytesOrPanic()
+	value, err := smcrypto.SignSM2(p.SignerKey, nil, tbsDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddBytes(tbsDER)
+		b.AddASN1OctetString(p.Signer.Raw)
+		b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 501})
+		b.AddASN1BitString(value)
+	})
+	return b.BytesOrPanic()
 }
