@@ -65,6 +65,16 @@ func (v *verifier) checkSignerCertificate(st *sigState) {
 	if st.ev.token != nil {
 		role = "timestamping authority (TSA)"
 	}
+	if st.ev.signer == nil && st.ev.kind == containerSES {
+		_, err := smcrypto.ParseCertificate(st.ev.ses.SignerCert)
+		key := "its key cannot be read either"
+		if st.ev.signerKey != nil {
+			key = "its public key was read from it leniently, for the signature value and the References"
+		}
+		st.add(SignerCertificateCheck, CheckIndeterminate, NoSigningCertificateFound,
+			"the signer certificate in the SES_Signature cannot be read as X.509 (%v); %s, but the signer cannot be identified, trusted or checked for validity and revocation", err, key)
+		return
+	}
 	if st.ev.signer == nil {
 		var id string
 		switch {
@@ -104,6 +114,8 @@ func (v *verifier) checkSignerCertificate(st *sigState) {
 		detail += "; taken from /Cert (nothing inside the signature names it: only the signature verifying binds it)"
 	case st.ev.kind == containerSES:
 		detail += "; the SES_Signature carries it, and its signature over TBS_Sign binds it"
+	case st.ev.kind == containerBareSM2:
+		detail += "; given by the caller, not carried by the signature: only the signature verifying binds it"
 	case si.SerialNumber != nil:
 		detail += "; it matches the signer's issuer and serial number"
 	default:

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"strings"
@@ -28,6 +29,9 @@ const (
 	// containerTimestamp: an RFC 3161 timestamp token whose imprint is the digest of the signed
 	// bytes (a PDF document timestamp).
 	containerTimestamp
+	// containerBareSM2: a bare SM2 signature value over the signed bytes (with Z), its signer
+	// certificate given by the caller (an OFD Type="Sign" signature of some producers).
+	containerBareSM2
 	// containerSES: a GB/T 38540 / GM/T 0031 SES_Signature: the signer signs TBS_Sign, which
 	// holds the seal, the time, the SM3 digest of the signed bytes and what they are.
 	containerSES
@@ -40,6 +44,9 @@ type cmsProfile struct {
 	// encapsulatedSHA1: the SignedData encapsulates the SHA-1 of the signed bytes (adbe.pkcs7.sha1)
 	// instead of being detached.
 	encapsulatedSHA1 bool
+	// encapsulatedOK, when set, lets the SignedData encapsulate the digest (by this algorithm)
+	// of the signed bytes instead of being detached (an OFD GM/T 0010 signature).
+	encapsulatedOK smcrypto.OID
 	// pades: signed attributes and the ESS signing-certificate attribute are expected
 	// (ETSI.CAdES.detached); their absence is noted.
 	pades bool
@@ -55,6 +62,9 @@ type evidence struct {
 	certs []*smcrypto.Certificate
 	token *tsToken        // containerTimestamp
 	ses   *seal.Signature // containerSES
+	// signerKey is the signer's key when its certificate cannot be parsed but the key can
+	// (an SES_Signature whose certificate strict X.509 rejects).
+	signerKey *ecdsa.PublicKey
 	// sealDER is the seal the signature carries (a signed CMS attribute, TBS_Sign's eseal).
 	sealDER []byte
 	// claimed is the signing time the container states (a timestamp's genTime), if any.
@@ -67,6 +77,10 @@ func (v *verifier) checkFormat(st *sigState) {
 	in := st.in
 	st.rep.Format = in.formatName
 	if in.refused != "" {
+		if in.undecidable {
+			st.add(FormatCheck, CheckIndeterminate, NoSigningCertificateFound, "%s", in.refused)
+			return
+		}
 		st.add(FormatCheck, CheckFailed, FormatFailure, "%s", in.refused)
 		return
 	}
@@ -78,6 +92,8 @@ func (v *verifier) checkFormat(st *sigState) {
 		v.readTimestampContainer(st, notes)
 	case containerSES:
 		v.readSES(st, notes)
+	case containerBareSM2:
+		v.readBareSM2(st, notes)
 	default:
 		v.readCMS(st, notes)
 	}
@@ -127,12 +143,21 @@ func (v *verifier) readCMS(st *sigState, notes []string) {
 	if sd.EncapContentType != wantData {
 		notes = append(notes, fmt.Sprintf("the content type %s does not match the %s convention of the SignedData (accepted)", oidName(sd.EncapContentType), conv))
 	}
-	if p.encapsulatedSHA1 {
+	switch {
+	case p.encapsulatedSHA1:
 		if len(sd.Content) != 20 {
 			st.add(FormatCheck, CheckFailed, FormatFailure, "%s must encapsulate the 20-byte SHA-1 digest of the signed bytes; the SignedData encapsulates %d bytes", p.name, len(sd.Content))
 			return
 		}
-	} else if sd.Content != nil {
+		st.encapAlg = smcrypto.OIDSHA1
+	case p.encapsulatedOK != "" && sd.Content != nil:
+		if h, err := smcrypto.NewDigest(p.encapsulatedOK); err != nil || len(sd.Content) != h.Size() {
+			st.add(FormatCheck, CheckFailed, FormatFailure, "the SignedData encapsulates %d bytes, neither nothing (detached) nor the %s of the signed bytes", len(sd.Content), shortOIDName(p.encapsulatedOK))
+			return
+		}
+		st.encapAlg = p.encapsulatedOK
+		notes = append(notes, fmt.Sprintf("the SignedData encapsulates the %s of the signed bytes", shortOIDName(p.encapsulatedOK)))
+	case sd.Content != nil:
 		st.add(FormatCheck, CheckFailed, FormatFailure, "%s must be a detached signature, but the SignedData encapsulates %d bytes of content", p.name, len(sd.Content))
 		return
 	}
@@ -311,6 +336,7 @@ func (v *verifier) readSES(st *sigState, notes []string) {
 		SignatureAlgorithm: smcrypto.OID(ses.SignatureAlgorithm), TimestampToken: ses.TimeStamp}
 	if cert, err := smcrypto.ParseCertificate(ses.SignerCert); err != nil {
 		notes = append(notes, fmt.Sprintf("the signer certificate cannot be read as X.509 (%v)", err))
+		st.ev.signerKey, _ = ses.SignerPublicKey()
 	} else {
 		st.ev.signer, st.ev.certs = cert, []*smcrypto.Certificate{cert}
 	}
@@ -327,4 +353,15 @@ func (v *verifier) readSES(st *sigState, notes []string) {
 		status = CheckWarning
 	}
 	st.add(FormatCheck, status, "", "%s", detail)
+}
+
+// readBareSM2 reads a bare SM2 signature value; the signer certificate is the caller's.
+func (v *verifier) readBareSM2(st *sigState, notes []string) {
+	cert := st.in.givenCerts[0]
+	st.ev = evidence{kind: containerBareSM2, signer: cert, certs: st.in.givenCerts,
+		si: &smcrypto.SignerInfo{Signature: st.in.raw, DigestAlgorithm: smcrypto.OIDSM3, SignatureAlgorithm: smcrypto.OIDSM2WithSM3}}
+	st.rep.Format = fmt.Sprintf("%s, bare SM2 signature, SM2-with-SM3", st.in.formatName)
+	st.formatOK = true
+	st.add(FormatCheck, CheckPassed, "", "%s", joinNotes(fmt.Sprintf("%s: a bare SM2 signature value (%d bytes), with no certificate; the signer certificate is the one given (%s)",
+		st.in.whereName(), len(st.in.raw), certLabel(cert)), notes))
 }

@@ -30,12 +30,20 @@ type signatureInput struct {
 	// refused, when set, is why the format cannot hand over a container at all (an unknown
 	// SubFilter, a placeholder never filled): the format check fails with it.
 	refused string
+	// undecidable: what refused says makes the signature INDETERMINATE
+	// (NO_SIGNING_CERTIFICATE_FOUND), not malformed.
+	undecidable bool
 	// The container and how to read it; where names it in details ("/Contents" if empty).
 	container  containerKind
 	raw        []byte
 	where      string
 	profile    cmsProfile
 	extraCerts [][]byte // certificates the format carries beside the container (PDF /Cert)
+	// givenCerts are certificates the caller gives for a container that carries none (an OFD
+	// bare SM2 signature): the first is the signer's.
+	givenCerts []*smcrypto.Certificate
+	// ofdRange is where an OFD signature's Signature.xml lies in the core's input.
+	ofdRange [2]int64
 	// warnings are what the format reader found odd in the signature: they are noted with the
 	// format check and make it a warning. notes are noted only.
 	warnings, notes []string
@@ -224,7 +232,10 @@ type sigState struct {
 	tsCheck *Check // the signature timestamp's check, added last
 	// sealAlone: a seal judged on its own (VerifySeal), at the validation time, not a signature.
 	sealAlone bool
-	chain     []*smcrypto.Certificate
+	// encapAlg is the digest algorithm whose value the CMS encapsulates instead of being
+	// detached (PDF adbe.pkcs7.sha1: SHA-1; an OFD GM/T 0010 signature: SM3); empty if detached.
+	encapAlg smcrypto.OID
+	chain    []*smcrypto.Certificate
 
 	checks []Check
 }

@@ -27,10 +27,10 @@
 // it signed (byte ranges of the input), and hooks for what only the format can judge (for PDF,
 // the ByteRange coverage and the later revisions). Container readers turn the bytes into
 // evidence (signer and certificates, signed attributes, algorithms and value, claimed time,
-// seal, timestamp tokens); the checks below are written once over that evidence. Two formats
-// are read today: PDF (VerifyPDF), and detached signatures (VerifyDetached: a signature file, a
-// CMS or a GB/T 38540 SES_Signature, over a whole file); OFD is the next reader, sharing the
-// SES_Signature container reader. VerifySeal judges a
+// seal, timestamp tokens); the checks below are written once over that evidence. Three
+// formats are read: PDF (VerifyPDF); OFD (VerifyOFD: each signature signs its Signature.xml,
+// whose References the "references" check verifies, file by file); and detached signatures
+// (VerifyDetached: a signature file, a CMS or a GB/T 38540 SES_Signature, over a whole file). VerifySeal judges a
 // seal file on its own with the same seal check, in a report of the same shape (one entry of
 // Type "seal"). Every deviation from the standards that a seal reader tolerates is a warning,
 // never silent.

@@ -27,6 +27,8 @@ const (
 	// InputNotSignature: VerifyDetached was given a signature file that is neither a CMS
 	// SignedData nor an SES_Signature, or more than a signature can be.
 	InputNotSignature
+	// InputNotOFD: VerifyOFD was given a file that is not an OFD package (not a zip, no OFD.xml).
+	InputNotOFD
 )
 
 func (r InputErrorReason) String() string {
@@ -45,6 +47,8 @@ func (r InputErrorReason) String() string {
 		return "read error"
 	case InputDamaged:
 		return "damaged PDF"
+	case InputNotOFD:
+		return "not an OFD document"
 	case InputNotSignature:
 		return "not a detached signature (CMS SignedData or SES_Signature)"
 	case InputNotSeal:

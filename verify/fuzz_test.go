@@ -130,3 +130,29 @@ func FuzzVerifySeal(f *testing.F) {
 		checkFuzzReport(t, rep)
 	})
 }
+
+// FuzzVerifyOFD feeds arbitrary packages to VerifyOFD. Seeds: the real OFD documents.
+func FuzzVerifyOFD(f *testing.F) {
+	files, _ := filepath.Glob("testdata/ofd/*.ofd")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if len(b) < 200<<10 { // the small ones: the fuzzer mutates them whole
+			f.Add(b)
+		}
+	}
+	opts := Options{RevocationPolicy: RevocationSoftFail, CurrentTime: tNow}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rep, err := VerifyOFD(context.Background(), bytes.NewReader(data), int64(len(data)), opts)
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error that is not an *InputError: %v", err)
+			}
+			return
+		}
+		checkFuzzReport(t, rep)
+	})
+}

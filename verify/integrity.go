@@ -37,7 +37,7 @@ func (st *sigState) integrity() integrityKind {
 		return integrityPKCS1
 	case st.ev.kind == containerSES:
 		return integritySES
-	case st.in.profile.encapsulatedSHA1:
+	case st.encapAlg != "":
 		return integritySHA1
 	case len(st.ev.si.SignedAttrsDER) > 0:
 		return integrityAttributes
@@ -61,7 +61,7 @@ func (v *verifier) planIntegrity(st *sigState) {
 	case integrityPKCS1:
 		algs = pkcs1Digests
 	case integritySHA1:
-		algs = []smcrypto.OID{smcrypto.OIDSHA1}
+		algs = []smcrypto.OID{st.encapAlg}
 	case integritySES:
 		algs = []smcrypto.OID{smcrypto.OIDSM3}
 	case integrityAttributes:
@@ -295,7 +295,8 @@ func (v *verifier) integrityWithoutAttributes(st *sigState) {
 	v.reportSignatureValue(st, chk, err, "the digest of the signed bytes")
 }
 
-// integritySHA1 handles a CMS that encapsulates the SHA-1 of the signed bytes (adbe.pkcs7.sha1).
+// integritySHA1 handles a CMS that encapsulates the digest of the signed bytes: SHA-1 for PDF
+// adbe.pkcs7.sha1, SM3 for an OFD GM/T 0010 signature.
 func (v *verifier) integritySHA1(st *sigState) {
 	if v.overBudget(st) {
 		st.add(SignatureValueCheck, CheckSkipped, "", "not checked: the signed bytes were not hashed")
@@ -303,13 +304,14 @@ func (v *verifier) integritySHA1(st *sigState) {
 	}
 	sd, si := st.ev.sd, st.ev.si
 	sum := st.hashes[0].sum
-	st.sigDigest = smcrypto.OIDSHA1
+	alg := st.encapAlg
+	st.sigDigest = alg
 	intact := bytes.Equal(sum, sd.Content)
 	if !intact {
-		st.add(IntegrityCheck, CheckFailed, HashFailure, "the SHA-1 of %s is %s, but the signed content holds %s: the signed bytes were changed after signing",
-			v.rangesLabel(st), digestPrefix(sum), digestPrefix(sd.Content))
+		st.add(IntegrityCheck, CheckFailed, HashFailure, "the %s of %s is %s, but the signed content holds %s: the signed bytes were changed after signing",
+			shortOIDName(alg), v.rangesLabel(st), digestPrefix(sum), digestPrefix(sd.Content))
 	} else {
-		st.add(IntegrityCheck, CheckPassed, "", "the SHA-1 of %s is %s, equal to the digest the signature encapsulates", v.rangesLabel(st), digestPrefix(sum))
+		st.add(IntegrityCheck, CheckPassed, "", "the %s of %s is %s, equal to the digest the signature encapsulates", shortOIDName(alg), v.rangesLabel(st), digestPrefix(sum))
 	}
 	// The signer signs the encapsulated digest as its content.
 	cert := st.ev.signer

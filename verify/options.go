@@ -51,6 +51,9 @@ type Options struct {
 	// TimeZone is the zone the times in check details are written in (a text report shows
 	// every time in one zone); nil means UTC. The report's time fields are UTC whatever it is.
 	TimeZone *time.Location
+	// Certificates are signer certificates for signatures that carry none (an OFD bare SM2
+	// signature, eseal verify --cert): the first is taken as the signer's.
+	Certificates []*smcrypto.Certificate
 	// Cache, when set, is shared by verifications so that certificates and seals seen before
 	// are not verified again (see Cache). Nil verifies everything.
 	Cache *Cache

@@ -206,6 +206,7 @@ type SignatureReport struct {
 	Reason       string          `json:"reason,omitempty"`   // the signer's /Reason
 	Location     string          `json:"location,omitempty"` // the signer's /Location
 	Page         int             `json:"page,omitempty"`
+	Stamps       []Stamp         `json:"stamps,omitempty"` // OFD: where the stamps show
 	Checks       []Check         `json:"checks"`
 	LaterChanges []Change        `json:"laterChanges,omitempty"`
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -123,12 +124,14 @@ func runVerify(e *env, args []string) error {
 	fs := newFlags(e, "verify")
 	rf := addReportFlags(e, fs)
 	sigPath := fs.String("sig", "", "a detached signature of FILE (.ses SES_Signature or .p7s CMS) to verify")
+	var certs stringList
+	fs.Var(&certs, "cert", "the signer certificate (PEM or DER) of a signature that carries none, such as an OFD bare SM2 signature; repeatable")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usagef("usage: eseal verify FILE|- [--sig SIGNATURE] [--json] [--trust ROOT.pem]...")
+		return usagef("usage: eseal verify FILE.pdf|FILE.ofd|- [--sig SIGNATURE] [--cert CERT.pem] [--json] [--trust ROOT.pem]...")
 	}
 	fail := func(err error) error { return rf.fail(e, err) }
 	opts, closeStore, err := rf.options(e, rest[0])
@@ -153,14 +156,24 @@ func runVerify(e *env, args []string) error {
 	if err != nil {
 		return fail(err)
 	}
+	for _, path := range certs {
+		cs, err := readCertificates(path)
+		if err != nil {
+			return fail(fmt.Errorf("--cert %s: %w", path, err))
+		}
+		opts.Certificates = append(opts.Certificates, cs...)
+	}
 	var rep *verify.Report
-	if *sigPath != "" {
+	switch {
+	case *sigPath != "":
 		sig, rerr := readLimited(*sigPath, verify.MaxDetachedSignatureSize, "a detached signature")
 		if rerr != nil {
 			return fail(fmt.Errorf("--sig %s: %w", *sigPath, rerr))
 		}
 		rep, err = verify.VerifyDetached(context.Background(), f, fi.Size(), sig, opts)
-	} else {
+	case isZip(f):
+		rep, err = verify.VerifyOFD(context.Background(), f, fi.Size(), opts)
+	default:
 		rep, err = verify.VerifyPDF(context.Background(), f, fi.Size(), opts)
 	}
 	if err != nil {
@@ -171,4 +184,11 @@ func runVerify(e *env, args []string) error {
 		return fail(err)
 	}
 	return rf.print(e, rep)
+}
+
+// isZip tells an OFD package (a zip) from a PDF by its first bytes.
+func isZip(r io.ReaderAt) bool {
+	var magic [4]byte
+	n, _ := r.ReadAt(magic[:], 0)
+	return n == 4 && string(magic[:]) == "PK\x03\x04"
 }

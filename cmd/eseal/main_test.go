@@ -39,13 +39,14 @@ func TestScripts(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(env.WorkDir, "licence.pdf"), data, 0o644); err != nil {
 				return err
 			}
-			// Real seals (testdata/seals/README.md).
-			for _, name := range []string{"ofdrw_UserV4.esl", "hebeigede_SESealData_v4.der"} {
-				data, err := os.ReadFile(filepath.Join("testdata", "seals", name))
+			// Real seals and OFD documents (testdata/seals/README.md, testdata/ofd/README.md).
+			for _, name := range []string{"seals/ofdrw_UserV4.esl", "seals/hebeigede_SESealData_v4.der",
+				"ofd/ofd-07.ofd", "ofd/ofd-10.ofd", "ofd/ofd-14.ofd", "ofd/ofdrw_user_cert.pem"} {
+				data, err := os.ReadFile(filepath.Join("testdata", name))
 				if err != nil {
 					return err
 				}
-				if err := os.WriteFile(filepath.Join(env.WorkDir, name), data, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(env.WorkDir, filepath.Base(name)), data, 0o644); err != nil {
 					return err
 				}
 			}

@@ -81,7 +81,10 @@ func Write(w io.Writer, r *verify.Report, opts Options) {
 		} else {
 			fmt.Fprintf(w, "\nSignature %d of %d", i+1, len(r.Signatures))
 		}
-		if s.FieldName != "" {
+		switch {
+		case s.FieldName != "" && r.Document.Format == "OFD":
+			fmt.Fprintf(w, " (ID %q)", s.FieldName)
+		case s.FieldName != "":
 			fmt.Fprintf(w, " (field %q)", s.FieldName)
 		}
 		fmt.Fprintf(w, ": %s [%s", verdictWords[s.Indication], s.Indication)
@@ -121,8 +124,14 @@ func Write(w io.Writer, r *verify.Report, opts Options) {
 		if s.Reason != "" {
 			fmt.Fprintf(w, "  Reason:    %s\n", s.Reason)
 		}
-		if s.Type != verify.TypeSeal {
+		switch {
+		case r.Document.Format == "OFD":
+			fmt.Fprintf(w, "  Covers:    %s\n", ofdCoverageWords(s.Coverage))
+		case s.Type != verify.TypeSeal:
 			fmt.Fprintf(w, "  Covers:    %s\n", coverageWords(s.Coverage))
+		}
+		for _, st := range s.Stamps {
+			fmt.Fprintf(w, "  Stamp:     page %s at x %.1f mm, y %.1f mm, %.1f × %.1f mm\n", st.PageRef, st.X, st.Y, st.Width, st.Height)
 		}
 		fmt.Fprintf(w, "  Format:    %s\n", s.Format)
 		for _, c := range s.LaterChanges {
@@ -217,6 +226,17 @@ func coverageWords(c string) string {
 		return "INVALID byte range"
 	default:
 		return orUnknown(c)
+	}
+}
+
+func ofdCoverageWords(c string) string {
+	switch c {
+	case "entire_file":
+		return "every file of the document, each unchanged"
+	case "partial":
+		return "the files it lists, each unchanged; others in the package are not protected (see later changes)"
+	default:
+		return "UNCLEAR: the files it protects are not all intact"
 	}
 }
 

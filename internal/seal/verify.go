@@ -229,3 +229,9 @@ func extractSPKI(der []byte) ([]byte, error) {
 	}
 	return tbs[i+5].raw, nil
 }
+
+// SignerPublicKey is the signer's SM2 public key, read from SignerCert even when strict X.509
+// parsing rejects the certificate (real signers' certificates sometimes carry bad names).
+func (sig *Signature) SignerPublicKey() (*ecdsa.PublicKey, error) {
+	return certPublicKey(sig.SignerCert, "signer certificate")
+}
