@@ -1,6 +1,9 @@
 // Package sign applies an eseal approval signature to a PDF: a visible widget showing the
 // seal's picture, and a detached CMS SignedData (SM2 with SM3) that carries the GB/T 38540
-// seal as a signed attribute, so the signature covers the seal as well as the document.
+// seal as a signed attribute, so the signature covers the seal as well as the document. It
+// also seals OFD documents (SignOFD: a GB/T 38540 seal signature laid out as GB/T 33190 §18
+// says, every existing member copied as stored), and signs any file with a detached signature
+// (SignDetached: an SES_Signature or a CMS).
 //
 // It is a library with a public API in public types only: the key is a crypto.Signer (a
 // hardware key, or certstore's for an esID), the seal its DER, the chain the certificates' DER;

@@ -46,12 +46,15 @@ const (
 	// is a bug to report with the input file.
 	Internal
 	// Certified: the document is certified with DocMDP permissions P=1 (or a signed field
-	// locks it with /P 1): no change is allowed, so another signature would break the
-	// certification. Nothing was written.
+	// locks it with /P 1), or an OFD signature protects the list of signatures: no change is
+	// allowed, so another signature would break the earlier one. Nothing was written.
 	Certified
+	// NotOFD: the input is not an OFD package this package can read.
+	NotOFD
 )
 
 var reasonText = map[Reason]string{
+	NotOFD:                "not a readable OFD",
 	NotPDF:                "not a readable PDF",
 	Encrypted:             "encrypted PDF",
 	UnsupportedPDF:        "PDF structure not supported for sealing",

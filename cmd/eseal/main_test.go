@@ -41,7 +41,7 @@ func TestScripts(t *testing.T) {
 			}
 			// Real seals and OFD documents (testdata/seals/README.md, testdata/ofd/README.md).
 			for _, name := range []string{"seals/ofdrw_UserV4.esl", "seals/hebeigede_SESealData_v4.der",
-				"ofd/ofd-07.ofd", "ofd/ofd-10.ofd", "ofd/ofd-14.ofd", "ofd/ofdrw_user_cert.pem"} {
+				"ofd/ofd-07.ofd", "ofd/ofd-10.ofd", "ofd/ofd-14.ofd", "ofd/ofdrw_user_cert.pem", "ofd/licence.ofd"} {
 				data, err := os.ReadFile(filepath.Join("testdata", name))
 				if err != nil {
 					return err

@@ -451,3 +451,70 @@ type signatureXML struct {
 	} `xml:"SignedInfo"`
 	SignedValue string `xml:"SignedValue"`
 }
+
+// Page is a page of a document: its ID (what a StampAnnot's PageRef names) and its box.
+type Page struct {
+	ID   string
+	Path string // its Content.xml, resolved
+	// Box is the page's PhysicalBox (x, y, width, height in millimetres): the page's own Area
+	// when it has one, else the document's PageArea.
+	Box [4]float64
+}
+
+// Pages reads the document's pages from its Document.xml.
+func (p *Package) Pages(d *Document) ([]Page, error) {
+	var x documentXML
+	if err := p.readXML(d.Root, &x); err != nil {
+		return nil, err
+	}
+	box, ok := parseBox(x.CommonData.PageArea.PhysicalBox)
+	if !ok {
+		box = [4]float64{0, 0, 210, 297} // the standard's default: A4
+	}
+	dir := path.Dir(d.Root)
+	var out []Page
+	var problems []string
+	for _, pg := range x.Pages.Page {
+		out = append(out, Page{ID: pg.ID, Path: p.resolve(dir, pg.BaseLoc, &problems), Box: box})
+	}
+	if len(out) == 0 {
+		return nil, errorf(Malformed, nil, "%s lists no page", d.Root)
+	}
+	return out, nil
+}
+
+func parseBox(s string) ([4]float64, bool) {
+	var b [4]float64
+	f := strings.Fields(s)
+	if len(f) != 4 {
+		return b, false
+	}
+	for i := range f {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return b, false
+		}
+		b[i] = v
+	}
+	return b, b[2] > 0 && b[3] > 0
+}
+
+type documentXML struct {
+	CommonData struct {
+		PageArea struct {
+			PhysicalBox string `xml:"PhysicalBox"`
+		} `xml:"PageArea"`
+	} `xml:"CommonData"`
+	Pages struct {
+		Page []struct {
+			ID      string `xml:"ID,attr"`
+			BaseLoc string `xml:"BaseLoc,attr"`
+		} `xml:"Page"`
+	} `xml:"Pages"`
+}
+
+// File is a member as stored, for a writer that copies it unchanged.
+func (p *Package) File(name string) *zip.File { return p.files[strings.TrimPrefix(name, "/")] }
+
+// Files are the members in archive order, as stored.
+func (p *Package) Files() []*zip.File { return p.zr.File }
