@@ -349,7 +349,13 @@ func (u *ofdUpdate) write(w io.Writer) error {
 }
 
 func addMember(zw *zip.Writer, name string, data []byte) error {
-	fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: time.Now().UTC()})
+	// The seal and the signature value hold a compressed picture: deflating them gains nothing
+	// and costs every verifier an inflation.
+	method := zip.Deflate
+	if strings.HasSuffix(name, ".esl") || strings.HasSuffix(name, ".dat") {
+		method = zip.Store
+	}
+	fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: time.Now().UTC()})
 	if err != nil {
 		return errorf(IOFailed, err, "writing %s", name)
 	}

@@ -13,6 +13,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eseal/eseal/internal/ofd"
@@ -27,6 +28,9 @@ import (
 //
 // The core hashes byte ranges of one input: here that input is every signature's Signature.xml,
 // one after the other, as stored in the package.
+
+// ofdInMemory is the size up to which an OFD package is read into memory whole.
+const ofdInMemory = 32 << 20
 
 // ReferencesCheck is OFD's check that every file a signature protects is in the package, unchanged:
 // each Reference's digest, by its CheckMethod.
@@ -55,6 +59,27 @@ func VerifyOFD(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*R
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// A package of ordinary size is read once into memory: the zip reader's many small reads
+	// and the document's SHA-256 then cost no system calls. Larger ones are read in place.
+	var docSum []byte
+	waitSum := func() {}
+	if size <= ofdInMemory {
+		data := make([]byte, size)
+		if _, err := r.ReadAt(data, 0); err != nil && !(errors.Is(err, io.EOF) && len(data) == int(size)) {
+			return nil, readError(err)
+		}
+		r = bytes.NewReader(data)
+		// The document's SHA-256 is for the report only: an idle core computes it meanwhile.
+		var wg sync.WaitGroup
+		hash := func() { sum := sha256.Sum256(data); docSum = sum[:] }
+		if cores.TryAcquire(1) {
+			wg.Go(func() { defer cores.Release(1); hash() })
+		} else {
+			hash()
+		}
+		defer wg.Wait()
+		waitSum = wg.Wait
+	}
 	pkg, err := ofd.Open(r, size)
 	if err != nil {
 		return nil, ofdInputError(err)
@@ -66,11 +91,21 @@ func VerifyOFD(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*R
 			inputs = append(inputs, in.signature(len(inputs)+1, d, s, opts))
 		}
 	}
-	docSum, err := sha256Of(ctx, r, size)
-	if err != nil {
-		return nil, err
+	if size > ofdInMemory {
+		if docSum, err = sha256Of(ctx, r, size); err != nil {
+			return nil, err
+		}
 	}
-	v := newVerifier(ctx, bytes.NewReader(in.content.Bytes()), int64(in.content.Len()), opts, nil)
+	// An idle core takes the seals' and the certificate paths' SM2 verifications (idle.go).
+	var help *helper
+	if opts.Cache == nil {
+		if cores.TryAcquire(1) {
+			defer cores.Release(1)
+		}
+		help = startHelper()
+		defer help.stop()
+	}
+	v := newVerifier(ctx, bytes.NewReader(in.content.Bytes()), int64(in.content.Len()), opts, help)
 	sigs, err := v.verifyAll(inputs)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -78,6 +113,7 @@ func VerifyOFD(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*R
 		}
 		return nil, readError(err)
 	}
+	waitSum()
 	return &Report{
 		Document:       DocumentInfo{Name: opts.Name, Format: "OFD", Size: size, SHA256: hex.EncodeToString(docSum)},
 		ValidationTime: v.now,

@@ -7,6 +7,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 )
@@ -14,6 +15,9 @@ import (
 // Licence is the sample licence's text.
 type Licence struct {
 	Number, Holder, Matter, Authority, Date string
+	// ScanBytes > 0 adds a resource of that many incompressible bytes (a scanned attachment),
+	// stored uncompressed, to make a larger document.
+	ScanBytes int
 }
 
 // DefaultLicence is testdata/licence.ofd.
@@ -57,10 +61,19 @@ func (l Licence) Bytes() []byte {
 		{"Doc_0/PublicRes.xml", `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>`},
 		{"Doc_0/Pages/Page_0/Content.xml", content.String()},
 	}
+	if l.ScanBytes > 0 {
+		scan := make([]byte, l.ScanBytes)
+		rand.NewChaCha8([32]byte{7}).Read(scan)
+		members = append(members, struct{ name, data string }{"Doc_0/Res/scan.jpg", string(scan)})
+	}
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	for _, m := range members {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: m.name, Method: zip.Deflate, Modified: fixedTime})
+		method := zip.Deflate
+		if strings.HasPrefix(m.name, "Doc_0/Res/") {
+			method = zip.Store
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: m.name, Method: method, Modified: fixedTime})
 		if err != nil {
 			panic(err) // writing to memory cannot fail
 		}
