@@ -18,8 +18,10 @@ import (
 // SealRequest describes a new seal.
 type SealRequest struct {
 	Name string
-	// Picture is the seal image; nil means a generated one.
+	// Picture is the seal image; nil means a generated one (seal.DrawPicture), its Chinese text
+	// in Font, or in the system's CJK font when Font is nil.
 	Picture *seal.Picture
+	Font    *seal.Font
 	// ValidUntil is the seal's last valid moment; zero means DefaultSealValidity from now.
 	ValidUntil time.Time
 }
@@ -36,6 +38,9 @@ type SealRecord struct {
 	ValidStart   time.Time `json:"validStart"`
 	ValidEnd     time.Time `json:"validEnd"`
 	Created      time.Time `json:"created"`
+	// PictureWarnings say what a generated picture could not draw (no CJK font, missing
+	// characters); not stored.
+	PictureWarnings []string `json:"-"`
 }
 
 // NewSeal makes an SM2 key for the seal, a signer certificate issued by the region root, and a
@@ -85,13 +90,21 @@ func (s *Store) NewSeal(req SealRequest) (*SealRecord, error) {
 		return nil, err
 	}
 	var pic seal.Picture
+	var warnings []string
 	if req.Picture != nil {
 		if err := seal.ValidatePicture(*req.Picture); err != nil {
 			return nil, fmt.Errorf("certstore: %w: seal image: %v", ErrInvalidArgument, err)
 		}
 		pic = *req.Picture
-	} else if pic, err = seal.GeneratePicture(name, esID, 40); err != nil {
-		return nil, err
+	} else {
+		f := req.Font
+		if f == nil {
+			f, _ = seal.SystemCJKFont() // none: the picture says what it could not draw
+		}
+		agency, kind := seal.SplitSealName(name)
+		if pic, warnings, err = seal.DrawPicture(seal.PictureOptions{Agency: agency, Kind: kind, Code: esID, SizeMM: 40, Font: f}); err != nil {
+			return nil, err
+		}
 	}
 	signerKey, err := smcrypto.GenerateKey()
 	if err != nil {
@@ -125,7 +138,7 @@ func (s *Store) NewSeal(req SealRequest) (*SealRecord, error) {
 	rec := &SealRecord{
 		ESID: esID, Name: name, Type: sl.Type, ESL: sl.Raw, SignerCert: signer.Raw,
 		SignerKeyID: fmt.Sprintf("%x", signer.SubjectKeyId), SignerSerial: smcrypto.SerialHex(signer.SerialNumber),
-		ValidStart: now, ValidEnd: validEnd, Created: now,
+		ValidStart: now, ValidEnd: validEnd, Created: now, PictureWarnings: warnings,
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)

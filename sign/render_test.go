@@ -255,3 +255,44 @@ func TestAppearancePicture(t *testing.T) {
 		}
 	}
 }
+
+// artifactDir is where tests keep what a person should look at (ESEAL_ARTIFACTS; scripts/test
+// sets it to artifacts/), or "" to keep nothing.
+func artifactDir(t *testing.T) string {
+	dir := os.Getenv("ESEAL_ARTIFACTS")
+	if dir == "" {
+		return ""
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestSealedLicenceArtifact renders, with poppler at 150 dpi, the licence sealed with a seal
+// whose generated picture sets the agency's name in the system's CJK font, and keeps the page
+// as an artifact; the seal's rectangle holds the red of its ink.
+func TestSealedLicenceArtifact(t *testing.T) {
+	s := newSealer(t, "杭州市行政审批局行政审批专用章", "33010000000009")
+	_, res, out := sealFile(t, "testdata/licence.pdf", s, PDFOptions{Now: fixedClock})
+	after := render(t, out)
+	if red := countIn(after, pixelRect(res.Rect), isRed); red == 0 {
+		t.Fatal("no red in the seal's rectangle")
+	}
+	dir := artifactDir(t)
+	if dir == "" {
+		return
+	}
+	prefix := filepath.Join(dir, "sealed-licence-page1")
+	if b, err := exec.Command(requireTool(t, "pdftoppm"), "-r", "150", "-png", "-singlefile", "-f", "1", "-l", "1", out, prefix).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, b)
+	}
+	sl, err := seal.ParseSeal(s.Seal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "seal-picture.png"), sl.Picture.Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("kept %s.png and seal-picture.png in %s", prefix, dir)
+}

@@ -40,6 +40,7 @@ func runSealNew(e *env, args []string) error {
 	data := dataFlag(e, fs)
 	name := fs.String("name", "", "the seal's name, e.g. 某市行政审批局行政审批专用章 (required)")
 	image := fs.String("image", "", "seal picture (PNG, JPEG or GIF); default: a generated one")
+	fontPath := fs.String("font", "", "a CJK font (TrueType/OpenType, or a .ttc collection) for the generated picture's text; default: the system's, found with fontconfig")
 	validUntil := fs.String("valid-until", "", "last day the seal is valid (YYYY-MM-DD, China time, or RFC 3339); default 5 years")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -56,11 +57,21 @@ func runSealNew(e *env, args []string) error {
 		req.ValidUntil = t
 	}
 	if *image != "" {
+		if *fontPath != "" {
+			return usagef("--font draws a generated picture; it does not apply with --image")
+		}
 		pic, err := readPicture(*image)
 		if err != nil {
 			return usagef("--image: %v", err)
 		}
 		req.Picture = pic
+	}
+	if *fontPath != "" {
+		f, err := seal.LoadFont(*fontPath)
+		if err != nil {
+			return usagef("--font: %v", err)
+		}
+		req.Font = f
 	}
 	s, err := openInitializedStore(e, *data)
 	if err != nil {
@@ -70,6 +81,9 @@ func runSealNew(e *env, args []string) error {
 	rec, err := s.NewSeal(req)
 	if err != nil {
 		return err
+	}
+	for _, w := range rec.PictureWarnings {
+		fmt.Fprintf(e.stderr, "eseal seal new: warning: %s\n", w)
 	}
 	fmt.Fprintf(e.stdout, "Seal %q made, valid %s to %s; signer certificate serial %s\n",
 		rec.Name, rec.ValidStart.In(chinaTime).Format(time.DateOnly), rec.ValidEnd.In(chinaTime).Format(time.DateOnly), rec.SignerSerial)

@@ -49,7 +49,7 @@ func TestGeneratePicture(t *testing.T) {
 		{"between star points transparent", clear(c+px*12/100, c-px*12/100)},
 		{"ring red at top", red(c, px/100+10)},
 		{"ring red at left", red(px/100+10, c)},
-		{"inside the ring transparent", clear(c, px/10)},
+		{"between the star and the kind transparent", clear(c, c+px*13/100)},
 		{"outside the ring transparent", clear(2, c)},
 	}
 	for _, ch := range checks {
@@ -57,7 +57,7 @@ func TestGeneratePicture(t *testing.T) {
 			t.Error(ch.what)
 		}
 	}
-	// The name is not drawn but is stored as PNG text.
+	// The name is also stored as PNG text.
 	if !bytes.Contains(p.Data, []byte("iTXtTitle\x00\x00\x00\x00\x00北京市海淀区测试审批专用章 11010500000001")) {
 		t.Error("no iTXt Title chunk with the name and esID")
 	}
