@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/testofd"
 	"github.com/eseal/eseal/internal/testpdf"
 	"github.com/eseal/eseal/sign"
 	"github.com/eseal/eseal/verify"
@@ -289,5 +290,41 @@ func TestVerifyRevokedAfterCached(t *testing.T) {
 	after := post()
 	if after.Indication == verify.TotalPassed || !strings.Contains(string(after.Signatures[0].SubIndication), "REVOKED") {
 		t.Errorf("after revocation: %s/%s, want the revocation reported", after.Indication, after.Signatures[0].SubIndication)
+	}
+}
+
+// TestVerifyOFD: POST /v1/verify takes OFD documents too, told by their bytes: a licence
+// sealed by the region's seal is valid, and with a changed page it is not.
+func TestVerifyOFD(t *testing.T) {
+	srv, _, store := testServerStore(t, Config{})
+	seals, err := store.Seals()
+	if err != nil || len(seals) == 0 {
+		t.Fatalf("seals: %v", err)
+	}
+	key, sl, chain, err := store.SealSigner(seals[0].ESID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := testofd.DefaultLicence.Bytes()
+	var sealed bytes.Buffer
+	if _, err := sign.SignOFD(bytes.NewReader(in), int64(len(in)), &sealed, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: [][]byte{chain[0].Raw, chain[1].Raw}}, sign.OFDOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want verify.Indication
+	}{
+		{"sealed", sealed.Bytes(), verify.TotalPassed},
+		{"unsigned", in, verify.NoSignatureFound},
+	} {
+		resp, err := http.Post(srv.URL+"/v1/verify", "application/ofd", bytes.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := decode[verify.Report](t, resp)
+		if resp.StatusCode != http.StatusOK || rep.Indication != tc.want || rep.Document.Format != "OFD" {
+			t.Errorf("%s: status %d, %s, format %q", tc.name, resp.StatusCode, rep.Indication, rep.Document.Format)
+		}
 	}
 }

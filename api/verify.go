@@ -13,7 +13,8 @@ import (
 // fields) a request may carry beyond the document.
 const multipartAllowance = 64 << 10
 
-// handleVerify answers POST /v1/verify with the same report as `eseal verify --json`.
+// handleVerify answers POST /v1/verify with the same report as `eseal verify --json`, for a
+// PDF or an OFD document.
 func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	var policy verify.RevocationPolicy
 	switch r.URL.Query().Get("revocation") {
@@ -37,7 +38,12 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Now != nil {
 		opts.CurrentTime = s.cfg.Now()
 	}
-	rep, err := verify.VerifyPDF(r.Context(), up.file, up.size, opts)
+	verifyFile := verify.VerifyPDF
+	var magic [4]byte
+	if n, _ := up.file.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == "PK\x03\x04" {
+		verifyFile = verify.VerifyOFD // an OFD package is a zip
+	}
+	rep, err := verifyFile(r.Context(), up.file, up.size, opts)
 	if err != nil {
 		var ie *verify.InputError
 		if errors.As(err, &ie) {
