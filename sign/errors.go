@@ -51,10 +51,13 @@ const (
 	Certified
 	// NotOFD: the input is not an OFD package this package can read.
 	NotOFD
+	// TextNotFound: the text the seal is to be placed over (OFDOptions.Near) is not on the page.
+	TextNotFound
 )
 
 var reasonText = map[Reason]string{
 	NotOFD:                "not a readable OFD",
+	TextNotFound:          "text not found on the page",
 	NotPDF:                "not a readable PDF",
 	Encrypted:             "encrypted PDF",
 	UnsupportedPDF:        "PDF structure not supported for sealing",

@@ -27,6 +27,10 @@ type OFDOptions struct {
 	// At is the stamp's top-left corner, in millimetres from the page's top-left corner. nil:
 	// the bottom right of the page, 20 mm from the edges.
 	At *[2]float64
+	// Near, when set, centres the stamp over the first occurrence of this text on the page
+	// (the issuing authority's name, the date), as Chinese practice places seals. At and Near
+	// exclude each other.
+	Near string
 	// Now gives the signing time; nil means time.Now. Whole seconds.
 	Now func() time.Time
 }
@@ -101,8 +105,21 @@ func SignOFD(in io.ReaderAt, size int64, out io.Writer, s Sealer, opts OFDOption
 		w, h = defaultSealMM, defaultSealMM
 	}
 	box := [4]float64{pg.Box[2] - 20 - w, pg.Box[3] - 20 - h, w, h}
-	if opts.At != nil {
+	switch {
+	case opts.At != nil && opts.Near != "":
+		return nil, errorf(BadRect, nil, "give the stamp's place (At) or a text to put it over (Near), not both")
+	case opts.At != nil:
 		box[0], box[1] = opts.At[0], opts.At[1]
+	case opts.Near != "":
+		content, err := pkg.ReadFile(pg.Path)
+		if err != nil {
+			return nil, ofdOpenError(err)
+		}
+		cx, cy, ok := findText(content, opts.Near)
+		if !ok {
+			return nil, errorf(TextNotFound, nil, "%q is not on page %d", opts.Near, page)
+		}
+		box[0], box[1] = cx-w/2, cy-h/2
 	}
 	if box[0] < 0 || box[1] < 0 || box[0]+w > pg.Box[2] || box[1]+h > pg.Box[3] {
 		return nil, errorf(BadRect, nil, "the stamp at %.1f,%.1f mm (%.0f×%.0f mm) is not on the %.0f×%.0f mm page", box[0], box[1], w, h, pg.Box[2], pg.Box[3])
@@ -415,4 +432,83 @@ func selfCheckOFD(data []byte, sigPath string) error {
 		return fmt.Errorf("the new signature %s is not listed", sigPath)
 	}
 	return nil
+}
+
+// findText finds text in an OFD page's content and returns the centre of its first occurrence,
+// in millimetres from the page's top-left: within one TextObject, whose TextCodes' characters
+// are taken as Size wide each (CJK characters are; Latin ones are narrower, so the centre of a
+// Latin text is approximate).
+func findText(content []byte, text string) (x, y float64, ok bool) {
+	dec := xml.NewDecoder(bytes.NewReader(content))
+	type code struct {
+		x, y float64
+		s    string
+	}
+	var obj *struct {
+		box  [4]float64
+		size float64
+		code []code
+	}
+	var cur *code
+	attr := func(e xml.StartElement, name string) string {
+		for _, a := range e.Attr {
+			if a.Name.Local == name {
+				return a.Value
+			}
+		}
+		return ""
+	}
+	num := func(s string) float64 { v, _ := strconv.ParseFloat(strings.TrimSpace(s), 64); return v }
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, 0, false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "TextObject":
+				obj = &struct {
+					box  [4]float64
+					size float64
+					code []code
+				}{size: num(attr(t, "Size"))}
+				if f := strings.Fields(attr(t, "Boundary")); len(f) == 4 {
+					for i := range f {
+						obj.box[i] = num(f[i])
+					}
+				}
+			case "TextCode":
+				if obj != nil {
+					obj.code = append(obj.code, code{x: num(attr(t, "X")), y: num(attr(t, "Y"))})
+					cur = &obj.code[len(obj.code)-1]
+				}
+			}
+		case xml.CharData:
+			if cur != nil {
+				cur.s += string(t)
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "TextCode":
+				cur = nil
+			case "TextObject":
+				if obj == nil {
+					continue
+				}
+				for _, c := range obj.code {
+					i := strings.Index(c.s, text)
+					if i < 0 {
+						continue
+					}
+					before := float64(len([]rune(c.s[:i])))
+					n := float64(len([]rune(text)))
+					x = obj.box[0] + c.x + (before+n/2)*obj.size
+					y = obj.box[1] + c.y - obj.size/2
+					return x, y, true
+				}
+				obj = nil
+			}
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -216,5 +217,34 @@ func TestSignOFDErrors(t *testing.T) {
 	}
 	if _, err := SignOFDFile("testdata/licence.ofd", "testdata/licence.ofd", s, OFDOptions{Now: fixedClock}); err == nil {
 		t.Error("SignOFDFile onto its input: no error")
+	}
+}
+
+// TestSignOFDNear: the stamp is centred over a text of the page, as seals sit over the
+// issuing authority's name; a text that is not there is an error.
+func TestSignOFDNear(t *testing.T) {
+	licence := mustRead(t, "testdata/licence.ofd")
+	s := newSealer(t, "杭州市行政审批局行政审批专用章", "33010000000003")
+	_, res := signOFDBytes(t, licence, s, OFDOptions{Near: "杭州市行政审批局"})
+	// The sample sets 杭州市行政审批局 (8 characters of 4.2 mm) in a TextObject at 120,230 mm,
+	// on a baseline 4.2 mm below its top: the text's centre is at 136.8,232.1 mm.
+	cx, cy := res.Boundary[0]+res.Boundary[2]/2, res.Boundary[1]+res.Boundary[3]/2
+	if math.Abs(cx-(120+4*4.2)) > 0.01 || math.Abs(cy-(230+4.2-2.1)) > 0.01 {
+		t.Errorf("stamp centred at %.2f,%.2f mm", cx, cy)
+	}
+	for _, tc := range []struct {
+		opts   OFDOptions
+		reason Reason
+	}{
+		{OFDOptions{Near: "上海市"}, TextNotFound},
+		{OFDOptions{Near: "杭州市行政审批局", At: &[2]float64{10, 10}}, BadRect},
+	} {
+		tc.opts.Now = fixedClock
+		var out bytes.Buffer
+		_, err := SignOFD(bytes.NewReader(licence), int64(len(licence)), &out, s, tc.opts)
+		var se *Error
+		if !errors.As(err, &se) || se.Reason != tc.reason || out.Len() != 0 {
+			t.Errorf("%+v: %v", tc.opts, err)
+		}
 	}
 }

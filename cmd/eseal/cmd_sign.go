@@ -25,6 +25,7 @@ func runSign(e *env, args []string) error {
 	reason := fs.String("reason", "", "reason recorded in the signature, e.g. 行政许可决定")
 	location := fs.String("location", "", "location recorded in the signature")
 	at := fs.String("at", "", "OFD: the stamp's top-left corner X,Y in millimetres from the page's top-left (default: bottom right)")
+	near := fs.String("near", "", "OFD: centre the stamp over the first occurrence of this text on the page (the authority's name, the date)")
 	detached := fs.Bool("detached", false, "sign any file with a detached signature written to --out, instead of sealing a PDF")
 	format := fs.String("format", "", "detached signature format: ses (GB/T 38540 SES_Signature, the default) or cms (SM2 CMS, the default for a .p7s --out)")
 	if err := parseNoArgs(fs, args); err != nil {
@@ -43,10 +44,13 @@ func runSign(e *env, args []string) error {
 		if *rect != "" {
 			return usagef("--rect is for PDFs; place an OFD stamp with --at X,Y (millimetres)")
 		}
-		return signOFD(e, *data, *esID, *in, *out, *page, *at)
+		return signOFD(e, *data, *esID, *in, *out, *page, *at, *near)
 	}
 	if *at != "" {
 		return usagef("--at is for OFD documents; place a PDF seal with --rect")
+	}
+	if *near != "" {
+		return usagef("--near is not available for PDFs yet (it is for OFD documents); place a PDF seal with --rect")
 	}
 	opts := sign.PDFOptions{Page: *page, Reason: *reason, Location: *location}
 	switch strings.ToLower(*cmsOIDs) {
@@ -198,8 +202,8 @@ func isOFDFile(path string) bool {
 }
 
 // signOFD seals an OFD document.
-func signOFD(e *env, data, esID, in, out string, page int, at string) error {
-	opts := sign.OFDOptions{Page: page}
+func signOFD(e *env, data, esID, in, out string, page int, at, near string) error {
+	opts := sign.OFDOptions{Page: page, Near: near}
 	if page < 1 {
 		return usagef("--page must be 1 or more")
 	}
@@ -235,7 +239,7 @@ func signOFD(e *env, data, esID, in, out string, page int, at string) error {
 	var se *sign.Error
 	if errors.As(err, &se) {
 		switch se.Reason {
-		case sign.NotOFD, sign.UnsupportedPDF, sign.Certified, sign.PageOutOfRange, sign.BadRect, sign.SameFile:
+		case sign.NotOFD, sign.UnsupportedPDF, sign.Certified, sign.PageOutOfRange, sign.BadRect, sign.SameFile, sign.TextNotFound:
 			return &exitError{code: exitUsage, err: err}
 		}
 	}
