@@ -128,7 +128,8 @@ func TestOFDFacts(t *testing.T) {
 	if len(s.Stamps) != 5 || s.Stamps[0].PageRef == "" || s.Stamps[0].Width <= 0 {
 		t.Errorf("riding seal stamps %+v", s.Stamps)
 	}
-	if s.Seal == nil || s.Seal.Name != "OFD R&W 测试用印章" || s.SigningTime == nil || rep.Document.Format != "OFD" || len(rep.Document.SHA256) != 64 {
+	if s.Seal == nil || s.Seal.Name != "OFD R&W 测试用印章" || s.SigningTime == nil || rep.Document.Format != "OFD" || len(rep.Document.SHA256) != 64 ||
+		s.Seal.Picture == nil || s.Seal.Picture.Type != "PNG" || s.Seal.Picture.WidthMM != 40 || s.Seal.Picture.Size == 0 {
 		t.Errorf("seal %+v signing time %v document %+v", s.Seal, s.SigningTime, rep.Document)
 	}
 	// The signing time decides: the seal and the certificate were valid then, though not now.

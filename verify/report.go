@@ -160,9 +160,20 @@ type SealInfo struct {
 	ValidEnd   time.Time `json:"validEnd,omitzero"`
 	Created    time.Time `json:"created,omitzero"` // the creation date its maker signed
 	Maker      string    `json:"maker,omitempty"`  // subject of the seal maker's certificate
+	// Picture describes the seal's picture (its bytes are in the seal: eseal seal show
+	// --export-image): the image type and its printed size in millimetres.
+	Picture *PictureInfo `json:"picture,omitempty"`
 	// MakerRevocation is the revocation status of the seal maker's certificate, when a chain to
 	// a trust anchor was found for it.
 	MakerRevocation *RevocationInfo `json:"makerRevocation,omitempty"`
+}
+
+// PictureInfo describes a seal's picture.
+type PictureInfo struct {
+	Type     string `json:"type"` // PNG, JPG, GIF, BMP, SVG or OFD, as the seal says
+	WidthMM  int    `json:"widthMM"`
+	HeightMM int    `json:"heightMM"`
+	Size     int    `json:"size"` // bytes
 }
 
 // Change is a revision of the document written after a signature.

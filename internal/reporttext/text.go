@@ -101,6 +101,9 @@ func Write(w io.Writer, r *verify.Report, opts Options) {
 			if !s.Seal.ValidStart.IsZero() || !s.Seal.ValidEnd.IsZero() {
 				fmt.Fprintf(w, ", valid %s to %s", s.Seal.ValidStart.In(zone).Format("2006-01-02"), s.Seal.ValidEnd.In(zone).Format("2006-01-02"))
 			}
+			if p := s.Seal.Picture; p != nil {
+				fmt.Fprintf(w, ", picture %s %d×%d mm", p.Type, p.WidthMM, p.HeightMM)
+			}
 			fmt.Fprintln(w)
 		}
 		if s.Signer != nil {
