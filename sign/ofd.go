@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"regexp"
@@ -31,6 +32,10 @@ type OFDOptions struct {
 	// (the issuing authority's name, the date), as Chinese practice places seals. At and Near
 	// exclude each other.
 	Near string
+	// Riding makes a riding seal (骑缝章) across every page: each page shows its slice of the
+	// seal at its right edge, at At's height (or the page's middle), so the pages are bound
+	// together. Page and Near do not apply.
+	Riding bool
 	// Now gives the signing time; nil means time.Now. Whole seconds.
 	Now func() time.Time
 }
@@ -40,10 +45,11 @@ type OFDResult struct {
 	// ID is the signature's ID in Signatures.xml; Path its Signature.xml.
 	ID, Path string
 	// Page is the 1-based page of the stamp, PageRef that page's ID, Boundary the stamp's box
-	// (x, y, width, height in millimetres).
+	// (x, y, width, height in millimetres). A riding seal has a stamp per page: Stamps.
 	Page     int
 	PageRef  string
 	Boundary [4]float64
+	Stamps   int
 	// References is how many files the signature protects.
 	References  int
 	SigningTime time.Time
@@ -125,6 +131,17 @@ func SignOFD(in io.ReaderAt, size int64, out io.Writer, s Sealer, opts OFDOption
 		return nil, errorf(BadRect, nil, "the stamp at %.1f,%.1f mm (%.0f×%.0f mm) is not on the %.0f×%.0f mm page", box[0], box[1], w, h, pg.Box[2], pg.Box[3])
 	}
 
+	stamps := []ofdStamp{{pageRef: pg.ID, box: box}}
+	if opts.Riding {
+		if len(pages) < 2 {
+			return nil, errorf(BadRect, nil, "a riding seal needs two pages or more; the document has %d", len(pages))
+		}
+		if opts.Near != "" {
+			return nil, errorf(BadRect, nil, "a riding seal sits on the pages' edge, not over a text")
+		}
+		stamps = ridingStamps(pages, w, h, opts.At)
+		box = stamps[0].box
+	}
 	u := &ofdUpdate{pkg: pkg, doc: doc, members: map[string][]byte{}}
 	if err := u.plan(); err != nil {
 		return nil, err
@@ -134,7 +151,7 @@ func SignOFD(in io.ReaderAt, size int64, out io.Writer, s Sealer, opts OFDOption
 	if err != nil {
 		return nil, err
 	}
-	sigXML := u.signatureXML(refs, cs.now, pg.ID, box)
+	sigXML := u.signatureXML(refs, cs.now, stamps)
 	u.members[u.sigPath] = sigXML
 	sum := smcrypto.SM3(sigXML)
 	ses, err := seal.BuildSignature(seal.NewSignatureOptions{Seal: s.Seal, TimeInfo: cs.now, DataHash: sum[:], PropertyInfo: "/" + u.sigPath}, s.Chain[0], s.Signer)
@@ -153,7 +170,7 @@ func SignOFD(in io.ReaderAt, size int64, out io.Writer, s Sealer, opts OFDOption
 	if _, err := out.Write(buf.Bytes()); err != nil {
 		return nil, errorf(IOFailed, err, "writing the output")
 	}
-	return &OFDResult{ID: u.id, Path: u.sigPath, Page: page, PageRef: pg.ID, Boundary: box, References: len(refs),
+	return &OFDResult{ID: u.id, Path: u.sigPath, Page: page, PageRef: stamps[0].pageRef, Boundary: box, Stamps: len(stamps), References: len(refs),
 		SigningTime: cs.now, Size: int64(buf.Len())}, nil
 }
 
@@ -315,7 +332,30 @@ func (u *ofdUpdate) references() ([]ofdRef, error) {
 	return refs, nil
 }
 
-func (u *ofdUpdate) signatureXML(refs []ofdRef, now time.Time, pageRef string, box [4]float64) []byte {
+// ofdStamp is a StampAnnot: a page, the seal's box on it, and the part of the seal shown (clip,
+// in the seal's own millimetres), all of it when clip is zero.
+type ofdStamp struct {
+	pageRef string
+	box     [4]float64
+	clip    [4]float64
+}
+
+// ridingStamps puts slice i of the seal (w wide, split in as many slices as pages) at the right
+// edge of page i.
+func ridingStamps(pages []ofd.Page, w, h float64, at *[2]float64) []ofdStamp {
+	slice := w / float64(len(pages))
+	out := make([]ofdStamp, len(pages))
+	for i, p := range pages {
+		y := (p.Box[3] - h) / 2
+		if at != nil {
+			y = at[1]
+		}
+		out[i] = ofdStamp{pageRef: p.ID, box: [4]float64{p.Box[2] - slice*float64(i+1), y, w, h}, clip: [4]float64{slice * float64(i), 0, slice, h}}
+	}
+	return out
+}
+
+func (u *ofdUpdate) signatureXML(refs []ofdRef, now time.Time, stamps []ofdStamp) []byte {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	b.WriteString(`<ofd:Signature xmlns:ofd="http://www.ofdspec.org/2016"><ofd:SignedInfo>`)
@@ -327,13 +367,20 @@ func (u *ofdUpdate) signatureXML(refs []ofdRef, now time.Time, pageRef string, b
 		fmt.Fprintf(&b, `<ofd:Reference FileRef="%s"><ofd:CheckValue>%s</ofd:CheckValue></ofd:Reference>`, xmlAttr("/"+r.name), base64.StdEncoding.EncodeToString(r.sum))
 	}
 	b.WriteString(`</ofd:References>`)
-	fmt.Fprintf(&b, `<ofd:StampAnnot ID="1" PageRef="%s" Boundary="%s %s %s %s"/>`, xmlAttr(pageRef), mm(box[0]), mm(box[1]), mm(box[2]), mm(box[3]))
+	for i, st := range stamps {
+		clip := ""
+		if st.clip != ([4]float64{}) {
+			clip = fmt.Sprintf(` Clip="%s %s %s %s"`, mm(st.clip[0]), mm(st.clip[1]), mm(st.clip[2]), mm(st.clip[3]))
+		}
+		fmt.Fprintf(&b, `<ofd:StampAnnot ID="%d" PageRef="%s" Boundary="%s %s %s %s"%s/>`, i+1, xmlAttr(st.pageRef), mm(st.box[0]), mm(st.box[1]), mm(st.box[2]), mm(st.box[3]), clip)
+	}
 	b.WriteString(`<ofd:Seal><ofd:BaseLoc>Seal.esl</ofd:BaseLoc></ofd:Seal>`)
 	b.WriteString(`</ofd:SignedInfo><ofd:SignedValue>SignedValue.dat</ofd:SignedValue></ofd:Signature>`)
 	return []byte(b.String())
 }
 
-func mm(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+// mm writes a length in millimetres to the hundredth.
+func mm(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) }
 
 // write copies every member as stored (compressed bytes untouched), with the rewritten ones in
 // their place, then adds the new ones.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/testofd"
 	"github.com/eseal/eseal/verify"
 )
 
@@ -247,4 +248,60 @@ func TestSignOFDNear(t *testing.T) {
 			t.Errorf("%+v: %v", tc.opts, err)
 		}
 	}
+}
+
+// TestSignOFDRiding: a riding seal across three pages: a stamp per page, each showing its third
+// of the seal at the page's right edge, and the signature valid; one page is not enough.
+func TestSignOFDRiding(t *testing.T) {
+	l := testofd.DefaultLicence
+	l.Pages = 3
+	s := newSealer(t, "杭州市行政审批局行政审批专用章", "33010000000003")
+	sealed, res := signOFDBytes(t, l.Bytes(), s, OFDOptions{Riding: true})
+	if res.Stamps != 3 {
+		t.Fatalf("%d stamps", res.Stamps)
+	}
+	rep := verifyOFDData(t, sealed)
+	sr := rep.Signatures[0]
+	if rep.Indication != verify.TotalPassed || len(sr.Stamps) != 3 {
+		t.Fatalf("%s, %d stamps", rep.Indication, len(sr.Stamps))
+	}
+	pages := map[string]bool{}
+	for i, st := range sr.Stamps {
+		pages[st.PageRef] = true
+		if want := 210 - 14*float64(i+1); math.Abs(st.X-want) > 0.01 || st.Width != 42 {
+			t.Errorf("stamp %d at x %.2f (width %.0f), want %.2f", i, st.X, st.Width, want)
+		}
+	}
+	if len(pages) != 3 {
+		t.Errorf("stamps on pages %v", pages)
+	}
+	xml := sealedMember(t, sealed, res.Path)
+	for _, clip := range []string{`Clip="0 0 14 42"`, `Clip="14 0 14 42"`, `Clip="28 0 14 42"`} {
+		if !bytes.Contains(xml, []byte(clip)) {
+			t.Errorf("no %s in %s", clip, xml)
+		}
+	}
+	var out bytes.Buffer
+	_, err := SignOFD(bytes.NewReader(mustRead(t, "testdata/licence.ofd")), int64(len(mustRead(t, "testdata/licence.ofd"))), &out, s, OFDOptions{Riding: true, Now: fixedClock})
+	var se *Error
+	if !errors.As(err, &se) || se.Reason != BadRect || !strings.Contains(err.Error(), "two pages or more") {
+		t.Errorf("one page: %v", err)
+	}
+}
+
+func sealedMember(t *testing.T, data []byte, name string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if f.Name == name {
+			rc, _ := f.Open()
+			b, _ := io.ReadAll(rc)
+			return b
+		}
+	}
+	t.Fatalf("no %s", name)
+	return nil
 }

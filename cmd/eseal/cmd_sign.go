@@ -25,6 +25,7 @@ func runSign(e *env, args []string) error {
 	reason := fs.String("reason", "", "reason recorded in the signature, e.g. 行政许可决定")
 	location := fs.String("location", "", "location recorded in the signature")
 	at := fs.String("at", "", "OFD: the stamp's top-left corner X,Y in millimetres from the page's top-left (default: bottom right)")
+	riding := fs.Bool("riding", false, "OFD: a riding seal (骑缝章) across every page's right edge (--at X,Y sets its height with Y)")
 	near := fs.String("near", "", "OFD: centre the stamp over the first occurrence of this text on the page (the authority's name, the date)")
 	detached := fs.Bool("detached", false, "sign any file with a detached signature written to --out, instead of sealing a PDF")
 	format := fs.String("format", "", "detached signature format: ses (GB/T 38540 SES_Signature, the default) or cms (SM2 CMS, the default for a .p7s --out)")
@@ -44,10 +45,13 @@ func runSign(e *env, args []string) error {
 		if *rect != "" {
 			return usagef("--rect is for PDFs; place an OFD stamp with --at X,Y (millimetres)")
 		}
-		return signOFD(e, *data, *esID, *in, *out, *page, *at, *near)
+		return signOFD(e, *data, *esID, *in, *out, *page, *at, *near, *riding)
 	}
 	if *at != "" {
 		return usagef("--at is for OFD documents; place a PDF seal with --rect")
+	}
+	if *riding {
+		return usagef("--riding is for OFD documents")
 	}
 	if *near != "" {
 		return usagef("--near is not available for PDFs yet (it is for OFD documents); place a PDF seal with --rect")
@@ -202,8 +206,8 @@ func isOFDFile(path string) bool {
 }
 
 // signOFD seals an OFD document.
-func signOFD(e *env, data, esID, in, out string, page int, at, near string) error {
-	opts := sign.OFDOptions{Page: page, Near: near}
+func signOFD(e *env, data, esID, in, out string, page int, at, near string, riding bool) error {
+	opts := sign.OFDOptions{Page: page, Near: near, Riding: riding}
 	if page < 1 {
 		return usagef("--page must be 1 or more")
 	}
@@ -246,7 +250,11 @@ func signOFD(e *env, data, esID, in, out string, page int, at, near string) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Signed %s with seal %s (%s) at %s, page %d at %.1f,%.1f mm, %d files protected → %s\n", in, sl.Name, sl.ESID,
-		res.SigningTime.In(chinaTime).Format(time.DateTime), res.Page, res.Boundary[0], res.Boundary[1], res.References, out)
+	where := fmt.Sprintf("page %d at %.1f,%.1f mm", res.Page, res.Boundary[0], res.Boundary[1])
+	if res.Stamps > 1 {
+		where = fmt.Sprintf("a riding seal across %d pages", res.Stamps)
+	}
+	fmt.Fprintf(e.stdout, "Signed %s with seal %s (%s) at %s, %s, %d files protected → %s\n", in, sl.Name, sl.ESID,
+		res.SigningTime.In(chinaTime).Format(time.DateTime), where, res.References, out)
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eseal/eseal/internal/testofd"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -37,6 +38,12 @@ func TestScripts(t *testing.T) {
 			}
 			env.Setenv("ESEAL_KEY_PASSPHRASE", "testscript passphrase")
 			if err := os.WriteFile(filepath.Join(env.WorkDir, "licence.pdf"), data, 0o644); err != nil {
+				return err
+			}
+			// A three-page OFD licence, for riding seals.
+			three := testofd.DefaultLicence
+			three.Pages = 3
+			if err := os.WriteFile(filepath.Join(env.WorkDir, "licence3.ofd"), three.Bytes(), 0o644); err != nil {
 				return err
 			}
 			// Real seals and OFD documents (testdata/seals/README.md, testdata/ofd/README.md).

@@ -18,6 +18,8 @@ type Licence struct {
 	// ScanBytes > 0 adds a resource of that many incompressible bytes (a scanned attachment),
 	// stored uncompressed, to make a larger document.
 	ScanBytes int
+	// Pages > 1 adds pages after the first (an annex: 附页 N), for riding seals.
+	Pages int
 }
 
 // DefaultLicence is testdata/licence.ofd.
@@ -57,9 +59,13 @@ func (l Licence) Bytes() []byte {
 	content.WriteString(`</ofd:Layer></ofd:Content></ofd:Page>`)
 	members := []struct{ name, data string }{
 		{"OFD.xml", `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" DocType="OFD" Version="1.1"><ofd:DocBody><ofd:DocInfo><ofd:DocID>5e5ea1c0e5ea1c0e5ea1c0e5ea1c0e5e</ofd:DocID><ofd:Title>准予行政许可决定书</ofd:Title><ofd:CreationDate>2026-11-27</ofd:CreationDate><ofd:Creator>eseal testofd</ofd:Creator></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>`},
-		{"Doc_0/Document.xml", `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:MaxUnitID>20</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>`},
+		{"Doc_0/Document.xml", `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:MaxUnitID>20</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData><ofd:Pages>` + pageList(l.Pages) + `</ofd:Pages></ofd:Document>`},
 		{"Doc_0/PublicRes.xml", `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>`},
 		{"Doc_0/Pages/Page_0/Content.xml", content.String()},
+	}
+	for i := 1; i < l.Pages; i++ {
+		members = append(members, struct{ name, data string }{fmt.Sprintf("Doc_0/Pages/Page_%d/Content.xml", i),
+			fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="%d"><ofd:TextObject ID="%d" Boundary="25 40 40 7" Font="2" Size="4.2"><ofd:TextCode X="0" Y="4.2">附页 %d</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>`, 100+2*i, 101+2*i, i)})
 	}
 	if l.ScanBytes > 0 {
 		scan := make([]byte, l.ScanBytes)
@@ -83,4 +89,13 @@ func (l Licence) Bytes() []byte {
 		panic(err)
 	}
 	return b.Bytes()
+}
+
+// pageList is Document.xml's Pages: the licence, then n-1 annex pages.
+func pageList(n int) string {
+	out := `<ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/>`
+	for i := 1; i < n; i++ {
+		out += fmt.Sprintf(`<ofd:Page ID="%d" BaseLoc="Pages/Page_%d/Content.xml"/>`, 100+2*i, i)
+	}
+	return out
 }
