@@ -64,6 +64,10 @@ func firstFont(data []byte) (*sfnt.Font, error) {
 	return c.Font(0)
 }
 
+// FirstFont is the first font of a font file or collection as a single font file, its tables
+// on four-byte boundaries and their bytes unchanged (for writers that embed a font).
+func FirstFont(data []byte) ([]byte, error) { return alignFirstFont(data) }
+
 // alignFirstFont rewrites the first font of a font file or collection as a single font whose
 // tables start on four-byte boundaries, the table bytes unchanged.
 func alignFirstFont(data []byte) ([]byte, error) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -103,5 +104,42 @@ func TestWriterRevisions(t *testing.T) {
 	info, err := exec.Command(qpdf, "--show-object=7", p).CombinedOutput()
 	if err != nil || !bytes.Contains(info, []byte("three")) {
 		t.Fatalf("qpdf --show-object=7: %v\n%s", err, info)
+	}
+}
+
+// TestLicenceChinese: the sample is a Chinese 准予行政许可决定书 whose font is embedded (a
+// subset of the system's CJK font): poppler lists it as embedded and reads the Chinese text back.
+func TestLicenceChinese(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "licence.pdf")
+	if err := os.WriteFile(p, DefaultLicence.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range []string{"pdffonts", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is required (scripts/test installs poppler-utils)", tool)
+		}
+	}
+	fonts, err := exec.Command("pdffonts", p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdffonts: %v\n%s", err, fonts)
+	}
+	var cid string
+	for _, line := range strings.Split(string(fonts), "\n") {
+		if strings.Contains(line, "CID TrueType") {
+			cid = line
+		}
+	}
+	if f := strings.Fields(cid); len(f) < 7 || !strings.HasPrefix(f[0], "ESEALA+") || f[len(f)-5] != "yes" || f[len(f)-4] != "yes" || f[len(f)-3] != "yes" {
+		t.Errorf("no embedded subset CID TrueType font with a ToUnicode map:\n%s", fonts)
+	}
+	text, err := exec.Command("pdftotext", p, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	for _, want := range append([]string{zhTitle, zhNumber, zhAuthority, zhDate}, zhBody...) {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("pdftotext does not read %q back:\n%s", want, text)
+		}
 	}
 }
