@@ -51,7 +51,7 @@ const (
 	Certified
 	// NotOFD: the input is not an OFD package this package can read.
 	NotOFD
-	// TextNotFound: the text the seal is to be placed over (OFDOptions.Near) is not on the page.
+	// TextNotFound: the text the seal is to be placed over (Near) is not on the page.
 	TextNotFound
 )
 

@@ -42,6 +42,10 @@ type PDFOptions struct {
 	// Convention picks the CMS object identifiers: PKCS#7 (the default, what PDF readers
 	// expect) or GM/T 0010.
 	Convention smcrypto.CMSConvention
+	// Near, when set, centres the seal over the first occurrence of this text on the page (the
+	// issuing authority's name, the date), as Chinese practice places seals; Rect and Near
+	// exclude each other.
+	Near string
 	// Reason, Location and ContactInfo go into the signature dictionary; any Unicode text.
 	Reason, Location, ContactInfo string
 	// Now gives the signing time; nil means time.Now. It is written with one-second precision.
@@ -175,11 +179,29 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 		return nil, updateError(err)
 	}
 	pic := j.seal.Picture
-	if opts.Rect != nil {
+	switch {
+	case opts.Rect != nil && opts.Near != "":
+		return nil, errorf(BadRect, nil, "give the seal's rectangle (Rect) or a text to put it over (Near), not both")
+	case opts.Rect != nil:
 		if j.rect, err = checkRect(*opts.Rect, geo); err != nil {
 			return nil, err
 		}
-	} else {
+	case opts.Near != "":
+		box, err := j.doc.FindText(j.page, opts.Near)
+		switch {
+		case errors.Is(err, pdf.ErrTextNotFound):
+			return nil, errorf(TextNotFound, nil, "%q is not on page %d", opts.Near, j.page)
+		case err != nil:
+			return nil, errorf(UnsupportedPDF, err, "the text of page %d cannot be read", j.page)
+		}
+		d := defaultRect(geo, pic.WidthMM, pic.HeightMM)
+		w, h := d[2]-d[0], d[3]-d[1]
+		cx, cy := (box[0]+box[2])/2, (box[1]+box[3])/2
+		r := [4]float64{round2(cx - w/2), round2(cy - h/2), round2(cx + w/2), round2(cy + h/2)}
+		if j.rect, err = checkRect(r, geo); err != nil {
+			return nil, err
+		}
+	default:
 		j.rect = defaultRect(geo, pic.WidthMM, pic.HeightMM)
 	}
 	img, err := appearanceImage(pic, geo.Rotate, j.rect[2]-j.rect[0], j.rect[3]-j.rect[1])

@@ -2,11 +2,13 @@ package sign
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/internal/seal"
+	"github.com/eseal/eseal/internal/testpdf"
 )
 
 const renderDPI = 36 // half a pixel per point
@@ -295,4 +298,42 @@ func TestSealedLicenceArtifact(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("kept %s.png and seal-picture.png in %s", prefix, dir)
+}
+
+// TestSealNear: placed with Near, the seal is centred over the authority's name on the Chinese
+// sample licence (the repository's testdata/licence.pdf), and poppler draws it there.
+func TestSealNear(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "licence-zh.pdf")
+	if err := os.WriteFile(in, testpdf.DefaultLicence.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := newSealer(t, "杭州市行政审批局行政审批专用章", "33010000000009")
+	_, res, out := sealFile(t, in, s, PDFOptions{Now: fixedClock, Near: "杭州市行政审批局"})
+	// The name: 8 characters of 14 pt at 370,300, its box 297.2 to 311.2 high: centre 426,304.2.
+	if cx, cy := (res.Rect[0]+res.Rect[2])/2, (res.Rect[1]+res.Rect[3])/2; math.Abs(cx-426) > 1 || math.Abs(cy-304.2) > 1 {
+		t.Errorf("seal centred at %.1f,%.1f", cx, cy)
+	}
+	if red := countIn(render(t, out), pixelRect(res.Rect), isRed); red == 0 {
+		t.Error("no red where the seal was placed")
+	}
+	for _, tc := range []struct {
+		opts   PDFOptions
+		reason Reason
+	}{
+		{PDFOptions{Near: "上海市"}, TextNotFound},
+		{PDFOptions{Near: "杭州市", Rect: &[4]float64{1, 1, 100, 100}}, BadRect},
+	} {
+		tc.opts.Now = fixedClock
+		_, err := SignPDFFile(in, filepath.Join(t.TempDir(), "x.pdf"), s, tc.opts)
+		var se *Error
+		if !errors.As(err, &se) || se.Reason != tc.reason {
+			t.Errorf("%+v: %v", tc.opts, err)
+		}
+	}
+	if dir := artifactDir(t); dir != "" {
+		prefix := filepath.Join(dir, "sealed-chinese-licence-page1")
+		if b, err := exec.Command(requireTool(t, "pdftoppm"), "-r", "150", "-png", "-singlefile", out, prefix).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v\n%s", err, b)
+		}
+	}
 }

@@ -26,7 +26,7 @@ func runSign(e *env, args []string) error {
 	location := fs.String("location", "", "location recorded in the signature")
 	at := fs.String("at", "", "OFD: the stamp's top-left corner X,Y in millimetres from the page's top-left (default: bottom right)")
 	riding := fs.Bool("riding", false, "OFD: a riding seal (骑缝章) across every page's right edge (--at X,Y sets its height with Y)")
-	near := fs.String("near", "", "OFD: centre the stamp over the first occurrence of this text on the page (the authority's name, the date)")
+	near := fs.String("near", "", "centre the seal over the first occurrence of this text on the page (the authority's name, the date)")
 	detached := fs.Bool("detached", false, "sign any file with a detached signature written to --out, instead of sealing a PDF")
 	format := fs.String("format", "", "detached signature format: ses (GB/T 38540 SES_Signature, the default) or cms (SM2 CMS, the default for a .p7s --out)")
 	if err := parseNoArgs(fs, args); err != nil {
@@ -53,10 +53,7 @@ func runSign(e *env, args []string) error {
 	if *riding {
 		return usagef("--riding is for OFD documents")
 	}
-	if *near != "" {
-		return usagef("--near is not available for PDFs yet (it is for OFD documents); place a PDF seal with --rect")
-	}
-	opts := sign.PDFOptions{Page: *page, Reason: *reason, Location: *location}
+	opts := sign.PDFOptions{Page: *page, Reason: *reason, Location: *location, Near: *near}
 	switch strings.ToLower(*cmsOIDs) {
 	case "pkcs7":
 		opts.Convention = smcrypto.ConventionPKCS7
@@ -92,7 +89,7 @@ func runSign(e *env, args []string) error {
 	var se *sign.Error
 	if errors.As(err, &se) {
 		switch se.Reason {
-		case sign.NotPDF, sign.Encrypted, sign.UnsupportedPDF, sign.Certified, sign.PageOutOfRange, sign.BadRect, sign.SameFile:
+		case sign.NotPDF, sign.Encrypted, sign.UnsupportedPDF, sign.Certified, sign.PageOutOfRange, sign.BadRect, sign.SameFile, sign.TextNotFound:
 			return &exitError{code: exitUsage, err: err} // the document (or the placement) cannot be sealed
 		}
 	}
