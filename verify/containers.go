@@ -151,12 +151,14 @@ func (v *verifier) readCMS(st *sigState, notes []string) {
 		}
 		st.encapAlg = smcrypto.OIDSHA1
 	case p.encapsulatedOK != "" && sd.Content != nil:
-		if h, err := smcrypto.NewDigest(p.encapsulatedOK); err != nil || len(sd.Content) != h.Size() {
-			st.add(FormatCheck, CheckFailed, FormatFailure, "the SignedData encapsulates %d bytes, neither nothing (detached) nor the %s of the signed bytes", len(sd.Content), shortOIDName(p.encapsulatedOK))
-			return
+		if h, err := smcrypto.NewDigest(p.encapsulatedOK); err == nil && len(sd.Content) == h.Size() {
+			st.encapAlg = p.encapsulatedOK
+			notes = append(notes, fmt.Sprintf("the SignedData encapsulates the %s of the signed bytes", shortOIDName(p.encapsulatedOK)))
+			break
 		}
-		st.encapAlg = p.encapsulatedOK
-		notes = append(notes, fmt.Sprintf("the SignedData encapsulates the %s of the signed bytes", shortOIDName(p.encapsulatedOK)))
+		// Attached: the content must be the signed bytes themselves, which the messageDigest
+		// then binds (a different content fails the integrity check).
+		notes = append(notes, fmt.Sprintf("the SignedData encapsulates its content (%d bytes, attached): its messageDigest must be that of the signed bytes", len(sd.Content)))
 	case sd.Content != nil:
 		st.add(FormatCheck, CheckFailed, FormatFailure, "%s must be a detached signature, but the SignedData encapsulates %d bytes of content", p.name, len(sd.Content))
 		return

@@ -1,11 +1,19 @@
 package verify
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/testofd"
 )
 
 func verifyOFDFile(t *testing.T, name string, opts Options) *Report {
@@ -195,5 +203,85 @@ func TestOFDBadInput(t *testing.T) {
 	}
 	if _, err := VerifyOFD(context.Background(), nil, 1, Options{}); err == nil {
 		t.Error("no reader: no error")
+	}
+}
+
+// signOFDWithCMS builds an OFD (the sample licence) with one Type="Sign" signature whose
+// SignedValue.dat is a GM/T 0010 SignedData by the test signer, made by cms from the
+// Signature.xml it signs.
+func signOFDWithCMS(t *testing.T, p *pki, cms func(sigXML []byte) []byte) []byte {
+	t.Helper()
+	base := testofd.DefaultLicence.Bytes()
+	zr, err := zip.NewReader(bytes.NewReader(base), int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := map[string][]byte{}
+	var names []string
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		members[f.Name] = b
+		names = append(names, f.Name)
+	}
+	members["OFD.xml"] = bytes.Replace(members["OFD.xml"], []byte("</ofd:DocRoot>"), []byte("</ofd:DocRoot><ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures>"), 1)
+	var refs strings.Builder
+	for _, n := range names {
+		sum := smcrypto.SM3(members[n])
+		fmt.Fprintf(&refs, `<ofd:Reference FileRef="/%s"><ofd:CheckValue>%s</ofd:CheckValue></ofd:Reference>`, n, base64.StdEncoding.EncodeToString(sum[:]))
+	}
+	sigXML := []byte(`<?xml version="1.0" encoding="UTF-8"?><ofd:Signature xmlns:ofd="http://www.ofdspec.org/2016"><ofd:SignedInfo><ofd:Provider ProviderName="test"/><ofd:SignatureMethod>1.2.156.10197.1.501</ofd:SignatureMethod><ofd:SignatureDateTime>20260501120000Z</ofd:SignatureDateTime><ofd:References CheckMethod="SM3">` +
+		refs.String() + `</ofd:References></ofd:SignedInfo><ofd:SignedValue>SignedValue.dat</ofd:SignedValue></ofd:Signature>`)
+	members["Doc_0/Signs/Signatures.xml"] = []byte(`<ofd:Signatures xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Signature ID="1" Type="Sign" BaseLoc="Sign_0/Signature.xml"/></ofd:Signatures>`)
+	members["Doc_0/Signs/Sign_0/Signature.xml"] = sigXML
+	members["Doc_0/Signs/Sign_0/SignedValue.dat"] = cms(sigXML)
+	names = append(names, "Doc_0/Signs/Signatures.xml", "Doc_0/Signs/Sign_0/Signature.xml", "Doc_0/Signs/Sign_0/SignedValue.dat")
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, n := range names {
+		w, _ := zw.Create(n)
+		w.Write(members[n])
+	}
+	zw.Close()
+	return out.Bytes()
+}
+
+// TestOFDSignCMSForms: a GM/T 0010 SignedData signature of an OFD may be detached, encapsulate
+// the SM3 of Signature.xml, or encapsulate Signature.xml itself; an encapsulated content that is
+// not the signed file fails the integrity check.
+func TestOFDSignCMSForms(t *testing.T) {
+	p := newPKI(t, nil)
+	build := func(digest []byte) []byte {
+		der, err := smcrypto.BuildDetachedSignedData(digest, p.SignerKey, []*smcrypto.Certificate{p.Signer, p.Root},
+			smcrypto.SignedDataOptions{Convention: smcrypto.ConventionGMT0010, SigningTime: tSign})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	sm3 := func(b []byte) []byte { s := smcrypto.SM3(b); return s[:] }
+	opts := Options{Anchors: anchorList{certs: []*smcrypto.Certificate{p.Root}}, Revocation: &fakeRevocation{}, CurrentTime: tNow}
+	for _, tc := range []struct {
+		name string
+		cms  func(sigXML []byte) []byte
+		ind  Indication
+		sub  SubIndication
+	}{
+		{"detached", func(x []byte) []byte { return build(sm3(x)) }, TotalPassed, ""},
+		{"encapsulating the SM3 of Signature.xml", func(x []byte) []byte { d := sm3(x); return encapsulateCMS(t, build(sm3(d)), d) }, TotalPassed, ""},
+		{"attached Signature.xml", func(x []byte) []byte { return encapsulateCMS(t, build(sm3(x)), x) }, TotalPassed, ""},
+		{"attached other content", func(x []byte) []byte { o := []byte("other"); return encapsulateCMS(t, build(sm3(o)), o) }, TotalFailed, HashFailure},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := signOFDWithCMS(t, p, tc.cms)
+			rep, err := VerifyOFD(context.Background(), bytes.NewReader(data), int64(len(data)), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := rep.Signatures[0]
+			if s.Indication != tc.ind || s.SubIndication != tc.sub {
+				t.Errorf("%s %s, want %s %s\n%s", s.Indication, s.SubIndication, tc.ind, tc.sub, checksText(s))
+			}
+		})
 	}
 }
