@@ -148,7 +148,11 @@ func findSystemFont() (*Font, error) {
 			return nil
 		})
 	}
-	sort.SliceStable(candidates, func(i, j int) bool { return fontRank(candidates[i]) < fontRank(candidates[j]) })
+	// The same fonts give the same choice, whatever order fontconfig lists them in.
+	sort.Slice(candidates, func(i, j int) bool {
+		ri, rj := fontRank(candidates[i]), fontRank(candidates[j])
+		return ri < rj || ri == rj && candidates[i] < candidates[j]
+	})
 	for _, p := range candidates {
 		f, err := LoadFont(p)
 		if err == nil && len(f.Missing("行政审批专用章")) == 0 {
