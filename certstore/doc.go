@@ -28,6 +28,8 @@
 //	blocked_keys  key ID hex → JSON {reason, time}: keys revoked for keyCompromise (a record for now:
 //	              the store only certifies keys it generates itself, so none is certified again)
 //	audit         sequence number (uint64 big endian) → JSON AuditRecord, each hash-chained to the previous
+//	seal_revocations  esID → JSON SealRevocation (added in place: a store made before it gets the
+//	              bucket when next opened for writing; read-only opens read its absence as none)
 //
 // Every administrative action writes its records and its audit record in one transaction: either
 // all of it is stored or nothing is.

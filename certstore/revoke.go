@@ -28,9 +28,9 @@ type Revocation struct {
 // (the one change allowed is to keyCompromise).
 var ErrAlreadyRevoked = errors.New("certificate already revoked")
 
-// ErrSealRevoked is returned by SealSigner for a seal whose signer certificate was revoked: it
-// may not sign any more.
-var ErrSealRevoked = errors.New("the seal's signer certificate was revoked")
+// ErrSealRevoked is returned by SealSigner for a seal that was revoked, or whose signer
+// certificate was: it may not sign any more.
+var ErrSealRevoked = errors.New("revoked seals and seals of revoked signers may not sign")
 
 // ErrAmbiguousSerial is returned when certificates from several issuers share the serial.
 var ErrAmbiguousSerial = errors.New("serial number matches certificates from several issuers")
@@ -44,10 +44,46 @@ type RevokeRequest struct {
 	InvalidityDate time.Time
 }
 
+// RevokeCertificates revokes several certificates in one transaction: all of them, or, at the
+// first that cannot be revoked, none.
+func (s *Store) RevokeCertificates(reqs []RevokeRequest) ([]Revocation, error) {
+	now := s.now().UTC().Truncate(time.Second)
+	out := make([]Revocation, 0, len(reqs))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		out = out[:0]
+		for _, req := range reqs {
+			rev, err := revokeIn(tx, req, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, *rev)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RevokeCertificate revokes a certificate issued by this store. Revoking again with the same reason
 // returns the existing record unchanged; changing the reason to keyCompromise keeps the original
 // revocation time; any other change is ErrAlreadyRevoked.
 func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
+	now := s.now().UTC().Truncate(time.Second)
+	var out *Revocation
+	err := s.db.Update(func(tx *bolt.Tx) (err error) {
+		out, err = revokeIn(tx, req, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// revokeIn revokes one certificate in tx, with RevokeCertificate's rules.
+func revokeIn(tx *bolt.Tx, req RevokeRequest, now time.Time) (*Revocation, error) {
 	serial, err := CanonicalSerial(req.Serial)
 	if err != nil {
 		return nil, err
@@ -55,49 +91,43 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 	if !req.Reason.Valid() {
 		return nil, fmt.Errorf("certstore: %w: reason %d", ErrInvalidArgument, int(req.Reason))
 	}
-	now := s.now().UTC().Truncate(time.Second)
 	if !req.InvalidityDate.IsZero() && req.InvalidityDate.After(now) {
 		return nil, fmt.Errorf("certstore: %w: the invalidity date is in the future", ErrInvalidArgument)
 	}
-	var out Revocation
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		key, rec, err := findCertBySerial(tx, serial, req.IssuerKeyID)
-		if err != nil {
-			return err
-		}
-		var prev Revocation
-		switch err := getJSON(tx, bucketRevocations, key, &prev); {
-		case err == nil:
-			if prev.Reason == req.Reason {
-				out = prev
-				return nil
-			}
-			if req.Reason != verify.ReasonKeyCompromise {
-				return fmt.Errorf("certstore: %w on %s with reason %s; the only allowed change is to keyCompromise",
-					ErrAlreadyRevoked, prev.RevokedAt.Format(time.RFC3339), prev.Reason)
-			}
-			out = prev
-			out.Reason = req.Reason
-			if !req.InvalidityDate.IsZero() {
-				out.InvalidityDate = req.InvalidityDate.UTC()
-			}
-		case errors.Is(err, ErrNotFound):
-			out = Revocation{Serial: serial, IssuerKeyID: rec.IssuerKeyID, Subject: rec.Subject,
-				Reason: req.Reason, RevokedAt: now, InvalidityDate: req.InvalidityDate.UTC()}
-		default:
-			return err
-		}
-		if err := putJSON(tx, bucketRevocations, key, out); err != nil {
-			return err
-		}
-		if out.Reason == verify.ReasonKeyCompromise {
-			if err := blockKey(tx, rec, now); err != nil {
-				return err
-			}
-		}
-		return appendAudit(tx, now, "cert.revoke", string(key), fmt.Sprintf("revoked %s (%s), reason %s", serial, rec.Subject, out.Reason))
-	})
+	key, rec, err := findCertBySerial(tx, serial, req.IssuerKeyID)
 	if err != nil {
+		return nil, err
+	}
+	var out, prev Revocation
+	switch err := getJSON(tx, bucketRevocations, key, &prev); {
+	case err == nil:
+		if prev.Reason == req.Reason {
+			return &prev, nil
+		}
+		if req.Reason != verify.ReasonKeyCompromise {
+			return nil, fmt.Errorf("certstore: %s: %w on %s with reason %s; the only allowed change is to keyCompromise",
+				serial, ErrAlreadyRevoked, prev.RevokedAt.Format(time.RFC3339), prev.Reason)
+		}
+		out = prev
+		out.Reason = req.Reason
+		if !req.InvalidityDate.IsZero() {
+			out.InvalidityDate = req.InvalidityDate.UTC()
+		}
+	case errors.Is(err, ErrNotFound):
+		out = Revocation{Serial: serial, IssuerKeyID: rec.IssuerKeyID, Subject: rec.Subject,
+			Reason: req.Reason, RevokedAt: now, InvalidityDate: req.InvalidityDate.UTC()}
+	default:
+		return nil, err
+	}
+	if err := putJSON(tx, bucketRevocations, key, out); err != nil {
+		return nil, err
+	}
+	if out.Reason == verify.ReasonKeyCompromise {
+		if err := blockKey(tx, rec, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := appendAudit(tx, now, "cert.revoke", string(key), fmt.Sprintf("revoked %s (%s), reason %s", serial, rec.Subject, out.Reason)); err != nil {
 		return nil, err
 	}
 	return &out, nil

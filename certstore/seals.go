@@ -243,8 +243,16 @@ func (s *Store) SealSigner(esID string) (crypto.Signer, *seal.Seal, []*smcrypto.
 		return nil, nil, nil, err
 	}
 	if st.Revoked {
-		return nil, nil, nil, fmt.Errorf("certstore: seal %s cannot sign: %w on %s (%s)", esID, ErrSealRevoked,
-			st.RevokedAt.UTC().Format(time.RFC3339), st.Reason)
+		return nil, nil, nil, fmt.Errorf("certstore: seal %s cannot sign: its signer certificate was revoked on %s (%s) (%w)", esID,
+			st.RevokedAt.UTC().Format(time.RFC3339), st.Reason, ErrSealRevoked)
+	}
+	var rev *SealRevocation
+	if err := s.db.View(func(tx *bolt.Tx) (err error) { rev, err = sealRevocation(tx, esID); return err }); err != nil {
+		return nil, nil, nil, err
+	}
+	if rev != nil {
+		return nil, nil, nil, fmt.Errorf("certstore: seal %s cannot sign: it was revoked on %s (%s) (%w)", esID,
+			rev.RevokedAt.UTC().Format(time.RFC3339), rev.Reason, ErrSealRevoked)
 	}
 	key, err := s.privateKey(rec.SignerKeyID)
 	if err != nil {

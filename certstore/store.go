@@ -38,7 +38,8 @@ var (
 	bucketRevocations = []byte("revocations")
 	bucketBlockedKeys = []byte("blocked_keys")
 	bucketAudit       = []byte("audit")
-	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit}
+	bucketSealRevs    = []byte("seal_revocations")
+	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs}
 
 	keySchemaVersion = []byte("schema_version")
 	keyRegion        = []byte("region")

@@ -235,6 +235,8 @@ func (v *verifier) checkSeal(st *sigState) {
 		}
 	}
 
+	v.sealRevocation(st, s, t, info, p)
+
 	if makerErr != nil {
 		p.note(CheckIndeterminate, NoCertificateChainFound, "the maker's certificate cannot be read (%v), so the seal cannot be traced to a trust anchor", makerErr)
 	} else {
@@ -245,6 +247,43 @@ func (v *verifier) checkSeal(st *sigState) {
 		p.note(CheckWarning, "", "tolerated deviation from the standard in the seal: %s", q)
 	}
 	p.addTo(st, SealCheck)
+}
+
+// sealRevocation asks the revocation source whether the seal itself was revoked (by its esID),
+// and judges it as a certificate's revocation: before the time of use it fails the seal; after
+// it, only a trusted proof of existence before the revocation keeps the signature.
+func (v *verifier) sealRevocation(st *sigState, s *seal.Seal, t time.Time, info *SealInfo, p *part) {
+	rc, ok := v.opts.Revocation.(SealRevocationChecker)
+	if !ok {
+		return
+	}
+	status, err := rc.SealStatus(s.ESID, s.Raw)
+	if err != nil {
+		info.Revocation = revocationInfo(status, err)
+		p.note(CheckIndeterminate, TryLater, "whether the seal was revoked is unknown: the revocation source failed (%v)", err)
+		return
+	}
+	if !status.Known {
+		return // another issuer's seal: its source is not this one
+	}
+	info.Revocation = revocationInfo(status, nil)
+	if !status.Revoked {
+		p.note(CheckPassed, "", "the seal is not revoked (%s)", orUnknown(status.Source))
+		return
+	}
+	eff := effectiveRevocation(status)
+	what := fmt.Sprintf("the seal was revoked on %s (%s)", v.fmtTime(eff), reasonName(status.Reason))
+	switch {
+	case st.sealAlone:
+		p.note(CheckFailed, Revoked, "%s: it may not be used", what)
+	case !st.poe.IsZero() && st.poe.Before(eff):
+		p.note(CheckWarning, "", "%s, after the %s that proves the signature existed on %s", what, st.poeSrc, v.fmtTime(st.poe))
+	case !t.IsZero() && t.After(eff):
+		// As for certificates: a claim of the very second of the revocation proves nothing.
+		p.note(CheckFailed, Revoked, "%s, before it was used on %s", what, v.fmtTime(t))
+	default:
+		p.note(CheckIndeterminate, RevokedNoPOE, "%s; the signature claims an earlier time (%s), but nothing proves it was made before the revocation", what, v.fmtTime(t))
+	}
 }
 
 // sealMakerTrust chains the seal maker's certificate to a trust anchor and checks its revocation.

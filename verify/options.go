@@ -18,6 +18,13 @@ type RevocationChecker interface {
 	CertificateStatus(cert, issuer *smcrypto.Certificate) (RevocationStatus, error)
 }
 
+// SealRevocationChecker is what a RevocationChecker may also answer: whether a seal itself
+// (by its esID, and its exact bytes) was revoked. A source that implements it is asked for every
+// seal; one that does not leaves seals unchecked, as before.
+type SealRevocationChecker interface {
+	SealStatus(esID string, sealDER []byte) (RevocationStatus, error)
+}
+
 // RevocationStatus is a revocation source's answer about one certificate.
 type RevocationStatus struct {
 	// Known is false when the source has no authority over this certificate (it did not issue it).

@@ -163,6 +163,9 @@ type SealInfo struct {
 	// Picture describes the seal's picture (its bytes are in the seal: eseal seal show
 	// --export-image): the image type and its printed size in millimetres.
 	Picture *PictureInfo `json:"picture,omitempty"`
+	// Revocation is the seal's own revocation status, when the revocation source knows the
+	// seal (SealRevocationChecker).
+	Revocation *RevocationInfo `json:"revocation,omitempty"`
 	// MakerRevocation is the revocation status of the seal maker's certificate, when a chain to
 	// a trust anchor was found for it.
 	MakerRevocation *RevocationInfo `json:"makerRevocation,omitempty"`

@@ -197,3 +197,73 @@ func TestVerifySealBadInput(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// sealRevocations is a revocation source that also knows seals: by esID, Known and good unless
+// listed; err makes it fail.
+type sealRevocations struct {
+	fakeRevocation
+	seals   map[string]RevocationStatus
+	sealErr error
+}
+
+func (s *sealRevocations) SealStatus(esID string, _ []byte) (RevocationStatus, error) {
+	if s.sealErr != nil {
+		return RevocationStatus{}, s.sealErr
+	}
+	if st, ok := s.seals[esID]; ok {
+		return st, nil
+	}
+	return RevocationStatus{Known: true, Source: "test store", ProducedAt: tNow}, nil
+}
+
+func revokedSeal(esID string, at time.Time) *sealRevocations {
+	return &sealRevocations{seals: map[string]RevocationStatus{
+		esID: {Known: true, Revoked: true, RevokedAt: at, Reason: ReasonCessationOfOperation, Source: "test store", ProducedAt: tNow},
+	}}
+}
+
+// TestSealRevocation: a seal revoked by its esID fails the signatures made with it after the
+// revocation, leaves undecided those that only claim an earlier time, and keeps those a trusted
+// timestamp proves earlier; a seal judged alone is revoked from then on.
+func TestSealRevocation(t *testing.T) {
+	p := newPKI(t, nil)
+	anchors := anchorList{certs: []*smcrypto.Certificate{p.Root}}
+	sealDER := makeSeal(t, p, []*smcrypto.Certificate{p.Signer}, tRootStart, tRootStart.AddDate(5, 0, 0))
+	const esID = "33010000000001"
+	plain := sealedDoc(t, p, sigOpts{seal: sealDER}).bytes()
+	stamped := sealedDoc(t, p, sigOpts{seal: sealDER, cms: withTimestampCMS(p, tSign, nil)}).bytes()
+	tests := []struct {
+		name   string
+		doc    []byte
+		source RevocationChecker
+		ind    Indication
+		sub    SubIndication
+		says   string
+	}{
+		{"not revoked", plain, &sealRevocations{}, TotalPassed, "", "the seal is not revoked"},
+		{"revoked before signing", plain, revokedSeal(esID, tSign.Add(-time.Hour)), TotalFailed, Revoked, "before it was used"},
+		{"revoked after, no proof", plain, revokedSeal(esID, tSign.Add(time.Hour)), Indeterminate, RevokedNoPOE, "nothing proves it was made before the revocation"},
+		{"revoked after a timestamp", stamped, revokedSeal(esID, tSign.Add(time.Hour)), TotalPassed, "", "proves the signature existed"},
+		{"source fails", plain, &sealRevocations{sealErr: errors.New("store unreachable")}, Indeterminate, TryLater, "revocation source failed"},
+		{"source knows no seals", plain, &fakeRevocation{}, TotalPassed, "", "allowed signers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := verifyBytes(t, tt.doc, Options{Anchors: anchors, Revocation: tt.source})
+			s := rep.Signatures[0]
+			if s.Indication != tt.ind || s.SubIndication != tt.sub {
+				t.Errorf("%s %s, want %s %s\n%+v", s.Indication, s.SubIndication, tt.ind, tt.sub, s.Checks)
+			}
+			if c := sealCheckOf(t, rep); !strings.Contains(c.Detail, tt.says) {
+				t.Errorf("seal check %q does not say %q", c.Detail, tt.says)
+			}
+		})
+	}
+	rep, err := VerifySeal(context.Background(), sealDER, nil, Options{Anchors: anchors, Revocation: revokedSeal(esID, tSign), CurrentTime: tNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Signatures[0]; s.SubIndication != Revoked || s.Seal.Revocation == nil || s.Seal.Revocation.Status != RevocationRevoked || s.Seal.Revocation.Reason != "cessationOfOperation" {
+		t.Errorf("seal alone: %s %s %+v", s.Indication, s.SubIndication, s.Seal.Revocation)
+	}
+}

@@ -80,6 +80,9 @@ func Summary(s *verify.SignatureReport, zone *time.Location) string {
 			}
 			return fmt.Sprintf("INVALID: the %s attributed to %s is forged or damaged: it does not verify with the signer's key.", what, who)
 		case verify.Revoked:
+			if decisive.Name == verify.SealCheck && strings.Contains(decisive.Detail, "the seal was revoked") {
+				return fmt.Sprintf("INVALID: %s had been revoked when it was used (%s).", who, clauseWith(decisive.Detail, "the seal was revoked"))
+			}
 			return fmt.Sprintf("INVALID: the certificate of %s had been revoked when the signature was made.", who)
 		case verify.ExpiredSub:
 			return fmt.Sprintf("INVALID: %s signed%s with a certificate that had already expired.", who, when)
@@ -113,6 +116,9 @@ func Summary(s *verify.SignatureReport, zone *time.Location) string {
 		case verify.NoSigningCertificateFound:
 			return fmt.Sprintf("Cannot be decided: the signer's certificate is missing from the %s or does not match it.", what)
 		case verify.RevokedNoPOE, verify.RevokedCANoPOE:
+			if decisive.Name == verify.SealCheck {
+				return fmt.Sprintf("Cannot be decided: %s was revoked, and no trusted timestamp proves the signature was made before (%s).", who, clauseWith(decisive.Detail, "the seal was revoked"))
+			}
 			whose := "the certificate"
 			if s.SubIndication == verify.RevokedCANoPOE {
 				whose = "a CA certificate in the chain"
@@ -183,6 +189,9 @@ func sealSummary(s *verify.SignatureReport, clock func(time.Time) string) string
 		case verify.SigConstraintsFailure:
 			return fmt.Sprintf("INVALID for this signer: %s does not list the given certificate among its allowed signers.", name)
 		case verify.Revoked:
+			if strings.Contains(decisive.Detail, "the seal was revoked") {
+				return fmt.Sprintf("Revoked: %s may not be used (%s).", name, clauseWith(decisive.Detail, "the seal was revoked"))
+			}
 			return fmt.Sprintf("INVALID: the certificate of the maker of %s had been revoked when the seal was made.", name)
 		}
 		return fmt.Sprintf("INVALID (%s): %s.", s.SubIndication, firstClause(decisive.Detail))
@@ -294,4 +303,15 @@ func firstClause(s string) string {
 		s = s[:i]
 	}
 	return strings.TrimSuffix(s, ".")
+}
+
+// clauseWith is the clause of a detail (clauses are joined by "; ") that contains key, or the
+// first one.
+func clauseWith(detail, key string) string {
+	for _, c := range strings.Split(detail, "; ") {
+		if strings.Contains(c, key) {
+			return strings.TrimSuffix(c, ".")
+		}
+	}
+	return firstClause(detail)
 }
