@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/internal/testofd"
 	"github.com/eseal/eseal/internal/testpdf"
 	"github.com/eseal/eseal/sign"
@@ -326,5 +328,59 @@ func TestVerifyOFD(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || rep.Indication != tc.want || rep.Document.Format != "OFD" {
 			t.Errorf("%s: status %d, %s, format %q", tc.name, resp.StatusCode, rep.Indication, rep.Document.Format)
 		}
+	}
+}
+
+// TestCRLRoute: GET /v1/crl/{issuer} serves the region's latest CRL in DER, cacheable until its
+// nextUpdate, 304 for the same ETag; an unknown issuer is 404, a malformed one 400.
+func TestCRLRoute(t *testing.T) {
+	srv0, _, store := testServerStore(t, Config{})
+	srv0.Close()
+	srv := httptest.NewServer(NewRouter(Config{Anchors: store, Revocation: store, CRLs: store, TempDir: t.TempDir()}))
+	defer srv.Close()
+	region, err := store.Region()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := smcrypto.ParseCertificate(region.RootCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := fmt.Sprintf("%x", root.SubjectKeyId)
+	get := func(path string, hdr map[string]string) *http.Response {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if resp := get("/v1/crl/"+issuer, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("before any CRL: %d", resp.StatusCode)
+	}
+	if _, err := store.IssueCRL(); err != nil {
+		t.Fatal(err)
+	}
+	resp := get("/v1/crl/"+issuer, nil)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pkix-crl" || !strings.HasPrefix(resp.Header.Get("Cache-Control"), "public, max-age=") {
+		t.Fatalf("status %d, headers %v", resp.StatusCode, resp.Header)
+	}
+	crl, err := smcrypto.ParseCRL(body)
+	if err != nil || crl.CheckSignatureFrom(root) != nil {
+		t.Fatalf("the CRL served: %v", err)
+	}
+	if again := get("/v1/crl/"+issuer, map[string]string{"If-None-Match": resp.Header.Get("ETag")}); again.StatusCode != http.StatusNotModified {
+		t.Errorf("same ETag: %d", again.StatusCode)
+	}
+	if r := get("/v1/crl/00112233", nil); r.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown issuer: %d", r.StatusCode)
+	}
+	if r := get("/v1/crl/not-hex", nil); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed issuer: %d", r.StatusCode)
 	}
 }

@@ -30,3 +30,7 @@ func errUnprocessable(format string, args ...any) *Error {
 func errInternal(err error) *Error {
 	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()}
 }
+
+func errNotFound(format string, args ...any) *Error {
+	return &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf(format, args...)}
+}

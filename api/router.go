@@ -17,8 +17,10 @@ const DefaultMaxUploadBytes = 256 << 20
 
 // Config is what the API needs; cmd/eseal fills it from the store.
 type Config struct {
-	Anchors        verify.TrustAnchors
-	Revocation     verify.RevocationChecker
+	Anchors    verify.TrustAnchors
+	Revocation verify.RevocationChecker
+	// CRLs publishes the issuers' latest CRLs (GET /v1/crl/{issuer}); nil answers 404.
+	CRLs           CRLSource
 	MaxUploadBytes int64 // zero: DefaultMaxUploadBytes
 	TempDir        string
 	Logger         *slog.Logger
@@ -56,5 +58,6 @@ func NewRouter(cfg Config) http.Handler {
 	r.Get("/", s.handleIndex)
 	r.Get("/healthz", s.handleHealthz)
 	r.Post("/v1/verify", s.handleVerify)
+	r.Get("/v1/crl/{issuer}", s.handleCRL)
 	return r
 }

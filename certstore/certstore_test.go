@@ -531,7 +531,7 @@ func TestAuditLog(t *testing.T) {
 	for _, r := range log {
 		actions = append(actions, r.Action)
 	}
-	if got := strings.Join(actions, ","); got != "region.init,seal.new,cert.revoke" {
+	if got := strings.Join(actions, ","); got != "region.init,seal.new,cert.revoke,crl.issue" {
 		t.Errorf("audit actions = %s", got)
 	}
 	if err := s.VerifyAudit(); err != nil {

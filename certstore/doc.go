@@ -28,6 +28,8 @@
 //	blocked_keys  key ID hex → JSON {reason, time}: keys revoked for keyCompromise (a record for now:
 //	              the store only certifies keys it generates itself, so none is certified again)
 //	audit         sequence number (uint64 big endian) → JSON AuditRecord, each hash-chained to the previous
+//	crls          issuer key ID hex → JSON CRLRecord: the issuer's latest CRL (DER), its number,
+//	              thisUpdate and nextUpdate; reissued in the transaction of every revocation
 //	seal_revocations  esID → JSON SealRevocation (added in place: a store made before it gets the
 //	              bucket when next opened for writing; read-only opens read its absence as none)
 //

@@ -47,9 +47,13 @@ type RevokeRequest struct {
 // RevokeCertificates revokes several certificates in one transaction: all of them, or, at the
 // first that cannot be revoked, none.
 func (s *Store) RevokeCertificates(reqs []RevokeRequest) ([]Revocation, error) {
+	root, key, err := s.crlSigner()
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().UTC().Truncate(time.Second)
 	out := make([]Revocation, 0, len(reqs))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		out = out[:0]
 		for _, req := range reqs {
 			rev, err := revokeIn(tx, req, now)
@@ -58,7 +62,8 @@ func (s *Store) RevokeCertificates(reqs []RevokeRequest) ([]Revocation, error) {
 			}
 			out = append(out, *rev)
 		}
-		return nil
+		_, err := issueCRLIn(tx, root, key, now)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -66,14 +71,22 @@ func (s *Store) RevokeCertificates(reqs []RevokeRequest) ([]Revocation, error) {
 	return out, nil
 }
 
-// RevokeCertificate revokes a certificate issued by this store. Revoking again with the same reason
+// RevokeCertificate revokes a certificate issued by this store, and issues the region's new CRL
+// in the same transaction. Revoking again with the same reason
 // returns the existing record unchanged; changing the reason to keyCompromise keeps the original
 // revocation time; any other change is ErrAlreadyRevoked.
 func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
+	root, key, err := s.crlSigner()
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().UTC().Truncate(time.Second)
 	var out *Revocation
-	err := s.db.Update(func(tx *bolt.Tx) (err error) {
-		out, err = revokeIn(tx, req, now)
+	err = s.db.Update(func(tx *bolt.Tx) (err error) {
+		if out, err = revokeIn(tx, req, now); err != nil {
+			return err
+		}
+		_, err = issueCRLIn(tx, root, key, now)
 		return err
 	})
 	if err != nil {

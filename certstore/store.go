@@ -39,7 +39,8 @@ var (
 	bucketBlockedKeys = []byte("blocked_keys")
 	bucketAudit       = []byte("audit")
 	bucketSealRevs    = []byte("seal_revocations")
-	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs}
+	bucketCRLs        = []byte("crls")
+	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs, bucketCRLs}
 
 	keySchemaVersion = []byte("schema_version")
 	keyRegion        = []byte("region")

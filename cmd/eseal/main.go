@@ -67,6 +67,7 @@ func init() {
 		{"verify", "verify the signatures of a PDF", runVerify},
 		{"revoke", "revoke a certificate or a seal (revoke cert SERIAL|--from FILE --confirm, revoke seal ESID; --reason REASON)", runRevoke},
 		{"revocations", "list revoked certificates and seals (revocations list)", runRevocations},
+		{"crl", "issue and write the region's CRL (crl --out FILE [--pem])", runCRL},
 		{"region", "show the region and export its root certificate", runRegion},
 		{"trust", "add or list trust anchors (other regions' roots)", runTrust},
 		{"audit", "show and check the audit log", runAudit},

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"encoding/pem"
+	"fmt"
+	"time"
+)
+
+// runCRL issues the region's CRL anew (its number one more, current for certstore.CRLValidity)
+// and writes it, DER or PEM.
+func runCRL(e *env, args []string) error {
+	fs := newFlags(e, "crl")
+	data := dataFlag(e, fs)
+	out := fs.String("out", "", "file to write the CRL to (required)")
+	asPEM := fs.Bool("pem", false, "write PEM instead of DER")
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	s, err := openInitializedStore(e, *data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rec, err := s.IssueCRL()
+	if err != nil {
+		return err
+	}
+	body := rec.DER
+	if *asPEM {
+		body = pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: rec.DER})
+	}
+	if err := writeFileAtomic(*out, body, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "CRL number %d of issuer %s: %d revoked certificates, next update %s → %s\n", rec.Number, rec.IssuerKeyID, rec.Entries,
+		rec.NextUpdate.In(chinaTime).Format(time.DateTime), *out)
+	return nil
+}
