@@ -26,7 +26,7 @@ import (
 
 var testNow = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
-func openTest(t *testing.T, dir string, opts Options) *Store {
+func openTest(t testing.TB, dir string, opts Options) *Store {
 	t.Helper()
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return testNow }
@@ -42,7 +42,7 @@ func openTest(t *testing.T, dir string, opts Options) *Store {
 	return s
 }
 
-func initTest(t *testing.T) *Store {
+func initTest(t testing.TB) *Store {
 	t.Helper()
 	s := openTest(t, t.TempDir(), Options{})
 	if _, err := s.InitRegion("330100", "杭州市行政审批局"); err != nil {
@@ -324,7 +324,7 @@ func snapshot(t *testing.T, s *Store) []byte {
 }
 
 // newTestSeal makes a seal and returns it with its signer certificate and the region root.
-func newTestSeal(t *testing.T, s *Store) (*SealRecord, *smcrypto.Certificate, *smcrypto.Certificate) {
+func newTestSeal(t testing.TB, s *Store) (*SealRecord, *smcrypto.Certificate, *smcrypto.Certificate) {
 	t.Helper()
 	rec, err := s.NewSeal(SealRequest{Name: "专用章"})
 	if err != nil {
