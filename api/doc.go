@@ -6,9 +6,12 @@
 //
 //	GET  /             the verification web page (embedded): upload a PDF, read the report
 //	GET  /healthz      liveness: {"status":"ok"}
-//	POST /v1/verify    verify a PDF sent as multipart form field "file" or as the raw body;
-//	                   200 with the verify.Report JSON (the same object as `eseal verify --json`);
-//	                   ?revocation=soft-fail accepts certificates whose revocation status is unknown
+//	POST /v1/verify    verify a PDF or an OFD document (told by its bytes) sent as multipart form
+//	                   field "file" or as the raw body; 200 with the verify.Report JSON (the same
+//	                   object as `eseal verify --json`); ?revocation=soft-fail accepts
+//	                   certificates whose revocation status is unknown
+//	GET  /v1/crl/{issuer}  the issuer's latest CRL (DER), by its key identifier in hex; cacheable
+//	                   until its nextUpdate, ETag and 304
 //
 // Uploads stream to a temporary file (never held in memory) and are limited in size (413 beyond).
 package api
