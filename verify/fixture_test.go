@@ -153,6 +153,10 @@ type sigOpts struct {
 	docMDP      int    // > 0: a certification signature with this P
 	// cms rewrites the CMS before it is written (raw r‖s, removed certificates, a timestamp).
 	cms func(t testing.TB, der []byte) []byte
+	// stamp adds a signature timestamp made by smcrypto.BuildTimestampToken (the production
+	// token builder) with the pki's TSA at stampTime (default tSign).
+	stamp     bool
+	stampTime time.Time
 	// emptyContents leaves the placeholder unfilled.
 	emptyContents bool
 	// sha1Encap makes an adbe.pkcs7.sha1 signature: the SignedData encapsulates the SHA-1 of the
@@ -220,7 +224,7 @@ func (d *doc) addSignature(t testing.TB, o sigOpts) {
 			digest = sum[:]
 		}
 		der, err := smcrypto.BuildDetachedSignedData(digest, key, chain, smcrypto.SignedDataOptions{
-			Convention: o.convention, SigningTime: st, ESeal: o.seal,
+			Convention: o.convention, SigningTime: st, ESeal: o.seal, TimeStamp: stampWith(o),
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -563,4 +567,21 @@ func verifyBytes(t testing.TB, data []byte, opts Options) *Report {
 		t.Fatalf("VerifyPDF: %v", err)
 	}
 	return rep
+}
+
+// stampWith is the TimeStamp callback of a signature with o.stamp: an RFC 3161 token over the
+// signature value by the pki's TSA.
+func stampWith(o sigOpts) func([]byte) ([]byte, error) {
+	if !o.stamp {
+		return nil
+	}
+	at := o.stampTime
+	if at.IsZero() {
+		at = tSign
+	}
+	return func(v []byte) ([]byte, error) {
+		d := smcrypto.SM3(v)
+		return smcrypto.BuildTimestampToken(smcrypto.TimestampOptions{ImprintAlgorithm: smcrypto.OIDSM3, Imprint: d[:], Serial: big.NewInt(at.Unix()),
+			Policy: "1.2.156.3005.9.1", GenTime: at}, o.pki.TSAKey, []*smcrypto.Certificate{o.pki.TSA, o.pki.Root})
+	}
 }

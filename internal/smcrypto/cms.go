@@ -57,6 +57,13 @@ type SignedDataOptions struct {
 	SigningTime time.Time
 	// ESeal, when set, is the DER SESeal written as the OIDAttributeESeal signed attribute.
 	ESeal []byte
+	// ContentType and Content, when set, make the SignedData encapsulate Content (its digest is
+	// then contentDigest) as content of that type, as an RFC 3161 token does its TSTInfo.
+	ContentType OID
+	Content     []byte
+	// TimeStamp, when set, is given the signature value and returns an RFC 3161 token over it,
+	// written as the signer's unsigned timeStampToken attribute.
+	TimeStamp func(signatureValue []byte) ([]byte, error)
 }
 
 // BuildDetachedSignedData makes a detached CMS SignedData (DER) with one SM2 signer.
@@ -91,6 +98,9 @@ func BuildDetachedSignedData(contentDigest []byte, signer crypto.Signer, chain [
 	sdType, dataType, sigAlg, err := opts.Convention.contentTypes()
 	if err != nil {
 		return nil, err
+	}
+	if opts.ContentType != "" {
+		dataType = opts.ContentType
 	}
 	signingTime := opts.SigningTime
 	if signingTime.IsZero() {
@@ -138,6 +148,16 @@ func BuildDetachedSignedData(contentDigest []byte, signer crypto.Signer, chain [
 	if err != nil {
 		return nil, fmt.Errorf("smcrypto: build SignedData: sign: %w", err)
 	}
+	var unsigned []byte
+	if opts.TimeStamp != nil {
+		token, err := opts.TimeStamp(signature)
+		if err != nil {
+			return nil, fmt.Errorf("smcrypto: build SignedData: timestamp: %w", err)
+		}
+		if unsigned = attributeDER(OIDAttributeTimeStampToken, func(b *cryptobyte.Builder) { b.AddBytes(token) }); unsigned == nil {
+			return nil, errors.New("smcrypto: build SignedData: cannot encode the timestamp token")
+		}
+	}
 
 	var b cryptobyte.Builder
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ContentInfo
@@ -146,7 +166,14 @@ func BuildDetachedSignedData(contentDigest []byte, signer crypto.Signer, chain [
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignedData
 				b.AddASN1Int64(1)
 				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { addAlgorithm(b, OIDSM3, true) })
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { addOID(b, dataType) })
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // EncapsulatedContentInfo
+					addOID(b, dataType)
+					if opts.Content != nil {
+						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+							b.AddASN1OctetString(opts.Content)
+						})
+					}
+				})
 				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 					for _, c := range chain {
 						b.AddBytes(c.Raw)
@@ -165,6 +192,9 @@ func BuildDetachedSignedData(contentDigest []byte, signer crypto.Signer, chain [
 						})
 						addAlgorithm(b, sigAlg, true)
 						b.AddASN1OctetString(signature)
+						if unsigned != nil {
+							b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(unsigned) })
+						}
 					})
 				})
 			})
