@@ -19,7 +19,8 @@
 //
 // # Bucket layout (schema version 1)
 //
-//	meta          "schema_version" → "1"; "region" → JSON Region; "next_seal_seq" → uint64 big endian
+//	meta          "schema_version" → "1"; "region" → JSON Region; "next_seal_seq" → uint64 big endian;
+//	              "tsa" → JSON {keyID, cert}: the region's timestamping authority, made on first use
 //	keys          key ID (hex of the SM3 hash of the public key) → encrypted PKCS#8 PEM
 //	certs         issuer key ID hex + "/" + serial (lower-case hex) → JSON CertRecord
 //	seals         esID → JSON SealRecord

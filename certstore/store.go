@@ -87,6 +87,10 @@ type Store struct {
 	// process can write the file while it is open, so invalidating on our own writes suffices.
 	anchorsMu sync.Mutex
 	anchors   []*smcrypto.Certificate
+
+	// tsaState is the region's timestamping authority, its key decrypted once.
+	tsaMu    sync.Mutex
+	tsaState *tsaSigner
 }
 
 // Open opens (creating when needed) the store in dir.

@@ -41,6 +41,9 @@ type DetachedOptions struct {
 	Convention smcrypto.CMSConvention
 	// Now gives the signing time; nil means time.Now. Whole seconds.
 	Now func() time.Time
+	// TimeStamp, when set, returns an RFC 3161 token over the signature value: the
+	// SES_Signature's timeStamp, or the CMS signer's timeStampToken.
+	TimeStamp func(signatureValue []byte) ([]byte, error)
 }
 
 // DetachedResult describes a detached signature.
@@ -80,7 +83,7 @@ func SignDetached(r io.Reader, s Sealer, opts DetachedOptions) (*DetachedResult,
 	case DetachedSES:
 		res.PropertyInfo = propertyInfo(opts.Name)
 		sig, err := seal.BuildSignature(seal.NewSignatureOptions{
-			Seal: s.Seal, TimeInfo: cs.now, DataHash: res.Digest, PropertyInfo: res.PropertyInfo,
+			Seal: s.Seal, TimeInfo: cs.now, DataHash: res.Digest, PropertyInfo: res.PropertyInfo, TimeStamp: opts.TimeStamp,
 		}, s.Chain[0], s.Signer)
 		if err != nil {
 			return nil, sesError(err)
@@ -88,7 +91,7 @@ func SignDetached(r io.Reader, s Sealer, opts DetachedOptions) (*DetachedResult,
 		res.Signature = sig.Raw
 	case DetachedCMS:
 		der, err := smcrypto.BuildDetachedSignedData(res.Digest, s.Signer, cs.chain, smcrypto.SignedDataOptions{
-			Convention: opts.Convention, SigningTime: cs.now, ESeal: s.Seal,
+			Convention: opts.Convention, SigningTime: cs.now, ESeal: s.Seal, TimeStamp: opts.TimeStamp,
 		})
 		if err != nil {
 			return nil, errorf(SignerFailed, err, "building the CMS")

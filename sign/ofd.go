@@ -38,6 +38,9 @@ type OFDOptions struct {
 	Riding bool
 	// Now gives the signing time; nil means time.Now. Whole seconds.
 	Now func() time.Time
+	// TimeStamp, when set, returns an RFC 3161 token over the signature value, written as the
+	// SES_Signature's timeStamp.
+	TimeStamp func(signatureValue []byte) ([]byte, error)
 }
 
 // OFDResult describes the seal signature SignOFD added.
@@ -154,7 +157,7 @@ func SignOFD(in io.ReaderAt, size int64, out io.Writer, s Sealer, opts OFDOption
 	sigXML := u.signatureXML(refs, cs.now, stamps)
 	u.members[u.sigPath] = sigXML
 	sum := smcrypto.SM3(sigXML)
-	ses, err := seal.BuildSignature(seal.NewSignatureOptions{Seal: s.Seal, TimeInfo: cs.now, DataHash: sum[:], PropertyInfo: "/" + u.sigPath}, s.Chain[0], s.Signer)
+	ses, err := seal.BuildSignature(seal.NewSignatureOptions{Seal: s.Seal, TimeInfo: cs.now, DataHash: sum[:], PropertyInfo: "/" + u.sigPath, TimeStamp: opts.TimeStamp}, s.Chain[0], s.Signer)
 	if err != nil {
 		return nil, sesError(err)
 	}

@@ -50,6 +50,10 @@ type PDFOptions struct {
 	Reason, Location, ContactInfo string
 	// Now gives the signing time; nil means time.Now. It is written with one-second precision.
 	Now func() time.Time
+	// TimeStamp, when set, is given the signature value and returns an RFC 3161 token over it
+	// (a trusted time: certstore.Store.TimestampSignature), carried as the CMS signer's unsigned
+	// timeStampToken.
+	TimeStamp func(signatureValue []byte) ([]byte, error)
 }
 
 // Result describes the signature that was added.
@@ -421,6 +425,7 @@ func (j *job) sign(out io.Writer, early bool) error {
 		Convention:  j.convention,
 		SigningTime: j.now,
 		ESeal:       j.sealer.Seal,
+		TimeStamp:   j.opts.TimeStamp,
 	})
 	if err != nil {
 		return errorf(SignerFailed, err, "building the SM2 SignedData")

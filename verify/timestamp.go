@@ -36,7 +36,8 @@ func parseTSTInfo(der []byte) (*tstInfo, error) {
 	in := cryptobyte.String(der)
 	var s, mi, alg cryptobyte.String
 	var version int64
-	var policy, imprintAlg asn1.ObjectIdentifier
+	var policy cryptobyte.String
+	var imprintAlg asn1.ObjectIdentifier
 	info := &tstInfo{Serial: new(big.Int)}
 	if !in.ReadASN1(&s, cbasn1.SEQUENCE) {
 		return nil, errors.New("TSTInfo is not a SEQUENCE")
@@ -44,8 +45,14 @@ func parseTSTInfo(der []byte) (*tstInfo, error) {
 	if !s.ReadASN1Integer(&version) || version != 1 {
 		return nil, errors.New("TSTInfo version is not 1")
 	}
-	if !s.ReadASN1ObjectIdentifier(&policy) {
+	// The policy is read as arcs of any size: TSAs without a registered arc use the UUID arc
+	// 2.25, whose second arc is 128 bits.
+	if !s.ReadASN1(&policy, cbasn1.OBJECT_IDENTIFIER) {
 		return nil, errors.New("TSTInfo policy")
+	}
+	pol, err := smcrypto.ParseOIDContent(policy)
+	if err != nil {
+		return nil, fmt.Errorf("TSTInfo policy: %v", err)
 	}
 	if !s.ReadASN1(&mi, cbasn1.SEQUENCE) || !mi.ReadASN1(&alg, cbasn1.SEQUENCE) ||
 		!alg.ReadASN1ObjectIdentifier(&imprintAlg) ||
@@ -66,7 +73,7 @@ func parseTSTInfo(der []byte) (*tstInfo, error) {
 		return nil, fmt.Errorf("TSTInfo genTime %q: %v", string(gt), err)
 	}
 	info.GenTime = t.UTC()
-	info.Policy = oidFromASN1(policy)
+	info.Policy = pol
 	info.ImprintAlg = oidFromASN1(imprintAlg)
 	return info, nil
 }

@@ -27,6 +27,7 @@ func runSign(e *env, args []string) error {
 	at := fs.String("at", "", "OFD: the stamp's top-left corner X,Y in millimetres from the page's top-left (default: bottom right)")
 	riding := fs.Bool("riding", false, "OFD: a riding seal (骑缝章) across every page's right edge (--at X,Y sets its height with Y)")
 	near := fs.String("near", "", "centre the seal over the first occurrence of this text on the page (the authority's name, the date)")
+	noTimestamp := fs.Bool("no-timestamp", false, "do not add the region TSA's trusted timestamp to the signature (without one, a later revocation makes it undecidable)")
 	detached := fs.Bool("detached", false, "sign any file with a detached signature written to --out, instead of sealing a PDF")
 	format := fs.String("format", "", "detached signature format: ses (GB/T 38540 SES_Signature, the default) or cms (SM2 CMS, the default for a .p7s --out)")
 	if err := parseNoArgs(fs, args); err != nil {
@@ -36,7 +37,7 @@ func runSign(e *env, args []string) error {
 		return usagef("--seal, --in and --out are required")
 	}
 	if *detached {
-		return signDetached(e, *data, *esID, *in, *out, *format, *cmsOIDs)
+		return signDetached(e, *data, *esID, *in, *out, *format, *cmsOIDs, !*noTimestamp)
 	}
 	if *format != "" {
 		return usagef("--format applies to --detached signatures only")
@@ -45,7 +46,7 @@ func runSign(e *env, args []string) error {
 		if *rect != "" {
 			return usagef("--rect is for PDFs; place an OFD stamp with --at X,Y (millimetres)")
 		}
-		return signOFD(e, *data, *esID, *in, *out, *page, *at, *near, *riding)
+		return signOFD(e, *data, *esID, *in, *out, *page, *at, *near, *riding, !*noTimestamp)
 	}
 	if *at != "" {
 		return usagef("--at is for OFD documents; place a PDF seal with --rect")
@@ -85,6 +86,9 @@ func runSign(e *env, args []string) error {
 	for i, c := range chain {
 		ders[i] = c.Raw
 	}
+	if !*noTimestamp {
+		opts.TimeStamp = s.TimestampSignature
+	}
 	res, err := sign.SignPDFFile(*in, *out, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
 	var se *sign.Error
 	if errors.As(err, &se) {
@@ -121,7 +125,7 @@ func parseRect(s string) ([4]float64, error) {
 }
 
 // signDetached writes a detached signature of any file: an SES_Signature or an SM2 CMS.
-func signDetached(e *env, data, esID, in, out, format, cmsOIDs string) error {
+func signDetached(e *env, data, esID, in, out, format, cmsOIDs string, timestamp bool) error {
 	opts := sign.DetachedOptions{Name: filepath.Base(in)}
 	if format == "" && (strings.HasSuffix(strings.ToLower(out), ".p7s") || strings.HasSuffix(strings.ToLower(out), ".p7m")) {
 		format = "cms"
@@ -163,6 +167,9 @@ func signDetached(e *env, data, esID, in, out, format, cmsOIDs string) error {
 	for i, c := range chain {
 		ders[i] = c.Raw
 	}
+	if timestamp {
+		opts.TimeStamp = s.TimestampSignature
+	}
 	res, err := sign.SignDetached(f, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
 	if err != nil {
 		return err
@@ -203,7 +210,7 @@ func isOFDFile(path string) bool {
 }
 
 // signOFD seals an OFD document.
-func signOFD(e *env, data, esID, in, out string, page int, at, near string, riding bool) error {
+func signOFD(e *env, data, esID, in, out string, page int, at, near string, riding, timestamp bool) error {
 	opts := sign.OFDOptions{Page: page, Near: near, Riding: riding}
 	if page < 1 {
 		return usagef("--page must be 1 or more")
@@ -235,6 +242,9 @@ func signOFD(e *env, data, esID, in, out string, page int, at, near string, ridi
 	ders := make([][]byte, len(chain))
 	for i, c := range chain {
 		ders[i] = c.Raw
+	}
+	if timestamp {
+		opts.TimeStamp = s.TimestampSignature
 	}
 	res, err := sign.SignOFDFile(in, out, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
 	var se *sign.Error
