@@ -64,6 +64,23 @@ func runServe(e *env, args []string) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The published CRL is kept current: reissued well before its nextUpdate.
+	go func() {
+		t := time.NewTicker(crlCheckInterval)
+		defer t.Stop()
+		for {
+			if issued, err := refreshCRL(s, time.Now()); err != nil {
+				log.Error("reissuing the CRL", "err", err)
+			} else if issued != nil {
+				log.Info("CRL reissued", "number", issued.Number, "nextUpdate", issued.NextUpdate)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	if *addrFile != "" {
 		if err := writeFileAtomic(*addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
 			srv.Close()
@@ -79,4 +96,26 @@ func runServe(e *env, args []string) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// crlCheckInterval is how often the service looks whether its CRL needs reissuing.
+const crlCheckInterval = time.Hour
+
+// refreshCRL issues the region's CRL anew when there is none yet or when less than half of its
+// validity is left, so that relying parties always find a current one; it returns the new CRL,
+// nil when none was needed.
+func refreshCRL(s *certstore.Store, now time.Time) (*certstore.CRLRecord, error) {
+	region, err := s.Region()
+	if err != nil {
+		return nil, err
+	}
+	latest, err := s.LatestCRL(region.RootKeyID)
+	switch {
+	case errors.Is(err, certstore.ErrNotFound):
+	case err != nil:
+		return nil, err
+	case latest.NextUpdate.Sub(now) > certstore.CRLValidity/2:
+		return nil, nil
+	}
+	return s.IssueCRL()
 }
