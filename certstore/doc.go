@@ -31,6 +31,9 @@
 //	audit         sequence number (uint64 big endian) → JSON AuditRecord, each hash-chained to the previous
 //	crls          issuer key ID hex → JSON CRLRecord: the issuer's latest CRL (DER), its number,
 //	              thisUpdate and nextUpdate; reissued in the transaction of every revocation
+//	issuances     hex SM3 digest a signature binds → JSON IssuanceRecord: every signature eseal made
+//	licences      licence identifier → JSON LicenceRecord: state and history (issued, changed,
+//	              withdrawn, revoked, cancelled)
 //	seal_revocations  esID → JSON SealRevocation (added in place: a store made before it gets the
 //	              bucket when next opened for writing; read-only opens read its absence as none)
 //

@@ -40,7 +40,7 @@ var (
 	bucketAudit       = []byte("audit")
 	bucketSealRevs    = []byte("seal_revocations")
 	bucketCRLs        = []byte("crls")
-	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs, bucketCRLs}
+	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs, bucketCRLs, bucketIssuances, bucketLicences}
 
 	keySchemaVersion = []byte("schema_version")
 	keyRegion        = []byte("region")

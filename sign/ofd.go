@@ -54,7 +54,9 @@ type OFDResult struct {
 	Boundary [4]float64
 	Stamps   int
 	// References is how many files the signature protects.
-	References  int
+	References int
+	// DataHash is the SM3 of the new Signature.xml: what the signature binds.
+	DataHash    []byte
 	SigningTime time.Time
 	Size        int64
 }
@@ -174,7 +176,7 @@ func SignOFD(in io.ReaderAt, size int64, out io.Writer, s Sealer, opts OFDOption
 		return nil, errorf(IOFailed, err, "writing the output")
 	}
 	return &OFDResult{ID: u.id, Path: u.sigPath, Page: page, PageRef: stamps[0].pageRef, Boundary: box, Stamps: len(stamps), References: len(refs),
-		SigningTime: cs.now, Size: int64(buf.Len())}, nil
+		DataHash: sum[:], SigningTime: cs.now, Size: int64(buf.Len())}, nil
 }
 
 // SignOFDFile seals the OFD at inPath into outPath, as SignPDFFile does PDFs.

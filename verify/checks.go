@@ -934,3 +934,49 @@ func isAre(n int) string {
 	}
 	return "are"
 }
+
+// licenceStateWords are the regulation's words for a licence's ends (Art. 29).
+var licenceStateWords = map[string]string{
+	"changed": "changed (变更)", "withdrawn": "withdrawn (撤回)", "revoked": "revoked (撤销)", "cancelled": "cancelled (注销)",
+}
+
+// checkLicence asks the registry, when the revocation source is one, about the licence the
+// signature issued: a licence no longer in force makes the signature one not to rely on, however
+// sound its mathematics.
+func (v *verifier) checkLicence(st *sigState) {
+	lc, ok := v.opts.Revocation.(LicenceChecker)
+	if !ok || !st.formatOK {
+		return
+	}
+	var digest []byte
+	switch {
+	case st.ev.ses != nil:
+		digest = st.ev.ses.DataHash
+	case st.ev.si != nil && len(st.ev.si.SignedAttrsDER) > 0:
+		digest = st.ev.si.MessageDigest
+	}
+	if len(digest) == 0 {
+		return
+	}
+	lic, err := lc.LicenceStatus(digest)
+	switch {
+	case err != nil:
+		st.add(LicenceCheck, CheckIndeterminate, TryLater, "the licence registry could not be asked: %v", err)
+	case lic == nil:
+		return
+	case lic.State == "in_force":
+		st.rep.Licence = lic
+		st.add(LicenceCheck, CheckPassed, "", "the licence %s is in force (%s)", lic.ID, orUnknown(lic.Source))
+	default:
+		st.rep.Licence = lic
+		words := licenceStateWords[lic.State]
+		if words == "" {
+			words = lic.State
+		}
+		d := fmt.Sprintf("the licence %s was %s on %s: %s (legal basis: %s)", lic.ID, words, v.fmtTime(lic.At), orUnknown(lic.Reason), orUnknown(lic.Basis))
+		if lic.Replacement != "" {
+			d += fmt.Sprintf("; it is replaced by %s", lic.Replacement)
+		}
+		st.add(LicenceCheck, CheckFailed, SigConstraintsFailure, "%s; it is not in force, whatever the seal's validity", d)
+	}
+}

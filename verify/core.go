@@ -192,6 +192,7 @@ func (v *verifier) verifySignature(st *sigState, timestamps []*sigState) {
 	v.checkRevocation(st)
 	v.checkAlgorithms(st)
 	st.in.hooks.laterChanges(v, st)
+	v.checkLicence(st)
 	if st.tsCheck != nil {
 		st.checks = append(st.checks, *st.tsCheck)
 	}

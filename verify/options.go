@@ -25,6 +25,24 @@ type SealRevocationChecker interface {
 	SealStatus(esID string, sealDER []byte) (RevocationStatus, error)
 }
 
+// LicenceStatus is what an issuance registry knows of the licence a signature issued.
+type LicenceStatus struct {
+	ID          string    `json:"id"`
+	State       string    `json:"state"` // in_force, changed, withdrawn, revoked, cancelled
+	Reason      string    `json:"reason,omitempty"`
+	Basis       string    `json:"basis,omitempty"` // the legal basis of the change
+	Replacement string    `json:"replacement,omitempty"`
+	At          time.Time `json:"at,omitzero"` // when it left force
+	Source      string    `json:"source,omitempty"`
+}
+
+// LicenceChecker is what a RevocationChecker may also answer: the licence a signature issued,
+// found by the digest the signature binds (the CMS messageDigest, the SES_Signature dataHash);
+// nil when the registry knows none.
+type LicenceChecker interface {
+	LicenceStatus(digest []byte) (*LicenceStatus, error)
+}
+
 // RevocationStatus is a revocation source's answer about one certificate.
 type RevocationStatus struct {
 	// Known is false when the source has no authority over this certificate (it did not issue it).

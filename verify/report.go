@@ -64,8 +64,9 @@ const (
 	ValidityCheck          CheckName = "certificate validity"
 	RevocationCheck        CheckName = "revocation"
 	AlgorithmsCheck        CheckName = "algorithms"
-	LaterChangesCheck      CheckName = "later changes" // PDF: the revisions added after signing
-	TimestampCheck         CheckName = "timestamp"     // the signature timestamp, when there is one
+	LaterChangesCheck      CheckName = "later changes"  // PDF: the revisions added after signing
+	TimestampCheck         CheckName = "timestamp"      // the signature timestamp, when there is one
+	LicenceCheck           CheckName = "licence status" // the licence the signature issued is in force, when a registry knows it
 )
 
 // Check is one step of the validation of a signature, in the order it was made.
@@ -214,15 +215,17 @@ type SignatureReport struct {
 	ProofOfExistence *TimeProof `json:"proofOfExistence,omitempty"`
 	// Validity and Revocation are the facts behind the certificate validity and revocation
 	// checks (Revocation: the signer's certificate; the chain's others are in Chain).
-	Validity     *Validity       `json:"validity,omitempty"`
-	Revocation   *RevocationInfo `json:"revocation,omitempty"`
-	Coverage     string          `json:"coverage"`           // "entire_file", "entire_revision", "unclear", "invalid"
-	Reason       string          `json:"reason,omitempty"`   // the signer's /Reason
-	Location     string          `json:"location,omitempty"` // the signer's /Location
-	Page         int             `json:"page,omitempty"`
-	Stamps       []Stamp         `json:"stamps,omitempty"` // OFD: where the stamps show
-	Checks       []Check         `json:"checks"`
-	LaterChanges []Change        `json:"laterChanges,omitempty"`
+	Validity   *Validity       `json:"validity,omitempty"`
+	Revocation *RevocationInfo `json:"revocation,omitempty"`
+	Coverage   string          `json:"coverage"`           // "entire_file", "entire_revision", "unclear", "invalid"
+	Reason     string          `json:"reason,omitempty"`   // the signer's /Reason
+	Location   string          `json:"location,omitempty"` // the signer's /Location
+	Page       int             `json:"page,omitempty"`
+	Stamps     []Stamp         `json:"stamps,omitempty"` // OFD: where the stamps show
+	// Licence is the licence the signature issued, when the registry knows it.
+	Licence      *LicenceStatus `json:"licence,omitempty"`
+	Checks       []Check        `json:"checks"`
+	LaterChanges []Change       `json:"laterChanges,omitempty"`
 }
 
 // Report is the result of verifying one document.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eseal/eseal/certstore"
 	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/sign"
 )
@@ -27,6 +29,10 @@ func runSign(e *env, args []string) error {
 	at := fs.String("at", "", "OFD: the stamp's top-left corner X,Y in millimetres from the page's top-left (default: bottom right)")
 	riding := fs.Bool("riding", false, "OFD: a riding seal (骑缝章) across every page's right edge (--at X,Y sets its height with Y)")
 	near := fs.String("near", "", "centre the seal over the first occurrence of this text on the page (the authority's name, the date)")
+	var li licenceInfo
+	fs.StringVar(&li.id, "licence-id", "", "the licence this signature issues (GB/T 36904 form, or a local identifier): recorded, with its lifecycle, for verifiers")
+	fs.StringVar(&li.holder, "holder", "", "the licence's holder")
+	fs.StringVar(&li.typ, "licence-type", "", "the licence's type, e.g. 食品经营许可证")
 	noTimestamp := fs.Bool("no-timestamp", false, "do not add the region TSA's trusted timestamp to the signature (without one, a later revocation makes it undecidable)")
 	detached := fs.Bool("detached", false, "sign any file with a detached signature written to --out, instead of sealing a PDF")
 	format := fs.String("format", "", "detached signature format: ses (GB/T 38540 SES_Signature, the default) or cms (SM2 CMS, the default for a .p7s --out)")
@@ -36,8 +42,15 @@ func runSign(e *env, args []string) error {
 	if *esID == "" || *in == "" || *out == "" {
 		return usagef("--seal, --in and --out are required")
 	}
+	if li.id != "" {
+		if err := certstore.ValidateLicenceID(li.id); err != nil {
+			return usagef("--licence-id: %v", err)
+		}
+	} else if li.holder != "" || li.typ != "" {
+		return usagef("--holder and --licence-type describe a licence: give --licence-id")
+	}
 	if *detached {
-		return signDetached(e, *data, *esID, *in, *out, *format, *cmsOIDs, !*noTimestamp)
+		return signDetached(e, *data, *esID, *in, *out, *format, *cmsOIDs, !*noTimestamp, li)
 	}
 	if *format != "" {
 		return usagef("--format applies to --detached signatures only")
@@ -46,7 +59,7 @@ func runSign(e *env, args []string) error {
 		if *rect != "" {
 			return usagef("--rect is for PDFs; place an OFD stamp with --at X,Y (millimetres)")
 		}
-		return signOFD(e, *data, *esID, *in, *out, *page, *at, *near, *riding, !*noTimestamp)
+		return signOFD(e, *data, *esID, *in, *out, *page, *at, *near, *riding, !*noTimestamp, li)
 	}
 	if *at != "" {
 		return usagef("--at is for OFD documents; place a PDF seal with --rect")
@@ -102,6 +115,23 @@ func runSign(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Signed %s with seal %s (%s) at %s → %s\n", *in, sl.Name, sl.ESID,
 		res.SigningTime.In(chinaTime).Format(time.DateTime), *out)
+	return recordIssuance(e, s, "PDF", *out, res.Digest, sl.ESID, chain[0], res.SigningTime, li)
+}
+
+// licenceInfo is what --licence-id, --holder and --licence-type say of the licence a signature
+// issues.
+type licenceInfo struct{ id, holder, typ string }
+
+// recordIssuance records a signature in the store's issuance registry (and its licence).
+func recordIssuance(e *env, s *certstore.Store, format, doc string, digest []byte, esID string, signer *smcrypto.Certificate, at time.Time, li licenceInfo) error {
+	err := s.RecordIssuance(certstore.IssuanceRecord{ID: hex.EncodeToString(digest), Format: format, Document: filepath.Base(doc), ESID: esID,
+		SignerSerial: smcrypto.SerialHex(signer.SerialNumber), SignedAt: at, LicenceID: li.id, Holder: li.holder, LicenceType: li.typ})
+	if err != nil {
+		return fmt.Errorf("signed, but the issuance could not be recorded: %w", err)
+	}
+	if li.id != "" {
+		fmt.Fprintf(e.stdout, "Licence %s recorded as in force\n", li.id)
+	}
 	return nil
 }
 
@@ -125,7 +155,7 @@ func parseRect(s string) ([4]float64, error) {
 }
 
 // signDetached writes a detached signature of any file: an SES_Signature or an SM2 CMS.
-func signDetached(e *env, data, esID, in, out, format, cmsOIDs string, timestamp bool) error {
+func signDetached(e *env, data, esID, in, out, format, cmsOIDs string, timestamp bool, li licenceInfo) error {
 	opts := sign.DetachedOptions{Name: filepath.Base(in)}
 	if format == "" && (strings.HasSuffix(strings.ToLower(out), ".p7s") || strings.HasSuffix(strings.ToLower(out), ".p7m")) {
 		format = "cms"
@@ -179,7 +209,7 @@ func signDetached(e *env, data, esID, in, out, format, cmsOIDs string, timestamp
 	}
 	fmt.Fprintf(e.stdout, "Signed %s (%d bytes, SM3 %X) with seal %s (%s) at %s → %s (%s)\n", in, res.Size, res.Digest, sl.Name, sl.ESID,
 		res.SigningTime.In(chinaTime).Format(time.DateTime), out, res.Format)
-	return nil
+	return recordIssuance(e, s, "detached", in, res.Digest, sl.ESID, chain[0], res.SigningTime, li)
 }
 
 // sameFile tells whether two paths name one existing file.
@@ -210,7 +240,7 @@ func isOFDFile(path string) bool {
 }
 
 // signOFD seals an OFD document.
-func signOFD(e *env, data, esID, in, out string, page int, at, near string, riding, timestamp bool) error {
+func signOFD(e *env, data, esID, in, out string, page int, at, near string, riding, timestamp bool, li licenceInfo) error {
 	opts := sign.OFDOptions{Page: page, Near: near, Riding: riding}
 	if page < 1 {
 		return usagef("--page must be 1 or more")
@@ -263,5 +293,5 @@ func signOFD(e *env, data, esID, in, out string, page int, at, near string, ridi
 	}
 	fmt.Fprintf(e.stdout, "Signed %s with seal %s (%s) at %s, %s, %d files protected → %s\n", in, sl.Name, sl.ESID,
 		res.SigningTime.In(chinaTime).Format(time.DateTime), where, res.References, out)
-	return nil
+	return recordIssuance(e, s, "OFD", out, res.DataHash, sl.ESID, chain[0], res.SigningTime, li)
 }

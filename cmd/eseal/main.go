@@ -68,6 +68,7 @@ func init() {
 		{"revoke", "revoke a certificate or a seal (revoke cert SERIAL|--from FILE --confirm, revoke seal ESID; --reason REASON)", runRevoke},
 		{"revocations", "list revoked certificates and seals (revocations list)", runRevocations},
 		{"crl", "issue and write the region's CRL (crl --out FILE [--pem])", runCRL},
+		{"licence", "show a licence and its history, or change, withdraw, revoke or cancel it (licence show|change|withdraw|revoke|cancel ID)", runLicence},
 		{"region", "show the region and export its root certificate", runRegion},
 		{"trust", "add or list trust anchors (other regions' roots)", runTrust},
 		{"audit", "show and check the audit log", runAudit},

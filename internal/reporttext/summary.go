@@ -89,6 +89,9 @@ func Summary(s *verify.SignatureReport, zone *time.Location) string {
 		case verify.NotYetValid:
 			return fmt.Sprintf("INVALID: %s signed%s with a certificate that was not yet valid.", who, when)
 		case verify.SigConstraintsFailure:
+			if decisive.Name == verify.LicenceCheck && s.Licence != nil {
+				return fmt.Sprintf("NOT IN FORCE: the seal of %s is sound, but the licence %s may not be relied on (%s).", who, s.Licence.ID, firstClause(decisive.Detail))
+			}
 			return fmt.Sprintf("INVALID: %s was used against the seal's rules (%s).", who, firstClause(decisive.Detail))
 		case verify.FormatFailure:
 			switch decisive.Name {

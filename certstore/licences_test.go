@@ -1,0 +1,83 @@
+package certstore
+
+import (
+	"encoding/hex"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/eseal/eseal/internal/smcrypto"
+)
+
+const gbLicenceID = "1.2.156.3005.2.11100000000013338W011.91110108MA01ABCD2X.0001.001.K"
+
+func digestOf(s string) string {
+	d := smcrypto.SM3([]byte(s))
+	return hex.EncodeToString(d[:])
+}
+
+// TestLicenceLifecycle: a licence issued with a signature is in force; each of its ends needs a
+// reason and a legal basis, is recorded in its history, and is final; verifiers find it by the
+// signature's digest.
+func TestLicenceLifecycle(t *testing.T) {
+	for _, end := range []string{LicenceChanged, LicenceWithdrawn, LicenceRevoked, LicenceCancelled} {
+		t.Run(end, func(t *testing.T) {
+			s := initTest(t)
+			id := digestOf("licence document " + end)
+			if err := s.RecordIssuance(IssuanceRecord{ID: id, Format: "PDF", ESID: "33010000000001", SignedAt: testNow,
+				LicenceID: gbLicenceID, Holder: "杭州某某贸易有限公司", LicenceType: "食品经营许可证"}); err != nil {
+				t.Fatal(err)
+			}
+			digest, _ := hex.DecodeString(id)
+			st, err := s.LicenceStatus(digest)
+			if err != nil || st == nil || st.State != LicenceInForce || st.ID != gbLicenceID {
+				t.Fatalf("in force: %+v %v", st, err)
+			}
+			a := LicenceAction{ID: gbLicenceID, State: end, Reason: "未履行承诺", Basis: "《条例》第三十二条", By: "审批科"}
+			if end == LicenceChanged {
+				a.Replacement = "LOCAL-2026-0002"
+			}
+			if _, err := s.ChangeLicenceState(LicenceAction{ID: gbLicenceID, State: end, Reason: "x"}); err == nil {
+				t.Error("no legal basis: no error")
+			}
+			lic, err := s.ChangeLicenceState(a)
+			if err != nil || lic.State != end || len(lic.History) != 2 || lic.History[1].Basis != a.Basis || lic.History[1].By != "审批科" {
+				t.Fatalf("%s: %+v %v", end, lic, err)
+			}
+			st, err = s.LicenceStatus(digest)
+			if err != nil || st.State != end || st.Reason != "未履行承诺" || st.Basis != a.Basis || !st.At.Equal(testNow) || st.Replacement != a.Replacement {
+				t.Errorf("status after: %+v %v", st, err)
+			}
+			if _, err := s.ChangeLicenceState(LicenceAction{ID: gbLicenceID, State: LicenceRevoked, Reason: "again", Basis: "b"}); !errors.Is(err, ErrInvalidArgument) {
+				t.Errorf("an end is final: %v", err)
+			}
+			if err := s.RecordIssuance(IssuanceRecord{ID: digestOf("another"), Format: "PDF", SignedAt: testNow, LicenceID: gbLicenceID}); err == nil {
+				t.Error("a licence no longer in force issued again")
+			}
+		})
+	}
+}
+
+func TestLicenceErrors(t *testing.T) {
+	s := initTest(t)
+	for _, id := range []string{"1.2.156.3005.2.short", "has space", ""} {
+		if err := ValidateLicenceID(id); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%q: %v", id, err)
+		}
+	}
+	if err := ValidateLicenceID(gbLicenceID); err != nil {
+		t.Error(err)
+	}
+	if err := s.RecordIssuance(IssuanceRecord{ID: "not hex", SignedAt: time.Now()}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("bad issuance ID: %v", err)
+	}
+	if _, err := s.ChangeLicenceState(LicenceAction{ID: "NOPE", State: LicenceRevoked, Reason: "r", Basis: "b"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown licence: %v", err)
+	}
+	if _, err := s.ChangeLicenceState(LicenceAction{ID: gbLicenceID, State: "suspended", Reason: "r", Basis: "b"}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("unknown state: %v", err)
+	}
+	if st, err := s.LicenceStatus(make([]byte, 32)); err != nil || st != nil {
+		t.Errorf("unknown digest: %+v %v", st, err)
+	}
+}

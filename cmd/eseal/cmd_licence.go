@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/eseal/eseal/certstore"
+)
+
+// runLicence shows a licence and its history, or moves it to one of its ends.
+func runLicence(e *env, args []string) error {
+	const usage = "usage: eseal licence show ID [--json] | revoke|withdraw|cancel ID --reason R --basis B [--by NAME] | change ID --to NEWID --reason R --basis B [--by NAME]"
+	if len(args) == 0 {
+		return usagef("%s", usage)
+	}
+	sub := args[0]
+	fs := newFlags(e, "licence "+sub)
+	data := dataFlag(e, fs)
+	switch sub {
+	case "show":
+		asJSON := fs.Bool("json", false, "print the licence as JSON")
+		rest, err := parseInterspersed(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(rest) != 1 {
+			return usagef("%s", usage)
+		}
+		s, err := openInitializedStore(e, *data)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		lic, err := s.Licence(rest[0])
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(e.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(lic)
+		}
+		fmt.Fprintf(e.stdout, "Licence:   %s\n", lic.ID)
+		fmt.Fprintf(e.stdout, "State:     %s\n", licenceWords[lic.State])
+		if lic.Holder != "" {
+			fmt.Fprintf(e.stdout, "Holder:    %s\n", lic.Holder)
+		}
+		if lic.Type != "" {
+			fmt.Fprintf(e.stdout, "Type:      %s\n", lic.Type)
+		}
+		if lic.Replacement != "" {
+			fmt.Fprintf(e.stdout, "Replaced:  by %s\n", lic.Replacement)
+		}
+		fmt.Fprintf(e.stdout, "Signed:    %d signature(s)\n", len(lic.Issuances))
+		for _, h := range lic.History {
+			fmt.Fprintf(e.stdout, "  %s  %s", h.At.In(chinaTime).Format(time.DateTime), licenceWords[h.State])
+			if h.Reason != "" {
+				fmt.Fprintf(e.stdout, ": %s", h.Reason)
+			}
+			if h.Basis != "" {
+				fmt.Fprintf(e.stdout, " (basis: %s)", h.Basis)
+			}
+			if h.By != "" {
+				fmt.Fprintf(e.stdout, " by %s", h.By)
+			}
+			fmt.Fprintln(e.stdout)
+		}
+		return nil
+	case "revoke", "withdraw", "cancel", "change":
+		reason := fs.String("reason", "", "why (required)")
+		basis := fs.String("basis", "", "the legal basis, e.g. 《中华人民共和国行政许可法》第六十九条 (required)")
+		by := fs.String("by", "", "who decided (default: the user running eseal)")
+		to := fs.String("to", "", "change: the licence that replaces it (required)")
+		rest, err := parseInterspersed(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(rest) != 1 || *reason == "" || *basis == "" || (sub == "change") != (*to != "") {
+			return usagef("%s", usage)
+		}
+		who := *by
+		if who == "" {
+			who = os.Getenv("USER")
+		}
+		state := map[string]string{"revoke": certstore.LicenceRevoked, "withdraw": certstore.LicenceWithdrawn,
+			"cancel": certstore.LicenceCancelled, "change": certstore.LicenceChanged}[sub]
+		s, err := openInitializedStore(e, *data)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		lic, err := s.ChangeLicenceState(certstore.LicenceAction{ID: rest[0], State: state, Reason: *reason, Basis: *basis, By: who, Replacement: *to})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Licence %s is now %s\n", lic.ID, licenceWords[lic.State])
+		return nil
+	}
+	return usagef("unknown subcommand %q: %s", sub, usage)
+}
+
+// licenceWords name the states as the regulation does.
+var licenceWords = map[string]string{
+	certstore.LicenceInForce:   "in force (有效)",
+	certstore.LicenceChanged:   "changed (变更)",
+	certstore.LicenceWithdrawn: "withdrawn (撤回)",
+	certstore.LicenceRevoked:   "revoked (撤销)",
+	certstore.LicenceCancelled: "cancelled (注销)",
+}
