@@ -16,6 +16,7 @@ import (
 
 	"github.com/eseal/eseal/certstore"
 	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/internal/status"
 	"github.com/eseal/eseal/internal/testofd"
 	"github.com/eseal/eseal/internal/testpdf"
 	"github.com/eseal/eseal/sign"
@@ -382,5 +383,62 @@ func TestCRLRoute(t *testing.T) {
 	}
 	if r := get("/v1/crl/not-hex", nil); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("malformed issuer: %d", r.StatusCode)
+	}
+}
+
+// TestStatusRoutes: GET /v1/status/... serves the region's signed status of a certificate, a
+// seal and a licence, which a relying party holding only the root verifies; malformed names are
+// 400, and a service without a status source answers 404.
+func TestStatusRoutes(t *testing.T) {
+	srv0, _, store := testServerStore(t, Config{})
+	srv0.Close()
+	srv := httptest.NewServer(NewRouter(Config{Anchors: store, Revocation: store, Status: store, TempDir: t.TempDir()}))
+	defer srv.Close()
+	bare := httptest.NewServer(NewRouter(Config{Anchors: store, Revocation: store, TempDir: t.TempDir()}))
+	defer bare.Close()
+	region, err := store.Region()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := smcrypto.ParseCertificate(region.RootCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seal, err := store.NewSeal(certstore.SealRequest{Name: "杭州市行政审批局行政审批专用章"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.RevokeSeal(certstore.SealRevokeRequest{ESID: seal.ESID, Reason: verify.ReasonAffiliationChanged}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(base, path string) (int, []byte) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	issuer := fmt.Sprintf("%x", root.SubjectKeyId)
+	for _, tc := range []struct{ path, typ, state string }{
+		{"/v1/status/cert/" + issuer + "/" + seal.SignerSerial, "certificate", "good"},
+		{"/v1/status/seal/" + seal.ESID, "seal", "revoked"},
+		{"/v1/status/licence/LOCAL-2026-0001", "licence", "unknown"},
+	} {
+		code, body := get(srv.URL, tc.path)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.path, code, body)
+		}
+		st, err := status.Verify(body, []*smcrypto.Certificate{root}, time.Now())
+		if err != nil || st.Type != tc.typ || st.State != tc.state {
+			t.Errorf("%s: %+v %v", tc.path, st, err)
+		}
+		if code, _ := get(bare.URL, tc.path); code != http.StatusNotFound {
+			t.Errorf("%s without a status source: %d", tc.path, code)
+		}
+	}
+	if code, _ := get(srv.URL, "/v1/status/cert/"+issuer+"/xyz"); code != http.StatusBadRequest {
+		t.Errorf("malformed serial: %d", code)
 	}
 }

@@ -12,6 +12,10 @@
 //	                   certificates whose revocation status is unknown
 //	GET  /v1/crl/{issuer}  the issuer's latest CRL (DER), by its key identifier in hex; cacheable
 //	                   until its nextUpdate, ETag and 304
+//	GET  /v1/status/cert/{issuer}/{serial}, /v1/status/seal/{esID}, /v1/status/licence/{id}
+//	                   the region's signed status (internal/status: the JSON payload, its SM2
+//	                   signature by the region root, the root), good/revoked/unknown or a
+//	                   licence's state, with reason, dates and legal basis; current for 24 hours
 //
 // Uploads stream to a temporary file (never held in memory) and are limited in size (413 beyond).
 package api

@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/eseal/eseal/certstore"
+
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -20,7 +22,9 @@ type Config struct {
 	Anchors    verify.TrustAnchors
 	Revocation verify.RevocationChecker
 	// CRLs publishes the issuers' latest CRLs (GET /v1/crl/{issuer}); nil answers 404.
-	CRLs           CRLSource
+	CRLs CRLSource
+	// Status publishes signed statuses (GET /v1/status/...); nil answers 404.
+	Status         StatusSource
 	MaxUploadBytes int64 // zero: DefaultMaxUploadBytes
 	TempDir        string
 	Logger         *slog.Logger
@@ -59,5 +63,8 @@ func NewRouter(cfg Config) http.Handler {
 	r.Get("/healthz", s.handleHealthz)
 	r.Post("/v1/verify", s.handleVerify)
 	r.Get("/v1/crl/{issuer}", s.handleCRL)
+	r.Get("/v1/status/cert/{issuer}/{serial}", s.handleStatus(certstore.StatusCertificate))
+	r.Get("/v1/status/seal/{id}", s.handleStatus(certstore.StatusSeal))
+	r.Get("/v1/status/licence/{id}", s.handleStatus(certstore.StatusLicence))
 	return r
 }
