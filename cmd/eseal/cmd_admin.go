@@ -21,7 +21,7 @@ func runRegion(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	r, err := s.Region()
 	if err != nil {
 		return err
@@ -34,7 +34,7 @@ func runRegion(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Root:    %s\n  serial  %s\n  SHA-256 %s\n  valid   %s to %s\n", root.Subject, smcrypto.SerialHex(root.SerialNumber),
 		certstore.Fingerprint(root.Raw), root.NotBefore.In(chinaTime).Format(time.DateOnly), root.NotAfter.In(chinaTime).Format(time.DateOnly))
 	if *exportRoot != "" {
-		if err := writeFileAtomic(*exportRoot, smcrypto.EncodeCertificatePEM(root), 0o644); err != nil {
+		if err := writeFileAtomic(e.path(*exportRoot), smcrypto.EncodeCertificatePEM(root), 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "Wrote %s\n", *exportRoot)
@@ -60,7 +60,7 @@ func runTrust(e *env, args []string) error {
 	}
 	var certs []*smcrypto.Certificate
 	if sub == "add" {
-		if certs, err = readCertificates(rest[0]); err != nil {
+		if certs, err = readCertificates(e.path(rest[0])); err != nil {
 			return usagef("%s: %v", rest[0], err)
 		}
 	}
@@ -68,7 +68,7 @@ func runTrust(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	for _, c := range certs {
 		rec, err := s.AddTrustAnchor(c, *note)
 		if err != nil {
@@ -99,7 +99,7 @@ func runAudit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	recs, err := s.AuditLog()
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ func runCRL(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	rec, err := s.IssueCRL()
 	if err != nil {
 		return err
@@ -32,7 +32,7 @@ func runCRL(e *env, args []string) error {
 	if *asPEM {
 		body = pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: rec.DER})
 	}
-	if err := writeFileAtomic(*out, body, 0o644); err != nil {
+	if err := writeFileAtomic(e.path(*out), body, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "CRL number %d of issuer %s: %d revoked certificates, next update %s → %s\n", rec.Number, rec.IssuerKeyID, rec.Entries,

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/eseal/eseal/certstore"
@@ -32,7 +31,7 @@ func runLicence(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer s.Close()
+		defer e.release(s)
 		lic, err := s.Licence(rest[0])
 		if err != nil {
 			return err
@@ -82,7 +81,7 @@ func runLicence(e *env, args []string) error {
 		}
 		who := *by
 		if who == "" {
-			who = os.Getenv("USER")
+			who = e.getenv("USER")
 		}
 		state := map[string]string{"revoke": certstore.LicenceRevoked, "withdraw": certstore.LicenceWithdrawn,
 			"cancel": certstore.LicenceCancelled, "change": certstore.LicenceChanged}[sub]
@@ -90,7 +89,7 @@ func runLicence(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer s.Close()
+		defer e.release(s)
 		lic, err := s.ChangeLicenceState(certstore.LicenceAction{ID: rest[0], State: state, Reason: *reason, Basis: *basis, By: who, Replacement: *to})
 		if err != nil {
 			return err

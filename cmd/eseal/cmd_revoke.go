@@ -57,7 +57,7 @@ func runRevoke(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	rev, err := s.RevokeCertificate(req)
 	if err != nil {
 		return err
@@ -69,7 +69,7 @@ func runRevoke(e *env, args []string) error {
 
 // revokeBulk revokes every serial of a file in one transaction, after --confirm.
 func revokeBulk(e *env, data, path string, confirm bool, tmpl certstore.RevokeRequest) error {
-	content, err := readLimited(path, 64<<20, "a list of serials")
+	content, err := readLimited(e.path(path), 64<<20, "a list of serials")
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -99,7 +99,7 @@ func revokeBulk(e *env, data, path string, confirm bool, tmpl certstore.RevokeRe
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	revs, err := s.RevokeCertificates(reqs)
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func runRevokeSeal(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	rev, err := s.RevokeSeal(req)
 	if err != nil {
 		return err
@@ -161,7 +161,7 @@ func runRevocations(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	certs, err := s.Revocations()
 	if err != nil {
 		return err

@@ -60,14 +60,14 @@ func runSealNew(e *env, args []string) error {
 		if *fontPath != "" {
 			return usagef("--font draws a generated picture; it does not apply with --image")
 		}
-		pic, err := readPicture(*image)
+		pic, err := readPicture(e.path(*image))
 		if err != nil {
 			return usagef("--image: %v", err)
 		}
 		req.Picture = pic
 	}
 	if *fontPath != "" {
-		f, err := seal.LoadFont(*fontPath)
+		f, err := seal.LoadFont(e.path(*fontPath))
 		if err != nil {
 			return usagef("--font: %v", err)
 		}
@@ -77,7 +77,7 @@ func runSealNew(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	rec, err := s.NewSeal(req)
 	if err != nil {
 		return err
@@ -135,7 +135,7 @@ func runSealList(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	seals, err := s.Seals()
 	if err != nil {
 		return err
@@ -170,13 +170,13 @@ func runSealVerify(e *env, args []string) error {
 		return usagef("usage: eseal seal verify FILE.esl [--signer CERT.pem] [--trust ROOT.pem]... [--time T] [--json]")
 	}
 	fail := func(err error) error { return rf.fail(e, err) }
-	der, err := readSealFile(rest[0])
+	der, err := readSealFile(e.path(rest[0]))
 	if err != nil {
 		return fail(err)
 	}
 	var signer []byte
 	if *signerPath != "" {
-		certs, err := readCertificates(*signerPath)
+		certs, err := readCertificates(e.path(*signerPath))
 		if err != nil {
 			return fail(fmt.Errorf("--signer %s: %w", *signerPath, err))
 		}
@@ -210,14 +210,14 @@ func runSealShow(e *env, args []string) error {
 	if len(rest) != 1 {
 		return usagef("usage: eseal seal show ESID|FILE.esl [--export-image FILE] [--export-esl FILE] [--export-cert FILE]")
 	}
-	if fi, err := os.Stat(rest[0]); err == nil && !fi.IsDir() {
+	if fi, err := os.Stat(e.path(rest[0])); err == nil && !fi.IsDir() {
 		return showSealFile(e, rest[0], *exportImage, *exportESL, *exportCert)
 	}
 	s, err := openInitializedStore(e, *data)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	rec, err := s.Seal(rest[0])
 	if err != nil {
 		return err
@@ -259,7 +259,7 @@ func runSealShow(e *env, args []string) error {
 		if x.path == "" {
 			continue
 		}
-		if err := writeFileAtomic(x.path, x.data, 0o644); err != nil {
+		if err := writeFileAtomic(e.path(x.path), x.data, 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "Wrote %s\n", x.path)
@@ -270,7 +270,7 @@ func runSealShow(e *env, args []string) error {
 // showSealFile prints a seal file: what it says of itself (name, esID, type, vendor, validity,
 // maker, allowed signers), and exports its parts. Whether it can be trusted is seal verify's.
 func showSealFile(e *env, path, exportImage, exportESL, exportCert string) error {
-	der, err := readSealFile(path)
+	der, err := readSealFile(e.path(path))
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -322,7 +322,7 @@ func showSealFile(e *env, path, exportImage, exportESL, exportCert string) error
 		if x.path == "" {
 			continue
 		}
-		if err := writeFileAtomic(x.path, x.data, 0o644); err != nil {
+		if err := writeFileAtomic(e.path(x.path), x.data, 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "Wrote %s\n", x.path)

@@ -62,6 +62,12 @@ func runServe(e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Administrative commands reach the store through the admin socket while this runs.
+	if adminLn, err := listenAdmin(*data); err != nil {
+		log.Warn("no admin socket: administrative commands cannot run while this server holds the store", "err", err)
+	} else {
+		defer serveAdmin(ctx, adminLn, s, log)()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	// The published CRL is kept current: reissued well before its nextUpdate.

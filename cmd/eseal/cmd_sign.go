@@ -55,7 +55,7 @@ func runSign(e *env, args []string) error {
 	if *format != "" {
 		return usagef("--format applies to --detached signatures only")
 	}
-	if isOFDFile(*in) {
+	if isOFDFile(e.path(*in)) {
 		if *rect != "" {
 			return usagef("--rect is for PDFs; place an OFD stamp with --at X,Y (millimetres)")
 		}
@@ -90,7 +90,7 @@ func runSign(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	key, sl, chain, err := s.SealSigner(*esID)
 	if err != nil {
 		return err
@@ -102,7 +102,7 @@ func runSign(e *env, args []string) error {
 	if !*noTimestamp {
 		opts.TimeStamp = s.TimestampSignature
 	}
-	res, err := sign.SignPDFFile(*in, *out, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
+	res, err := sign.SignPDFFile(e.path(*in), e.path(*out), sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
 	var se *sign.Error
 	if errors.As(err, &se) {
 		switch se.Reason {
@@ -176,10 +176,10 @@ func signDetached(e *env, data, esID, in, out, format, cmsOIDs string, timestamp
 	default:
 		return usagef("--cms-oids must be pkcs7 or gmt0010, not %q", cmsOIDs)
 	}
-	if same, err := sameFile(in, out); err == nil && same {
+	if same, err := sameFile(e.path(in), e.path(out)); err == nil && same {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--out %s names the file to sign", out)}
 	}
-	f, err := openRegular(in)
+	f, err := openRegular(e.path(in))
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -188,7 +188,7 @@ func signDetached(e *env, data, esID, in, out, format, cmsOIDs string, timestamp
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	key, sl, chain, err := s.SealSigner(esID)
 	if err != nil {
 		return err
@@ -204,7 +204,7 @@ func signDetached(e *env, data, esID, in, out, format, cmsOIDs string, timestamp
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(out, res.Signature, 0o644); err != nil {
+	if err := writeFileAtomic(e.path(out), res.Signature, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Signed %s (%d bytes, SM3 %X) with seal %s (%s) at %s → %s (%s)\n", in, res.Size, res.Digest, sl.Name, sl.ESID,
@@ -264,7 +264,7 @@ func signOFD(e *env, data, esID, in, out string, page int, at, near string, ridi
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer e.release(s)
 	key, sl, chain, err := s.SealSigner(esID)
 	if err != nil {
 		return err
@@ -276,7 +276,7 @@ func signOFD(e *env, data, esID, in, out string, page int, at, near string, ridi
 	if timestamp {
 		opts.TimeStamp = s.TimestampSignature
 	}
-	res, err := sign.SignOFDFile(in, out, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
+	res, err := sign.SignOFDFile(e.path(in), e.path(out), sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
 	var se *sign.Error
 	if errors.As(err, &se) {
 		switch se.Reason {

@@ -84,7 +84,7 @@ func (rf *reportFlags) options(e *env, name string) (opts verify.Options, close 
 		opts.CurrentTime = t
 	}
 	for _, path := range rf.trust {
-		certs, err := readCertificates(path)
+		certs, err := readCertificates(e.path(path))
 		if err != nil {
 			return opts, close, fmt.Errorf("--trust %s: %w", path, err)
 		}
@@ -96,7 +96,7 @@ func (rf *reportFlags) options(e *env, name string) (opts verify.Options, close 
 			return opts, close, fmt.Errorf("%w (use --no-store to verify without the data directory)", err)
 		}
 		if s != nil {
-			close = func() { s.Close() }
+			close = func() { e.release(s) }
 			opts.Anchors, opts.Revocation = s, s
 		}
 	}
@@ -147,7 +147,7 @@ func runVerify(e *env, args []string) error {
 		}
 		defer remove()
 		opts.Name = "(standard input)"
-	} else if f, err = openRegular(rest[0]); err != nil {
+	} else if f, err = openRegular(e.path(rest[0])); err != nil {
 		return fail(err)
 	} else {
 		defer f.Close()
@@ -157,7 +157,7 @@ func runVerify(e *env, args []string) error {
 		return fail(err)
 	}
 	for _, path := range certs {
-		cs, err := readCertificates(path)
+		cs, err := readCertificates(e.path(path))
 		if err != nil {
 			return fail(fmt.Errorf("--cert %s: %w", path, err))
 		}
@@ -166,7 +166,7 @@ func runVerify(e *env, args []string) error {
 	var rep *verify.Report
 	switch {
 	case *sigPath != "":
-		sig, rerr := readLimited(*sigPath, verify.MaxDetachedSignatureSize, "a detached signature")
+		sig, rerr := readLimited(e.path(*sigPath), verify.MaxDetachedSignatureSize, "a detached signature")
 		if rerr != nil {
 			return fail(fmt.Errorf("--sig %s: %w", *sigPath, rerr))
 		}

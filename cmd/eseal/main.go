@@ -3,6 +3,9 @@
 // verification with a report that says exactly why (verify), revocation (revoke), and an HTTP
 // service (serve).
 //
+// While `eseal serve` runs on a data directory, the commands that use its store run inside the
+// server, reached through the admin socket in that directory (adminsock.go).
+//
 // Run `eseal help` for the commands. Exit codes: 0 success (verify: TOTAL_PASSED); verify also
 // 1 TOTAL_FAILED, 2 INDETERMINATE, 3 NO_SIGNATURE_FOUND; 4 unusable input or usage error;
 // 1 any other failure.
@@ -50,6 +53,10 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// Set for a command run inside the server for an admin client: the server's open store,
+	// and the client's working directory, against which file names resolve.
+	store *certstore.Store
+	dir   string
 }
 
 type command struct {
@@ -91,6 +98,11 @@ func run(args []string, e *env) int {
 	for _, c := range commands {
 		if c.name != args[0] {
 			continue
+		}
+		if e.store == nil && viaServer[c.name] {
+			if code, ok := runViaServer(e, args); ok {
+				return code
+			}
 		}
 		err := c.run(e, args[1:])
 		return report(e, c.name, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -60,11 +61,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"tamper":     cmdTamper,
-			"eseal-exit": cmdEsealExit,
-			"capture":    cmdCapture,
-			"wait-ready": cmdWaitReady,
-			"truncate":   cmdTruncate,
+			"tamper":        cmdTamper,
+			"eseal-exit":    cmdEsealExit,
+			"capture":       cmdCapture,
+			"wait-ready":    cmdWaitReady,
+			"truncate":      cmdTruncate,
+			"mode":          cmdMode,
+			"signed-status": cmdSignedStatus,
 		},
 	})
 }
@@ -195,4 +198,38 @@ func cmdWaitReady(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// cmdMode checks a file's permission bits: `mode FILE 0600`.
+func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mode FILE PERM")
+	}
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	ts.Check(err)
+	fi, err := os.Lstat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if got := fi.Mode().Perm(); got != os.FileMode(want) {
+		ts.Fatalf("%s: mode %#o, want %#o", args[0], got, want)
+	}
+}
+
+// cmdSignedStatus fetches a signed status from the server started with --addr-file and prints its
+// payload (the status JSON): `signed-status ADDR-FILE PATH`. Its signature is internal/status's
+// and certstore's tests' to check.
+func cmdSignedStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: signed-status ADDR-FILE PATH")
+	}
+	addr, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	resp, err := http.Get("http://" + strings.TrimSpace(string(addr)) + args[1])
+	ts.Check(err)
+	defer resp.Body.Close()
+	var signed struct{ Payload []byte }
+	ts.Check(json.NewDecoder(resp.Body).Decode(&signed))
+	if resp.StatusCode != http.StatusOK {
+		ts.Fatalf("GET %s: %s", args[1], resp.Status)
+	}
+	ts.Stdout().Write(append(signed.Payload, '\n'))
 }

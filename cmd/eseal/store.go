@@ -21,8 +21,12 @@ func dataFlag(e *env, fs *flag.FlagSet) *string {
 	return fs.String("data", def, "data directory holding eseal.db (env ESEAL_DATA)")
 }
 
-// openStore opens the store for writing (creating the data directory when new).
+// openStore opens the store for writing (creating the data directory when new). Inside a running
+// server (a command that came through the admin socket) it is the server's open store.
 func openStore(e *env, dir string) (*certstore.Store, error) {
+	if e.store != nil {
+		return e.store, nil
+	}
 	return certstore.Open(dir, certstore.Options{
 		Passphrase: []byte(e.getenv("ESEAL_KEY_PASSPHRASE")),
 		Warn:       func(msg string) { fmt.Fprintln(e.stderr, "warning:", msg) },
@@ -31,6 +35,9 @@ func openStore(e *env, dir string) (*certstore.Store, error) {
 
 // openStoreIfExists opens an existing store read-only, for verification; nil when there is none.
 func openStoreIfExists(e *env, dir string) (*certstore.Store, error) {
+	if e.store != nil {
+		return e.store, nil
+	}
 	if _, err := os.Stat(filepath.Join(dir, certstore.DBFileName)); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -39,6 +46,10 @@ func openStoreIfExists(e *env, dir string) (*certstore.Store, error) {
 
 // openInitializedStore opens the store and fails unless a region is set up.
 func openInitializedStore(e *env, dir string) (*certstore.Store, error) {
+	if e.store != nil {
+		_, err := e.store.Region()
+		return e.store, err
+	}
 	if _, err := os.Stat(filepath.Join(dir, certstore.DBFileName)); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no store in %s: run `eseal init --region CODE --name NAME` first (or pass --data)", dir)
 	}
@@ -51,4 +62,20 @@ func openInitializedStore(e *env, dir string) (*certstore.Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// release closes a store a command opened; the server's own store stays open.
+func (e *env) release(s *certstore.Store) {
+	if s != e.store {
+		s.Close()
+	}
+}
+
+// path resolves a file name the user gave against the directory the command was run in: the
+// process's own, or the admin client's for a command run inside the server.
+func (e *env) path(p string) string {
+	if e.dir == "" || p == "" || p == "-" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(e.dir, p)
 }
