@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/eventlog"
 	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/internal/status"
 	"github.com/eseal/eseal/internal/testofd"
@@ -440,5 +441,69 @@ func TestStatusRoutes(t *testing.T) {
 	}
 	if code, _ := get(srv.URL, "/v1/status/cert/"+issuer+"/xyz"); code != http.StatusBadRequest {
 		t.Errorf("malformed serial: %d", code)
+	}
+}
+
+// TestEventsRoute: GET /v1/events pages through the event log, whose chain a department holding
+// only the root verifies; malformed after/limit are 400, no source 404.
+func TestEventsRoute(t *testing.T) {
+	srv0, _, store := testServerStore(t, Config{})
+	srv0.Close()
+	srv := httptest.NewServer(NewRouter(Config{Anchors: store, Revocation: store, Events: store, TempDir: t.TempDir()}))
+	defer srv.Close()
+	bare := httptest.NewServer(NewRouter(Config{Anchors: store, Revocation: store, TempDir: t.TempDir()}))
+	defer bare.Close()
+	region, err := store.Region()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := smcrypto.ParseCertificate(region.RootCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		seal, err := store.NewSeal(certstore.SealRequest{Name: "专用章"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.RevokeSeal(certstore.SealRevokeRequest{ESID: seal.ESID, Reason: verify.ReasonSuperseded}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(base, query string) (int, eventsPage) {
+		resp, err := http.Get(base + "/v1/events" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var page eventsPage
+		if resp.StatusCode == http.StatusOK {
+			if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return resp.StatusCode, page
+	}
+	code, first := get(srv.URL, "?limit=2")
+	if code != http.StatusOK || len(first.Events) != 2 || first.Next != 2 {
+		t.Fatalf("first page: %d %+v", code, first)
+	}
+	code, second := get(srv.URL, fmt.Sprintf("?after=%d", first.Next))
+	if code != http.StatusOK || len(second.Events) != 1 || second.Next != 3 {
+		t.Fatalf("second page: %d %+v", code, second)
+	}
+	if err := eventlog.VerifyChain(append(first.Events, second.Events...), root, 0, ""); err != nil {
+		t.Errorf("the chain served: %v", err)
+	}
+	if code, empty := get(srv.URL, "?after=3"); code != http.StatusOK || len(empty.Events) != 0 || empty.Next != 3 {
+		t.Errorf("nothing newer: %d %+v", code, empty)
+	}
+	for _, q := range []string{"?after=-1", "?after=x", "?limit=0", "?limit=1001", "?limit=x"} {
+		if code, _ := get(srv.URL, q); code != http.StatusBadRequest {
+			t.Errorf("%s: %d", q, code)
+		}
+	}
+	if code, _ := get(bare.URL, ""); code != http.StatusNotFound {
+		t.Errorf("no event source: %d", code)
 	}
 }

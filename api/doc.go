@@ -16,6 +16,10 @@
 //	                   the region's signed status (internal/status: the JSON payload, its SM2
 //	                   signature by the region root, the root), good/revoked/unknown or a
 //	                   licence's state, with reason, dates and legal basis; current for 24 hours
+//	GET  /v1/events?after=N&limit=M  the event log after event N (at most M, default 100, at
+//	                   most 1000): {"events": [...], "next": N'}, every issuance and lifecycle
+//	                   change, each chained to the one before and signed by the region root
+//	                   (internal/eventlog)
 //
 // Uploads stream to a temporary file (never held in memory) and are limited in size (413 beyond).
 package api

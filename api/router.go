@@ -24,7 +24,9 @@ type Config struct {
 	// CRLs publishes the issuers' latest CRLs (GET /v1/crl/{issuer}); nil answers 404.
 	CRLs CRLSource
 	// Status publishes signed statuses (GET /v1/status/...); nil answers 404.
-	Status         StatusSource
+	Status StatusSource
+	// Events publishes the event log (GET /v1/events); nil answers 404.
+	Events         EventSource
 	MaxUploadBytes int64 // zero: DefaultMaxUploadBytes
 	TempDir        string
 	Logger         *slog.Logger
@@ -66,5 +68,6 @@ func NewRouter(cfg Config) http.Handler {
 	r.Get("/v1/status/cert/{issuer}/{serial}", s.handleStatus(certstore.StatusCertificate))
 	r.Get("/v1/status/seal/{id}", s.handleStatus(certstore.StatusSeal))
 	r.Get("/v1/status/licence/{id}", s.handleStatus(certstore.StatusLicence))
+	r.Get("/v1/events", s.handleEvents)
 	return r
 }

@@ -57,8 +57,14 @@ func (s *Store) LatestCRL(issuerKeyID string) (*CRLRecord, error) {
 	return &rec, nil
 }
 
-// crlSigner is the region root and its key, which sign the region's CRLs.
+// crlSigner is the region root and its key, which sign the region's CRLs, statuses and events;
+// the key is decrypted once per store.
 func (s *Store) crlSigner() (*smcrypto.Certificate, crypto.Signer, error) {
+	s.rootMu.Lock()
+	defer s.rootMu.Unlock()
+	if s.rootKey != nil {
+		return s.rootCert, s.rootKey, nil
+	}
 	region, err := s.Region()
 	if err != nil {
 		return nil, nil, err
@@ -71,6 +77,7 @@ func (s *Store) crlSigner() (*smcrypto.Certificate, crypto.Signer, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("certstore: the root key that signs the CRL: %w", err)
 	}
+	s.rootCert, s.rootKey = root, key
 	return root, key, nil
 }
 

@@ -34,6 +34,13 @@
 //	issuances     hex SM3 digest a signature binds → JSON IssuanceRecord: every signature eseal made
 //	licences      licence identifier → JSON LicenceRecord: state and history (issued, changed,
 //	              withdrawn, revoked, cancelled)
+//	events        sequence number (uint64 big endian) → JSON eventlog.Event: every issuance and
+//	              lifecycle change, chained by hash and signed by the region root, appended in the
+//	              transaction of the change it reports
+//	webhooks      webhook ID (16 hex) → JSON Webhook: a competent department's endpoint
+//	outbox        webhook ID + "/" + sequence number (16 hex) → JSON {attempts, nextAttempt,
+//	              lastError}: an event that webhook has not acknowledged; written with the event,
+//	              removed on a 2xx answer, so that no event is lost across crashes and restarts
 //	seal_revocations  esID → JSON SealRevocation (added in place: a store made before it gets the
 //	              bucket when next opened for writing; read-only opens read its absence as none)
 //

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eseal/eseal/internal/eventlog"
 	"github.com/eseal/eseal/verify"
 	bolt "go.etcd.io/bbolt"
 )
@@ -94,7 +95,12 @@ func (s *Store) RecordIssuance(rec IssuanceRecord) error {
 		}
 	}
 	rec.SignedAt = rec.SignedAt.UTC()
-	return s.db.Update(func(tx *bolt.Tx) error {
+	_, eventKey, err := s.crlSigner()
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := putJSON(tx, bucketIssuances, []byte(rec.ID), rec); err != nil {
 			return err
 		}
@@ -116,8 +122,16 @@ func (s *Store) RecordIssuance(rec IssuanceRecord) error {
 			}
 			detail += ", licence " + rec.LicenceID
 		}
-		return appendAudit(tx, s.now().UTC().Truncate(time.Second), "issuance", rec.ID, detail)
+		if err := appendAudit(tx, now, "issuance", rec.ID, detail); err != nil {
+			return err
+		}
+		return appendEvent(tx, eventKey, now, eventlog.TypeIssuance, rec.ID, rec)
 	})
+	if err != nil {
+		return err
+	}
+	s.eventsAppended()
+	return nil
 }
 
 // LicenceAction is a change of a licence's state.
@@ -146,9 +160,13 @@ func (s *Store) ChangeLicenceState(a LicenceAction) (*LicenceRecord, error) {
 			return nil, fmt.Errorf("certstore: %w: a changed licence names its replacement (another valid identifier)", ErrInvalidArgument)
 		}
 	}
+	_, eventKey, err := s.crlSigner()
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().UTC().Truncate(time.Second)
 	var lic LicenceRecord
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := getJSON(tx, bucketLicences, []byte(a.ID), &lic); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return fmt.Errorf("certstore: no licence %s was issued here: %w", a.ID, ErrNotFound)
@@ -163,11 +181,15 @@ func (s *Store) ChangeLicenceState(a LicenceAction) (*LicenceRecord, error) {
 		if err := putJSON(tx, bucketLicences, []byte(lic.ID), lic); err != nil {
 			return err
 		}
-		return appendAudit(tx, now, "licence."+a.State, a.ID, fmt.Sprintf("%s: %s (%s) by %s", a.State, a.Reason, a.Basis, a.By))
+		if err := appendAudit(tx, now, "licence."+a.State, a.ID, fmt.Sprintf("%s: %s (%s) by %s", a.State, a.Reason, a.Basis, a.By)); err != nil {
+			return err
+		}
+		return appendEvent(tx, eventKey, now, eventlog.TypeLicencePrefix+a.State, a.ID, lic)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.eventsAppended()
 	return &lic, nil
 }
 

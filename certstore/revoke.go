@@ -2,11 +2,13 @@ package certstore
 
 import (
 	"bytes"
+	"crypto"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/eseal/eseal/internal/eventlog"
 	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/verify"
 	bolt "go.etcd.io/bbolt"
@@ -56,7 +58,7 @@ func (s *Store) RevokeCertificates(reqs []RevokeRequest) ([]Revocation, error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		out = out[:0]
 		for _, req := range reqs {
-			rev, err := revokeIn(tx, req, now)
+			rev, err := revokeIn(tx, key, req, now)
 			if err != nil {
 				return err
 			}
@@ -68,6 +70,7 @@ func (s *Store) RevokeCertificates(reqs []RevokeRequest) ([]Revocation, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.eventsAppended()
 	return out, nil
 }
 
@@ -83,7 +86,7 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 	now := s.now().UTC().Truncate(time.Second)
 	var out *Revocation
 	err = s.db.Update(func(tx *bolt.Tx) (err error) {
-		if out, err = revokeIn(tx, req, now); err != nil {
+		if out, err = revokeIn(tx, key, req, now); err != nil {
 			return err
 		}
 		_, err = issueCRLIn(tx, root, key, now)
@@ -92,11 +95,13 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.eventsAppended()
 	return out, nil
 }
 
-// revokeIn revokes one certificate in tx, with RevokeCertificate's rules.
-func revokeIn(tx *bolt.Tx, req RevokeRequest, now time.Time) (*Revocation, error) {
+// revokeIn revokes one certificate in tx, with RevokeCertificate's rules; a change is an event
+// signed with eventKey.
+func revokeIn(tx *bolt.Tx, eventKey crypto.Signer, req RevokeRequest, now time.Time) (*Revocation, error) {
 	serial, err := CanonicalSerial(req.Serial)
 	if err != nil {
 		return nil, err
@@ -141,6 +146,9 @@ func revokeIn(tx *bolt.Tx, req RevokeRequest, now time.Time) (*Revocation, error
 		}
 	}
 	if err := appendAudit(tx, now, "cert.revoke", string(key), fmt.Sprintf("revoked %s (%s), reason %s", serial, rec.Subject, out.Reason)); err != nil {
+		return nil, err
+	}
+	if err := appendEvent(tx, eventKey, now, eventlog.TypeCertificateRevoked, string(key), out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eseal/eseal/internal/eventlog"
 	"github.com/eseal/eseal/verify"
 	bolt "go.etcd.io/bbolt"
 )
@@ -38,8 +39,12 @@ func (s *Store) RevokeSeal(req SealRevokeRequest) (*SealRevocation, error) {
 	if !req.InvalidityDate.IsZero() && req.InvalidityDate.After(now) {
 		return nil, fmt.Errorf("certstore: %w: the invalidity date is in the future", ErrInvalidArgument)
 	}
+	_, eventKey, err := s.crlSigner()
+	if err != nil {
+		return nil, err
+	}
 	var out SealRevocation
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		var rec SealRecord
 		if err := getJSON(tx, bucketSeals, []byte(req.ESID), &rec); err != nil {
 			if errors.Is(err, ErrNotFound) {
@@ -71,11 +76,15 @@ func (s *Store) RevokeSeal(req SealRevokeRequest) (*SealRevocation, error) {
 		if err := putJSON(tx, bucketSealRevs, []byte(req.ESID), out); err != nil {
 			return err
 		}
-		return appendAudit(tx, now, "seal.revoke", req.ESID, fmt.Sprintf("revoked seal %s (%s), reason %s", req.ESID, rec.Name, out.Reason))
+		if err := appendAudit(tx, now, "seal.revoke", req.ESID, fmt.Sprintf("revoked seal %s (%s), reason %s", req.ESID, rec.Name, out.Reason)); err != nil {
+			return err
+		}
+		return appendEvent(tx, eventKey, now, eventlog.TypeSealRevoked, req.ESID, out)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.eventsAppended()
 	return &out, nil
 }
 

@@ -2,6 +2,7 @@ package certstore
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -40,7 +41,7 @@ var (
 	bucketAudit       = []byte("audit")
 	bucketSealRevs    = []byte("seal_revocations")
 	bucketCRLs        = []byte("crls")
-	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs, bucketCRLs, bucketIssuances, bucketLicences}
+	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs, bucketCRLs, bucketIssuances, bucketLicences, bucketEvents, bucketWebhooks, bucketOutbox}
 
 	keySchemaVersion = []byte("schema_version")
 	keyRegion        = []byte("region")
@@ -91,6 +92,14 @@ type Store struct {
 	// tsaState is the region's timestamping authority, its key decrypted once.
 	tsaMu    sync.Mutex
 	tsaState *tsaSigner
+
+	// root is the region root and its key, decrypted once: it signs CRLs, statuses and events.
+	rootMu   sync.Mutex
+	rootCert *smcrypto.Certificate
+	rootKey  crypto.Signer
+
+	// wake is signalled after a transaction that appended events (EventsAppended).
+	wake chan struct{}
 }
 
 // Open opens (creating when needed) the store in dir.
@@ -133,7 +142,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("certstore: open %s: %w", path, err)
 	}
-	s := &Store{db: db, dir: dir, passphrase: passphrase, now: opts.Now, readOnly: opts.ReadOnly}
+	s := &Store{db: db, dir: dir, passphrase: passphrase, now: opts.Now, readOnly: opts.ReadOnly, wake: make(chan struct{}, 1)}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, err

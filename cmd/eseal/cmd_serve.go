@@ -14,6 +14,7 @@ import (
 
 	"github.com/eseal/eseal/api"
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/eventlog"
 )
 
 // The demo region a fresh data directory gets from `serve`, so the service is usable at once.
@@ -27,12 +28,16 @@ func runServe(e *env, args []string) error {
 	data := dataFlag(e, fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	maxUpload := fs.Int64("max-upload", api.DefaultMaxUploadBytes, "largest accepted upload in bytes")
+	maxBackoff := fs.Duration("webhook-max-backoff", time.Hour, "longest wait between attempts to deliver an event to a webhook (the wait doubles from 1s)")
 	addrFile := fs.String("addr-file", "", "once listening, write the address (host:port) to this file, for supervisors and scripts (useful with --addr 127.0.0.1:0)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *maxUpload <= 0 {
 		return usagef("--max-upload must be positive")
+	}
+	if *maxBackoff < time.Second {
+		return usagef("--webhook-max-backoff must be 1s or more")
 	}
 	s, err := openStore(e, *data)
 	if err != nil {
@@ -56,7 +61,7 @@ func runServe(e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.NewRouter(api.Config{
-			Anchors: s, Revocation: s, CRLs: s, Status: s, MaxUploadBytes: *maxUpload, Logger: log,
+			Anchors: s, Revocation: s, CRLs: s, Status: s, Events: s, MaxUploadBytes: *maxUpload, Logger: log,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -70,6 +75,12 @@ func runServe(e *env, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// Events go to the webhooks from the outbox: those left undelivered by a crash go first.
+	deliverer := &eventlog.Deliverer{Outbox: s, Wake: s.EventsAppended(), MaxBackoff: *maxBackoff, Log: log}
+	deliveryCtx, stopDelivery := context.WithCancel(ctx)
+	deliveryDone := make(chan struct{})
+	go func() { defer close(deliveryDone); deliverer.Run(deliveryCtx) }()
+	defer func() { stopDelivery(); <-deliveryDone }()
 	// The published CRL is kept current: reissued well before its nextUpdate.
 	go func() {
 		t := time.NewTicker(crlCheckInterval)

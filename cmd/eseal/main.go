@@ -76,6 +76,8 @@ func init() {
 		{"revocations", "list revoked certificates and seals (revocations list)", runRevocations},
 		{"crl", "issue and write the region's CRL (crl --out FILE [--pem])", runCRL},
 		{"licence", "show a licence and its history, or change, withdraw, revoke or cancel it (licence show|change|withdraw|revoke|cancel ID)", runLicence},
+		{"events", "print the event log (every issuance and lifecycle change) and check its signatures (events [--after N] [--json])", runEvents},
+		{"webhook", "send the event log to the competent departments (webhook add URL|list|remove ID)", runWebhook},
 		{"region", "show the region and export its root certificate", runRegion},
 		{"trust", "add or list trust anchors (other regions' roots)", runTrust},
 		{"audit", "show and check the audit log", runAudit},
