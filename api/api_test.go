@@ -2,13 +2,16 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -505,5 +508,142 @@ func TestEventsRoute(t *testing.T) {
 	}
 	if code, _ := get(bare.URL, ""); code != http.StatusNotFound {
 		t.Errorf("no event source: %d", code)
+	}
+}
+
+// TestOCSPRoute: OpenSSL, as an OCSP client, asks the responder (POST) about a sealing
+// certificate, good and then revoked (its OCSP verification cannot pass the SM2 signer ID
+// 1234567812345678, so -noverify: smcrypto's TestOCSPWithOpenSSL checks the signature value with
+// OpenSSL, and this test with the region root); the GET
+// form is cacheable; malformed requests are 400 with a malformedRequest response, another
+// issuer's certificate an unauthorized one.
+func TestOCSPRoute(t *testing.T) {
+	srv0, _, store := testServerStore(t, Config{})
+	srv0.Close()
+	srv := httptest.NewServer(NewRouter(Config{Anchors: store, Revocation: store, OCSP: store, TempDir: t.TempDir()}))
+	defer srv.Close()
+	bare := httptest.NewServer(NewRouter(Config{Anchors: store, Revocation: store, TempDir: t.TempDir()}))
+	defer bare.Close()
+	seal, err := store.NewSeal(certstore.SealRequest{Name: "杭州市行政审批局行政审批专用章"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, chain, err := store.SealSigner(seal.ESID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, root := chain[0], chain[1]
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	rootPEM, leafPEM := write("root.pem", smcrypto.EncodeCertificatePEM(root)), write("leaf.pem", smcrypto.EncodeCertificatePEM(leaf))
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Fatal("openssl is required (the test command installs it)")
+	}
+	ask := func() string {
+		out, err := exec.Command(openssl, "ocsp", "-issuer", rootPEM, "-cert", leafPEM, "-url", srv.URL+"/v1/ocsp",
+			"-noverify", "-no_nonce", "-resp_text", "-respout", filepath.Join(dir, "resp.der")).CombinedOutput()
+		if err != nil {
+			t.Fatalf("openssl ocsp: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	checkSigned := func() {
+		t.Helper()
+		der, err := os.ReadFile(filepath.Join(dir, "resp.der"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := smcrypto.ParseOCSPResponse(der)
+		if err != nil || resp.CheckSignatureFrom(root) != nil {
+			t.Errorf("the response OpenSSL received: %v", err)
+		}
+	}
+	if out := ask(); !strings.Contains(out, leafPEM+": good") {
+		t.Fatalf("good:\n%s", out)
+	}
+	checkSigned()
+	if _, err := store.RevokeCertificate(certstore.RevokeRequest{Serial: seal.SignerSerial, Reason: verify.ReasonKeyCompromise}); err != nil {
+		t.Fatal(err)
+	}
+	if out := ask(); !strings.Contains(out, leafPEM+": revoked") || !strings.Contains(out, "Reason: keyCompromise") {
+		t.Fatalf("revoked:\n%s", out)
+	}
+	checkSigned()
+
+	id, err := smcrypto.NewOCSPCertID(root, leaf.SerialNumber, smcrypto.OIDSM3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqDER, err := smcrypto.MarshalOCSPRequest(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(base, path string, hdr ...string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if len(hdr) == 2 {
+			req.Header.Set(hdr[0], hdr[1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, body
+	}
+	resp, body := get(srv.URL, "/v1/ocsp/"+url.PathEscape(base64.StdEncoding.EncodeToString(reqDER)))
+	parsed, err := smcrypto.ParseOCSPResponse(body)
+	if resp.StatusCode != http.StatusOK || err != nil || parsed.Single.Status != smcrypto.OCSPRevoked || parsed.CheckSignatureFrom(root) != nil ||
+		!strings.HasPrefix(resp.Header.Get("Cache-Control"), "public, max-age=") || resp.Header.Get("Content-Type") != "application/ocsp-response" {
+		t.Fatalf("GET: %d %v %+v %v", resp.StatusCode, err, parsed, resp.Header)
+	}
+	if again, _ := get(srv.URL, "/v1/ocsp/"+url.PathEscape(base64.StdEncoding.EncodeToString(reqDER)), "If-None-Match", resp.Header.Get("ETag")); again.StatusCode != http.StatusNotModified {
+		t.Errorf("same ETag: %d", again.StatusCode)
+	}
+
+	post := func(base string, body []byte) (int, *smcrypto.OCSPResponse) {
+		resp, err := http.Post(base+"/v1/ocsp", "application/ocsp-request", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		parsed, _ := smcrypto.ParseOCSPResponse(data)
+		return resp.StatusCode, parsed
+	}
+	foreign, _ := smcrypto.NewOCSPCertID(leaf, leaf.SerialNumber, smcrypto.OIDSHA1)
+	foreignDER, _ := smcrypto.MarshalOCSPRequest(foreign)
+	for _, tc := range []struct {
+		name       string
+		body       []byte
+		code, ocsp int
+	}{
+		{"not DER", []byte("hello"), http.StatusBadRequest, smcrypto.OCSPMalformedRequest},
+		{"too large", make([]byte, smcrypto.MaxOCSPRequestSize+10), http.StatusBadRequest, smcrypto.OCSPMalformedRequest},
+		{"another issuer", foreignDER, http.StatusOK, smcrypto.OCSPUnauthorized},
+	} {
+		if code, parsed := post(srv.URL, tc.body); code != tc.code || parsed == nil || parsed.Status != tc.ocsp {
+			t.Errorf("%s: HTTP %d, %+v", tc.name, code, parsed)
+		}
+	}
+	badEscape := httptest.NewRequest("GET", "/v1/ocsp/x", nil)
+	badEscape.URL.RawPath = "/v1/ocsp/%zz"
+	rec := httptest.NewRecorder()
+	srv.Config.Handler.ServeHTTP(rec, badEscape)
+	if parsed, err := smcrypto.ParseOCSPResponse(rec.Body.Bytes()); rec.Code != http.StatusBadRequest || err != nil || parsed.Status != smcrypto.OCSPMalformedRequest {
+		t.Errorf("bad escaping: %d %v", rec.Code, err)
+	}
+	if r, _ := get(srv.URL, "/v1/ocsp/bm90IGJhc2U2NA!!"); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad base64: %d", r.StatusCode)
+	}
+	if code, _ := post(bare.URL, reqDER); code != http.StatusNotFound {
+		t.Errorf("no responder: %d", code)
 	}
 }

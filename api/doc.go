@@ -16,6 +16,10 @@
 //	                   the region's signed status (internal/status: the JSON payload, its SM2
 //	                   signature by the region root, the root), good/revoked/unknown or a
 //	                   licence's state, with reason, dates and legal basis; current for 24 hours
+//	POST /v1/ocsp, GET /v1/ocsp/{base64 request}  the RFC 6960 OCSP responder of the region root,
+//	                   SM2-signed, answering from responses signed in advance (on revocation,
+//	                   and when half of their 24 hours are gone); one certificate per request;
+//	                   nonces are not echoed; GET answers are cacheable until their nextUpdate
 //	GET  /v1/events?after=N&limit=M  the event log after event N (at most M, default 100, at
 //	                   most 1000): {"events": [...], "next": N'}, every issuance and lifecycle
 //	                   change, each chained to the one before and signed by the region root

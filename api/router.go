@@ -25,6 +25,8 @@ type Config struct {
 	CRLs CRLSource
 	// Status publishes signed statuses (GET /v1/status/...); nil answers 404.
 	Status StatusSource
+	// OCSP answers OCSP requests (POST /v1/ocsp, GET /v1/ocsp/{request}); nil answers 404.
+	OCSP OCSPSource
 	// Events publishes the event log (GET /v1/events); nil answers 404.
 	Events         EventSource
 	MaxUploadBytes int64 // zero: DefaultMaxUploadBytes
@@ -69,5 +71,7 @@ func NewRouter(cfg Config) http.Handler {
 	r.Get("/v1/status/seal/{id}", s.handleStatus(certstore.StatusSeal))
 	r.Get("/v1/status/licence/{id}", s.handleStatus(certstore.StatusLicence))
 	r.Get("/v1/events", s.handleEvents)
+	r.Post("/v1/ocsp", s.handleOCSPPost)
+	r.Get("/v1/ocsp/*", s.handleOCSPGet)
 	return r
 }

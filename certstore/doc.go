@@ -41,6 +41,9 @@
 //	outbox        webhook ID + "/" + sequence number (16 hex) → JSON {attempts, nextAttempt,
 //	              lastError}: an event that webhook has not acknowledged; written with the event,
 //	              removed on a 2xx answer, so that no event is lost across crashes and restarts
+//	ocsp          issuer key ID hex + "/" + serial + "/" + CertID hash OID → JSON {der, thisUpdate,
+//	              nextUpdate}: a pre-signed OCSP response, replaced in the transaction of the
+//	              certificate's revocation, signed anew when half its validity is gone
 //	seal_revocations  esID → JSON SealRevocation (added in place: a store made before it gets the
 //	              bucket when next opened for writing; read-only opens read its absence as none)
 //

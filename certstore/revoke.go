@@ -58,7 +58,7 @@ func (s *Store) RevokeCertificates(reqs []RevokeRequest) ([]Revocation, error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		out = out[:0]
 		for _, req := range reqs {
-			rev, err := revokeIn(tx, key, req, now)
+			rev, err := revokeIn(tx, root, key, req, now)
 			if err != nil {
 				return err
 			}
@@ -86,7 +86,7 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 	now := s.now().UTC().Truncate(time.Second)
 	var out *Revocation
 	err = s.db.Update(func(tx *bolt.Tx) (err error) {
-		if out, err = revokeIn(tx, key, req, now); err != nil {
+		if out, err = revokeIn(tx, root, key, req, now); err != nil {
 			return err
 		}
 		_, err = issueCRLIn(tx, root, key, now)
@@ -100,8 +100,8 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 }
 
 // revokeIn revokes one certificate in tx, with RevokeCertificate's rules; a change is an event
-// signed with eventKey.
-func revokeIn(tx *bolt.Tx, eventKey crypto.Signer, req RevokeRequest, now time.Time) (*Revocation, error) {
+// signed with eventKey (the root's), and its OCSP response is signed anew.
+func revokeIn(tx *bolt.Tx, root *smcrypto.Certificate, eventKey crypto.Signer, req RevokeRequest, now time.Time) (*Revocation, error) {
 	serial, err := CanonicalSerial(req.Serial)
 	if err != nil {
 		return nil, err
@@ -150,6 +150,11 @@ func revokeIn(tx *bolt.Tx, eventKey crypto.Signer, req RevokeRequest, now time.T
 	}
 	if err := appendEvent(tx, eventKey, now, eventlog.TypeCertificateRevoked, string(key), out); err != nil {
 		return nil, err
+	}
+	if strings.HasPrefix(string(key), fmt.Sprintf("%x/", root.SubjectKeyId)) {
+		if err := presignOCSPIn(tx, root, eventKey, key, serial, now); err != nil {
+			return nil, err
+		}
 	}
 	return &out, nil
 }

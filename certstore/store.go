@@ -41,7 +41,7 @@ var (
 	bucketAudit       = []byte("audit")
 	bucketSealRevs    = []byte("seal_revocations")
 	bucketCRLs        = []byte("crls")
-	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs, bucketCRLs, bucketIssuances, bucketLicences, bucketEvents, bucketWebhooks, bucketOutbox}
+	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs, bucketCRLs, bucketIssuances, bucketLicences, bucketEvents, bucketWebhooks, bucketOutbox, bucketOCSP}
 
 	keySchemaVersion = []byte("schema_version")
 	keyRegion        = []byte("region")
