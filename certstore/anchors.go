@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/eseal/eseal/internal/smcrypto"
@@ -17,6 +19,9 @@ type AnchorRecord struct {
 	Fingerprint string    `json:"sha256"`
 	Note        string    `json:"note,omitempty"`
 	Added       time.Time `json:"added"`
+	// StatusURL is the base URL of the anchor region's eseal service, whose CRLs and signed
+	// statuses verification fetches (empty: none).
+	StatusURL string `json:"statusURL,omitempty"`
 }
 
 // Fingerprint is the SHA-256 of a certificate's DER, in lower-case hex.
@@ -27,6 +32,20 @@ func Fingerprint(der []byte) string {
 
 // AddTrustAnchor trusts cert as a root for verification. It must be a CA certificate.
 func (s *Store) AddTrustAnchor(cert *smcrypto.Certificate, note string) (*AnchorRecord, error) {
+	return s.AddRemoteTrustAnchor(cert, note, "")
+}
+
+// AddRemoteTrustAnchor trusts cert as AddTrustAnchor does and records statusURL, the base URL of
+// its region's eseal service (http or https), from which verification fetches that region's CRLs
+// and seal statuses. Adding a known anchor with a new URL changes its URL.
+func (s *Store) AddRemoteTrustAnchor(cert *smcrypto.Certificate, note, statusURL string) (*AnchorRecord, error) {
+	if statusURL != "" {
+		u, err := url.Parse(statusURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("certstore: %w: a status URL is an absolute http or https URL, not %q", ErrInvalidArgument, statusURL)
+		}
+		statusURL = strings.TrimRight(u.String(), "/")
+	}
 	if cert == nil {
 		return nil, fmt.Errorf("certstore: %w: no certificate", ErrInvalidArgument)
 	}
@@ -34,10 +53,22 @@ func (s *Store) AddTrustAnchor(cert *smcrypto.Certificate, note string) (*Anchor
 		return nil, fmt.Errorf("certstore: %w: %s is not a CA certificate and cannot be a trust anchor", ErrInvalidArgument, cert.Subject)
 	}
 	now := s.now().UTC().Truncate(time.Second)
-	rec := &AnchorRecord{DER: cert.Raw, Subject: cert.Subject.String(), Fingerprint: Fingerprint(cert.Raw), Note: note, Added: now}
+	rec := &AnchorRecord{DER: cert.Raw, Subject: cert.Subject.String(), Fingerprint: Fingerprint(cert.Raw), Note: note, Added: now, StatusURL: statusURL}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAnchors).Get([]byte(rec.Fingerprint)) != nil {
-			return getJSON(tx, bucketAnchors, []byte(rec.Fingerprint), rec)
+			fingerprint := rec.Fingerprint
+			*rec = AnchorRecord{}
+			if err := getJSON(tx, bucketAnchors, []byte(fingerprint), rec); err != nil {
+				return err
+			}
+			if statusURL == "" || statusURL == rec.StatusURL {
+				return nil
+			}
+			rec.StatusURL = statusURL
+			if err := putJSON(tx, bucketAnchors, []byte(rec.Fingerprint), rec); err != nil {
+				return err
+			}
+			return appendAudit(tx, now, "anchor.url", rec.Fingerprint, fmt.Sprintf("status URL of %s: %s", rec.Subject, statusURL))
 		}
 		if err := putJSON(tx, bucketAnchors, []byte(rec.Fingerprint), rec); err != nil {
 			return err
@@ -49,6 +80,35 @@ func (s *Store) AddTrustAnchor(cert *smcrypto.Certificate, note string) (*Anchor
 		return nil, err
 	}
 	return rec, nil
+}
+
+// RemoteRegion is a trusted root whose region publishes its status at URL.
+type RemoteRegion struct {
+	Root *smcrypto.Certificate
+	URL  string
+}
+
+// RemoteRegions lists the trust anchors that have a status URL.
+func (s *Store) RemoteRegions() ([]RemoteRegion, error) {
+	var out []RemoteRegion
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAnchors).ForEach(func(k, v []byte) error {
+			var rec AnchorRecord
+			if err := decodeJSON(bucketAnchors, k, v, &rec); err != nil {
+				return err
+			}
+			if rec.StatusURL == "" {
+				return nil
+			}
+			cert, err := smcrypto.ParseCertificate(rec.DER)
+			if err != nil {
+				return fmt.Errorf("certstore: trust anchor %s: %w", k, err)
+			}
+			out = append(out, RemoteRegion{Root: cert, URL: rec.StatusURL})
+			return nil
+		})
+	})
+	return out, err
 }
 
 func (s *Store) invalidateAnchors() {

@@ -671,3 +671,36 @@ func TestCorruptRecords(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoteTrustAnchor: an anchor's status URL is validated, set when the anchor is first added
+// or later, and listed by RemoteRegions.
+func TestRemoteTrustAnchor(t *testing.T) {
+	s := initTest(t)
+	other := initTest(t)
+	root, err := other.RootCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"ftp://x", "x", "https://"} {
+		if _, err := s.AddRemoteTrustAnchor(root, "", bad); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	if _, err := s.AddTrustAnchor(root, "federation"); err != nil {
+		t.Fatal(err)
+	}
+	if regions, err := s.RemoteRegions(); err != nil || len(regions) != 0 {
+		t.Fatalf("without a URL: %+v %v", regions, err)
+	}
+	rec, err := s.AddRemoteTrustAnchor(root, "", "https://eseal.example.gov.cn/")
+	if err != nil || rec.StatusURL != "https://eseal.example.gov.cn" || rec.Note != "federation" {
+		t.Fatalf("URL added later: %+v %v", rec, err)
+	}
+	regions, err := s.RemoteRegions()
+	if err != nil || len(regions) != 1 || regions[0].URL != "https://eseal.example.gov.cn" || !regions[0].Root.Equal(root) {
+		t.Fatalf("regions: %+v %v", regions, err)
+	}
+	if rec, err := s.AddTrustAnchor(root, ""); err != nil || rec.StatusURL != "https://eseal.example.gov.cn" {
+		t.Errorf("added again without a URL keeps it: %+v %v", rec, err)
+	}
+}

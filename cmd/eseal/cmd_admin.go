@@ -51,9 +51,13 @@ func runTrust(e *env, args []string) error {
 	fs := newFlags(e, "trust "+sub)
 	data := dataFlag(e, fs)
 	note := fs.String("note", "", "why this root is trusted (recorded in the audit log)")
+	statusURL := fs.String("status-url", "", "base URL of that region's eseal service (https://…): verification fetches its CRL and seal statuses, and says TRY_LATER when it cannot")
 	rest, err := parseInterspersed(fs, args[1:])
 	if err != nil {
 		return err
+	}
+	if sub == "list" && *statusURL != "" {
+		return usagef("--status-url belongs to trust add")
 	}
 	if sub == "add" && len(rest) != 1 || sub == "list" && len(rest) != 0 {
 		return usagef("usage: eseal trust add ROOT.pem [--note TEXT] | eseal trust list")
@@ -70,11 +74,14 @@ func runTrust(e *env, args []string) error {
 	}
 	defer e.release(s)
 	for _, c := range certs {
-		rec, err := s.AddTrustAnchor(c, *note)
+		rec, err := s.AddRemoteTrustAnchor(c, *note, *statusURL)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "Trusted %s (SHA-256 %s)\n", rec.Subject, rec.Fingerprint)
+		if rec.StatusURL != "" {
+			fmt.Fprintf(e.stdout, "  revocations and seal statuses from %s\n", rec.StatusURL)
+		}
 	}
 	if sub == "list" {
 		anchors, err := s.TrustAnchors()

@@ -61,7 +61,7 @@ func runServe(e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.NewRouter(api.Config{
-			Anchors: s, Revocation: s, CRLs: s, Status: s, Events: s, OCSP: s, MaxUploadBytes: *maxUpload, Logger: log,
+			Anchors: s, Revocation: revocationSource(s), CRLs: s, Status: s, Events: s, OCSP: s, MaxUploadBytes: *maxUpload, Logger: log,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

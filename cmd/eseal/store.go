@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/remote"
+	"github.com/eseal/eseal/verify"
 )
 
 const defaultDataDir = "eseal-data"
@@ -78,4 +80,20 @@ func (e *env) path(p string) string {
 		return p
 	}
 	return filepath.Join(e.dir, p)
+}
+
+// revocationSource is what verification asks about revocations: the store, and through it the
+// services of the other regions it trusts with a status URL (`trust add --status-url`).
+func revocationSource(s *certstore.Store) verify.RevocationChecker {
+	return remote.Fallback{Local: s, Remote: &remote.Checker{Source: func() ([]remote.Region, error) {
+		regions, err := s.RemoteRegions()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]remote.Region, len(regions))
+		for i, r := range regions {
+			out[i] = remote.Region{Root: r.Root, URL: r.URL}
+		}
+		return out, nil
+	}}}
 }
