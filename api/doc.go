@@ -12,7 +12,8 @@
 //	                   certificates whose revocation status is unknown
 //	GET  /v1/crl/{issuer}  the issuer's latest CRL (DER), by its key identifier in hex; cacheable
 //	                   until its nextUpdate, ETag and 304
-//	GET  /v1/status/cert/{issuer}/{serial}, /v1/status/seal/{esID}, /v1/status/licence/{id}
+//	GET  /v1/status/cert/{issuer}/{serial}, /v1/status/seal/{esID}, /v1/status/licence/{id},
+//	     /v1/status/issuance/{SM3 digest hex} (the licence a signature issued, for verifiers)
 //	                   the region's signed status (internal/status: the JSON payload, its SM2
 //	                   signature by the region root, the root), good/revoked/unknown or a
 //	                   licence's state, with reason, dates and legal basis; current for 24 hours

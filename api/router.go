@@ -70,6 +70,7 @@ func NewRouter(cfg Config) http.Handler {
 	r.Get("/v1/status/cert/{issuer}/{serial}", s.handleStatus(certstore.StatusCertificate))
 	r.Get("/v1/status/seal/{id}", s.handleStatus(certstore.StatusSeal))
 	r.Get("/v1/status/licence/{id}", s.handleStatus(certstore.StatusLicence))
+	r.Get("/v1/status/issuance/{id}", s.handleStatus(certstore.StatusIssuance))
 	r.Get("/v1/events", s.handleEvents)
 	r.Post("/v1/ocsp", s.handleOCSPPost)
 	r.Get("/v1/ocsp/*", s.handleOCSPGet)

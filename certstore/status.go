@@ -1,6 +1,7 @@
 package certstore
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,6 +20,7 @@ const (
 	StatusCertificate = "certificate"
 	StatusSeal        = "seal"
 	StatusLicence     = "licence"
+	StatusIssuance    = "issuance"
 )
 
 // SignedStatus is the region's signed word on a certificate (id: issuer key ID hex + "/" +
@@ -83,8 +85,35 @@ func (s *Store) SignedStatus(kind, id string) ([]byte, error) {
 			if last := lic.History[len(lic.History)-1]; lic.State != LicenceInForce {
 				st.Reason, st.Basis, st.RevokedAt = last.Reason, last.Basis, last.At
 			}
+		case StatusIssuance:
+			digest, err := hex.DecodeString(id)
+			if err != nil || len(digest) != 32 {
+				return fmt.Errorf("certstore: %w: an issuance is named by the hex SM3 digest its signature binds", ErrInvalidArgument)
+			}
+			st.ID = hex.EncodeToString(digest)
+			if tx.Bucket(bucketIssuances) == nil {
+				return nil
+			}
+			var rec IssuanceRecord
+			if err := getJSON(tx, bucketIssuances, []byte(st.ID), &rec); errors.Is(err, ErrNotFound) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if rec.LicenceID == "" {
+				st.State = "issued"
+				return nil
+			}
+			var lic LicenceRecord
+			if err := getJSON(tx, bucketLicences, []byte(rec.LicenceID), &lic); err != nil {
+				return err
+			}
+			st.State, st.Licence, st.Replacement = lic.State, lic.ID, lic.Replacement
+			if last := lic.History[len(lic.History)-1]; lic.State != LicenceInForce {
+				st.Reason, st.Basis, st.RevokedAt = last.Reason, last.Basis, last.At
+			}
 		default:
-			return fmt.Errorf("certstore: %w: status of %q (certificate, seal or licence)", ErrInvalidArgument, kind)
+			return fmt.Errorf("certstore: %w: status of %q (certificate, seal, licence or issuance)", ErrInvalidArgument, kind)
 		}
 		return nil
 	})

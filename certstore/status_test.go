@@ -78,10 +78,25 @@ func TestSignedStatus(t *testing.T) {
 		t.Errorf("changed licence: %+v", st)
 	}
 
+	// The licence a signature issued, by the digest it binds.
+	if st := check(StatusIssuance, digestOf("licence")); st.State != LicenceChanged || st.Licence != gbLicenceID || st.Replacement != "LOCAL-2026-0002" {
+		t.Errorf("issuance of a changed licence: %+v", st)
+	}
+	if err := s.RecordIssuance(IssuanceRecord{ID: digestOf("no licence"), Format: "detached", SignedAt: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	if st := check(StatusIssuance, digestOf("no licence")); st.State != "issued" || st.Licence != "" {
+		t.Errorf("issuance without a licence: %+v", st)
+	}
+	if st := check(StatusIssuance, strings.ToUpper(digestOf("never"))); st.State != "unknown" || st.ID != digestOf("never") {
+		t.Errorf("unknown issuance: %+v", st)
+	}
 	for _, bad := range []struct{ kind, id string }{
 		{StatusCertificate, "no-slash"},
 		{StatusCertificate, issuer + "/not-hex"},
 		{"passport", "x"},
+		{StatusIssuance, "abc"},
+		{StatusIssuance, strings.Repeat("zz", 32)},
 	} {
 		if _, err := s.SignedStatus(bad.kind, bad.id); !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%s %q: %v, want ErrInvalidArgument", bad.kind, bad.id, err)

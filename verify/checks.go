@@ -945,7 +945,8 @@ var licenceStateWords = map[string]string{
 // sound its mathematics.
 func (v *verifier) checkLicence(st *sigState) {
 	lc, ok := v.opts.Revocation.(LicenceChecker)
-	if !ok || !st.formatOK {
+	slc, bySigner := v.opts.Revocation.(SignerLicenceChecker)
+	if !ok && !bySigner || !st.formatOK {
 		return
 	}
 	var digest []byte
@@ -958,7 +959,13 @@ func (v *verifier) checkLicence(st *sigState) {
 	if len(digest) == 0 {
 		return
 	}
-	lic, err := lc.LicenceStatus(digest)
+	var lic *LicenceStatus
+	var err error
+	if bySigner && st.ev.signer != nil {
+		lic, err = slc.LicenceStatusForSigner(digest, st.ev.signer)
+	} else if ok {
+		lic, err = lc.LicenceStatus(digest)
+	}
 	switch {
 	case err != nil:
 		st.add(LicenceCheck, CheckIndeterminate, TryLater, "the licence registry could not be asked: %v", err)

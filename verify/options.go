@@ -43,6 +43,12 @@ type LicenceChecker interface {
 	LicenceStatus(digest []byte) (*LicenceStatus, error)
 }
 
+// SignerLicenceChecker is a LicenceChecker that is also told the signer's certificate, so that a
+// source answering for several regions asks the region that issued it. Verification prefers it.
+type SignerLicenceChecker interface {
+	LicenceStatusForSigner(digest []byte, signer *smcrypto.Certificate) (*LicenceStatus, error)
+}
+
 // RevocationStatus is a revocation source's answer about one certificate.
 type RevocationStatus struct {
 	// Known is false when the source has no authority over this certificate (it did not issue it).

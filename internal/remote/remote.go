@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/asn1"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -237,40 +238,14 @@ func (c *Checker) SealStatus(esID string, sealDER []byte) (verify.RevocationStat
 	if err != nil {
 		return verify.RevocationStatus{}, nil
 	}
-	regions, err := c.regions()
+	r, err := c.regionOfSigner(maker)
+	if r == nil || err != nil {
+		return verify.RevocationStatus{}, err
+	}
+	st, u, err := c.signedStatus(r, "seal", esID)
 	if err != nil {
 		return verify.RevocationStatus{}, err
 	}
-	var r *Region
-	for i := range regions {
-		if bytes.Equal(maker.RawIssuer, regions[i].Root.RawSubject) && maker.CheckSignatureFrom(regions[i].Root) == nil {
-			r = &regions[i]
-			break
-		}
-	}
-	if r == nil {
-		return verify.RevocationStatus{}, nil
-	}
-	u := r.URL + "/v1/status/seal/" + url.PathEscape(esID)
-	e := c.entry(u)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := c.now()
-	if e.status == nil || now.Sub(e.fetched) >= c.refreshAfter() || !now.Before(e.status.NextUpdate) {
-		body, _, _, err := c.get(u, "", MaxStatusSize)
-		if err != nil {
-			return verify.RevocationStatus{}, fmt.Errorf("the status of seal %s could not be fetched: %w", esID, err)
-		}
-		st, err := status.Verify(body, []*smcrypto.Certificate{r.Root}, now)
-		if err != nil {
-			return verify.RevocationStatus{}, fmt.Errorf("the status of seal %s from %s: %w", esID, host(u), err)
-		}
-		if st.Type != "seal" || st.ID != esID {
-			return verify.RevocationStatus{}, fmt.Errorf("%s answered about %s %s, not seal %s", host(u), st.Type, st.ID, esID)
-		}
-		e.status, e.fetched = st, now
-	}
-	st := e.status
 	out := verify.RevocationStatus{ProducedAt: st.ProducedAt, Source: fmt.Sprintf("the signed status of %s (from %s)", r.Root.Subject.CommonName, host(u))}
 	switch st.State {
 	case "good":
@@ -286,6 +261,68 @@ func (c *Checker) SealStatus(esID string, sealDER []byte) (verify.RevocationStat
 		return verify.RevocationStatus{}, fmt.Errorf("the status of seal %s: state %q", esID, st.State)
 	}
 	return out, nil
+}
+
+// signedStatus is region r's signed status of kind ("seal", "issuance") id, fetched again after
+// RefreshAfter or past its nextUpdate; u is where it came from.
+func (c *Checker) signedStatus(r *Region, kind, id string) (st *status.Status, u string, err error) {
+	u = r.URL + "/v1/status/" + kind + "/" + url.PathEscape(id)
+	e := c.entry(u)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := c.now()
+	if e.status != nil && now.Sub(e.fetched) < c.refreshAfter() && now.Before(e.status.NextUpdate) {
+		return e.status, u, nil
+	}
+	body, _, _, err := c.get(u, "", MaxStatusSize)
+	if err != nil {
+		return nil, u, fmt.Errorf("the status of %s %s could not be fetched: %w", kind, id, err)
+	}
+	got, err := status.Verify(body, []*smcrypto.Certificate{r.Root}, now)
+	if err != nil {
+		return nil, u, fmt.Errorf("the status of %s %s from %s: %w", kind, id, host(u), err)
+	}
+	if got.Type != kind || got.ID != id {
+		return nil, u, fmt.Errorf("%s answered about %s %s, not %s %s", host(u), got.Type, got.ID, kind, id)
+	}
+	e.status, e.fetched = got, now
+	return got, u, nil
+}
+
+// regionOfSigner is the region whose root issued signer.
+func (c *Checker) regionOfSigner(signer *smcrypto.Certificate) (*Region, error) {
+	regions, err := c.regions()
+	if err != nil {
+		return nil, err
+	}
+	for i := range regions {
+		if bytes.Equal(signer.RawIssuer, regions[i].Root.RawSubject) && signer.CheckSignatureFrom(regions[i].Root) == nil {
+			return &regions[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// LicenceStatusForSigner asks the region whose root certified signer which licence the
+// signature binding digest issued, and its state; nil when that region knows of none.
+func (c *Checker) LicenceStatusForSigner(digest []byte, signer *smcrypto.Certificate) (*verify.LicenceStatus, error) {
+	r, err := c.regionOfSigner(signer)
+	if r == nil || err != nil {
+		return nil, err
+	}
+	st, u, err := c.signedStatus(r, "issuance", hex.EncodeToString(digest))
+	if err != nil {
+		return nil, err
+	}
+	switch st.State {
+	case "unknown", "issued":
+		return nil, nil
+	case "in_force", "changed", "withdrawn", "revoked", "cancelled":
+	default:
+		return nil, fmt.Errorf("the licence status from %s: state %q", host(u), st.State)
+	}
+	return &verify.LicenceStatus{ID: st.Licence, State: st.State, Reason: st.Reason, Basis: st.Basis, Replacement: st.Replacement,
+		At: st.RevokedAt, Source: fmt.Sprintf("the signed status of %s (from %s)", r.Root.Subject.CommonName, host(u))}, nil
 }
 
 // Fallback asks Local first and Remote about what Local does not know; it passes licence
@@ -320,4 +357,12 @@ func (f Fallback) LicenceStatus(digest []byte) (*verify.LicenceStatus, error) {
 		return local.LicenceStatus(digest)
 	}
 	return nil, nil
+}
+
+// LicenceStatusForSigner asks Local's registry, then the signer's region.
+func (f Fallback) LicenceStatusForSigner(digest []byte, signer *smcrypto.Certificate) (*verify.LicenceStatus, error) {
+	if lic, err := f.LicenceStatus(digest); lic != nil || err != nil {
+		return lic, err
+	}
+	return f.Remote.LicenceStatusForSigner(digest, signer)
 }

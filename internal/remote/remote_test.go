@@ -3,6 +3,7 @@ package remote
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -60,11 +61,16 @@ func newTwoRegions(t *testing.T) *twoRegions {
 	}
 	r.signer, r.rootA = chain[0], chain[1]
 	var out bytes.Buffer
-	if _, err := sign.SignPDF(bytes.NewReader(testpdf.DefaultLicence.Bytes()), &out, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: [][]byte{chain[0].Raw, chain[1].Raw}},
-		sign.PDFOptions{TimeStamp: r.a.TimestampSignature}); err != nil {
+	res, err := sign.SignPDF(bytes.NewReader(testpdf.DefaultLicence.Bytes()), &out, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: [][]byte{chain[0].Raw, chain[1].Raw}},
+		sign.PDFOptions{TimeStamp: r.a.TimestampSignature})
+	if err != nil {
 		t.Fatal(err)
 	}
 	r.signed = out.Bytes()
+	if err := r.a.RecordIssuance(certstore.IssuanceRecord{ID: hex.EncodeToString(res.Digest), Format: "PDF", ESID: r.seal.ESID,
+		SignedAt: res.SigningTime, LicenceID: "LOCAL-2026-0001", Holder: "杭州某某有限公司"}); err != nil {
+		t.Fatal(err)
+	}
 	handler := api.NewRouter(api.Config{Anchors: r.a, Revocation: r.a, CRLs: r.a, Status: r.a, TempDir: t.TempDir()})
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if r.down.Load() {
@@ -108,6 +114,9 @@ func TestRemoteRevocation(t *testing.T) {
 	}
 	if rep := r.verify(t); !strings.Contains(rep.Signatures[0].Revocation.Source, "CRL of") {
 		t.Errorf("the source named: %+v", rep.Signatures[0].Revocation)
+	}
+	if lic := r.verify(t).Signatures[0].Licence; lic == nil || lic.ID != "LOCAL-2026-0001" || lic.State != "in_force" || !strings.Contains(lic.Source, "signed status") {
+		t.Errorf("the licence, from A: %+v", lic)
 	}
 
 	// A revokes its seal; B sees it once its cached answers are due again.
@@ -213,5 +222,35 @@ func TestCheckerErrors(t *testing.T) {
 	c := &Checker{Regions: []Region{{Root: r.rootA, URL: other.URL}}}
 	if _, err := c.SealStatus(r.seal.ESID, sealDER); err == nil || !strings.Contains(err.Error(), "not seal") {
 		t.Errorf("a status about another seal: %v", err)
+	}
+}
+
+// TestRemoteLicence: B reports the licence A's signature issued, from A's signed issuance status,
+// and A's revocation of the licence (撤销) at the next refresh.
+func TestRemoteLicence(t *testing.T) {
+	r := newTwoRegions(t)
+	if rep := r.verify(t); rep.Indication != verify.TotalPassed || rep.Signatures[0].Licence == nil {
+		t.Fatalf("in force: %s %+v", rep.Indication, rep.Signatures[0].Licence)
+	}
+	// A revokes the licence (撤销): B reports it not in force at the next refresh.
+	if _, err := r.a.ChangeLicenceState(certstore.LicenceAction{ID: "LOCAL-2026-0001", State: certstore.LicenceRevoked, Reason: "未履行承诺", Basis: "《条例》第三十二条"}); err != nil {
+		t.Fatal(err)
+	}
+	r.now = r.now.Add(6 * time.Minute)
+	if rep := r.verify(t); rep.Indication != verify.TotalFailed || rep.Signatures[0].SubIndication != verify.SigConstraintsFailure ||
+		rep.Signatures[0].Licence == nil || rep.Signatures[0].Licence.Basis != "《条例》第三十二条" {
+		t.Errorf("licence revoked at A: %s/%s %+v", rep.Indication, rep.Signatures[0].SubIndication, rep.Signatures[0].Licence)
+	}
+
+	// A signer of no remote region: no licence is asked for; a digest A never signed: none.
+	rootB, err := r.b.RootCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lic, err := r.checker.LicenceStatusForSigner(make([]byte, 32), rootB); err != nil || lic != nil {
+		t.Errorf("a signer of no region: %+v %v", lic, err)
+	}
+	if lic, err := r.checker.LicenceStatusForSigner(make([]byte, 32), r.signer); err != nil || lic != nil {
+		t.Errorf("a signer of no region: %+v %v", lic, err)
 	}
 }

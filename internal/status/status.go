@@ -18,11 +18,14 @@ import (
 
 // Status is what a region says of one certificate, seal or licence.
 type Status struct {
-	Type string `json:"type"` // certificate, seal, licence
-	ID   string `json:"id"`   // issuer key ID/serial, esID, licence identifier
+	Type string `json:"type"` // certificate, seal, licence, issuance
+	ID   string `json:"id"`   // issuer key ID/serial, esID, licence identifier, hex SM3 digest a signature binds
 	// State: good, revoked or unknown (certificates and seals); in_force, changed, withdrawn,
-	// revoked, cancelled or unknown (licences).
-	State          string    `json:"state"`
+	// revoked, cancelled or unknown (licences); for an issuance, its licence's state, "issued"
+	// when it issued no licence, or unknown.
+	State string `json:"state"`
+	// Licence is the licence an issuance issued.
+	Licence        string    `json:"licence,omitempty"`
 	Reason         string    `json:"reason,omitempty"`
 	RevokedAt      time.Time `json:"revokedAt,omitzero"`
 	InvalidityDate time.Time `json:"invalidityDate,omitzero"`
