@@ -249,10 +249,16 @@ func (s *Store) DueDeliveries(now time.Time, perWebhook int) ([][]eventlog.Deliv
 	return out, err
 }
 
-// Delivered implements eventlog.Outbox: the webhook acknowledged the event.
-func (s *Store) Delivered(webhookID string, seq uint64) error {
+// Delivered implements eventlog.Outbox: the webhook acknowledged these events.
+func (s *Store) Delivered(webhookID string, seqs ...uint64) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOutbox).Delete(outboxKey(webhookID, seq))
+		ob := tx.Bucket(bucketOutbox)
+		for _, seq := range seqs {
+			if err := ob.Delete(outboxKey(webhookID, seq)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -131,10 +131,8 @@ func TestWebhookOutbox(t *testing.T) {
 	if len(due) != 1 || len(due[0]) != 2 || due[0][0].Attempts != 1 || due[0][1].Event.Seq != 3 {
 		t.Fatalf("after the wait: %+v", due)
 	}
-	for _, seq := range []uint64{2, 3} {
-		if err := s.Delivered(wh.ID, seq); err != nil {
-			t.Fatal(err)
-		}
+	if err := s.Delivered(wh.ID, 2, 3); err != nil {
+		t.Fatal(err)
 	}
 	if due, _ := s.DueDeliveries(testNow.Add(time.Minute), 10); len(due) != 1 || len(due[0]) != 1 || due[0][0].Event.Seq != 4 {
 		t.Errorf("the last one: %+v", due)

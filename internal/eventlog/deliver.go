@@ -27,8 +27,8 @@ type Outbox interface {
 	// DueDeliveries gives, per webhook whose oldest pending event is due at now, up to perWebhook
 	// of its pending events in order.
 	DueDeliveries(now time.Time, perWebhook int) ([][]Delivery, error)
-	// Delivered removes an acknowledged delivery.
-	Delivered(webhookID string, seq uint64) error
+	// Delivered removes acknowledged deliveries of one webhook, all at once.
+	Delivered(webhookID string, seqs ...uint64) error
 	// DeliveryFailed records a failed attempt and when to try again.
 	DeliveryFailed(webhookID string, seq uint64, next time.Time, reason string) error
 }
@@ -125,24 +125,31 @@ func (d *Deliverer) Round(ctx context.Context) (int, error) {
 	return acked, firstErr
 }
 
-// deliverQueue posts one webhook's events in order, stopping at the first failure.
+// deliverQueue posts one webhook's events in order, stopping at the first failure. The
+// acknowledgements of a queue are stored together, once, so that the outbox's write transactions
+// do not bound the delivery rate; a crash in between repeats at most one queue's events, which
+// at-least-once delivery allows (receivers deduplicate by Eseal-Event-Seq).
 func (d *Deliverer) deliverQueue(ctx context.Context, queue []Delivery) (int, error) {
-	acked := 0
+	var acked []uint64
+	var failure error
 	for _, dl := range queue {
 		if ctx.Err() != nil {
-			return acked, nil
+			break
 		}
 		if err := d.post(ctx, dl); err != nil {
 			wait := d.backoff(dl.Attempts + 1)
 			d.log().Warn("event delivery failed", "webhook", dl.WebhookID, "seq", dl.Event.Seq, "attempt", dl.Attempts+1, "retryIn", wait, "err", err)
-			return acked, d.Outbox.DeliveryFailed(dl.WebhookID, dl.Event.Seq, d.now().Add(wait), err.Error())
+			failure = d.Outbox.DeliveryFailed(dl.WebhookID, dl.Event.Seq, d.now().Add(wait), err.Error())
+			break
 		}
-		if err := d.Outbox.Delivered(dl.WebhookID, dl.Event.Seq); err != nil {
-			return acked, err
-		}
-		acked++
+		acked = append(acked, dl.Event.Seq)
 	}
-	return acked, nil
+	if len(acked) > 0 {
+		if err := d.Outbox.Delivered(queue[0].WebhookID, acked...); err != nil {
+			return 0, err
+		}
+	}
+	return len(acked), failure
 }
 
 func (d *Deliverer) post(ctx context.Context, dl Delivery) error {

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -99,6 +100,7 @@ type memOutbox struct {
 	mu      sync.Mutex
 	pending map[string][]*memEntry
 	urls    map[string]string
+	ackErr  error // Delivered fails with it
 }
 
 type memEntry struct {
@@ -124,10 +126,13 @@ func (m *memOutbox) DueDeliveries(now time.Time, per int) ([][]Delivery, error) 
 	return out, nil
 }
 
-func (m *memOutbox) Delivered(id string, seq uint64) error {
+func (m *memOutbox) Delivered(id string, seqs ...uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.pending[id] = slices.DeleteFunc(m.pending[id], func(e *memEntry) bool { return e.ev.Seq == seq })
+	if m.ackErr != nil {
+		return m.ackErr
+	}
+	m.pending[id] = slices.DeleteFunc(m.pending[id], func(e *memEntry) bool { return slices.Contains(seqs, e.ev.Seq) })
 	return nil
 }
 
@@ -186,6 +191,11 @@ func TestDeliverer(t *testing.T) {
 	if !slices.Equal(got["good"], []uint64{1, 2, 3, 4, 5}) || !slices.Equal(got["flaky"], []uint64{1, 2}) {
 		t.Fatalf("first rounds: %v", got)
 	}
+	ob.mu.Lock()
+	if head := ob.pending["flaky"][0]; len(ob.pending["flaky"]) != 3 || head.ev.Seq != 3 {
+		t.Errorf("the events before the failure are not acknowledged: %d pending, head %d", len(ob.pending["flaky"]), head.ev.Seq)
+	}
+	ob.mu.Unlock()
 	for _, want := range []struct {
 		after    time.Duration
 		attempts int
@@ -211,6 +221,25 @@ func TestDeliverer(t *testing.T) {
 		if got := d.backoff(n); got > want || got < want*9/10 {
 			t.Errorf("backoff(%d) = %v, want about %v", n, got, want)
 		}
+	}
+}
+
+// TestDelivererAckFails: when the outbox cannot store the acknowledgements, the round says so
+// and the events stay pending, to be delivered again (at least once).
+func TestDelivererAckFails(t *testing.T) {
+	_, key := newRoot(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	ob := &memOutbox{pending: map[string][]*memEntry{}, urls: map[string]string{"w": srv.URL}, ackErr: errors.New("disk full")}
+	for _, e := range chain(t, key, 3) {
+		ob.pending["w"] = append(ob.pending["w"], &memEntry{ev: e, next: t0})
+	}
+	d := &Deliverer{Outbox: ob, Now: func() time.Time { return t0 }}
+	if n, err := d.Round(context.Background()); err == nil || n != 0 {
+		t.Errorf("Round = %d, %v; want 0 and the outbox's error", n, err)
+	}
+	if len(ob.pending["w"]) != 3 {
+		t.Errorf("%d events pending, want all 3", len(ob.pending["w"]))
 	}
 }
 
