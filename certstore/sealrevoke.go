@@ -131,16 +131,21 @@ func sealRevocation(tx *bolt.Tx, esID string) (*SealRevocation, error) {
 func (s *Store) SealStatus(esID string, sealDER []byte) (verify.RevocationStatus, error) {
 	st := verify.RevocationStatus{Source: RevocationSource, ProducedAt: s.now().UTC()}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		var rec struct {
-			ESL []byte `json:"esl"`
-		}
-		if err := getJSON(tx, bucketSeals, []byte(esID), &rec); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return nil
+		ours, ok := s.sealESLs.Load(esID)
+		if !ok {
+			var rec struct {
+				ESL []byte `json:"esl"`
 			}
-			return err
+			if err := getJSON(tx, bucketSeals, []byte(esID), &rec); err != nil {
+				if errors.Is(err, ErrNotFound) {
+					return nil // not cached: a seal made later by another process is found then
+				}
+				return err
+			}
+			ours = bytes.Clone(rec.ESL)
+			s.sealESLs.Store(esID, ours)
 		}
-		if !bytes.Equal(rec.ESL, sealDER) {
+		if !bytes.Equal(ours.([]byte), sealDER) {
 			return nil
 		}
 		st.Known = true

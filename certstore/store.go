@@ -94,6 +94,12 @@ type Store struct {
 	tsaState *tsaSigner
 
 	// root is the region root and its key, decrypted once: it signs CRLs, statuses and events.
+	// sealESLs caches each seal's bytes by esID for SealStatus, which verification asks on every
+	// signature: a seal record is written once and never changed, so the cache cannot go stale,
+	// and decoding the whole record (its key included) each time cost a fifth of a licence
+	// verification.
+	sealESLs sync.Map // esID → []byte
+
 	rootMu   sync.Mutex
 	rootCert *smcrypto.Certificate
 	rootKey  crypto.Signer
