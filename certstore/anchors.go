@@ -68,12 +68,12 @@ func (s *Store) AddRemoteTrustAnchor(cert *smcrypto.Certificate, note, statusURL
 			if err := putJSON(tx, bucketAnchors, []byte(rec.Fingerprint), rec); err != nil {
 				return err
 			}
-			return appendAudit(tx, now, "anchor.url", rec.Fingerprint, fmt.Sprintf("status URL of %s: %s", rec.Subject, statusURL))
+			return appendAudit(tx, now, s.actor, "anchor.url", rec.Fingerprint, fmt.Sprintf("status URL of %s: %s", rec.Subject, statusURL))
 		}
 		if err := putJSON(tx, bucketAnchors, []byte(rec.Fingerprint), rec); err != nil {
 			return err
 		}
-		return appendAudit(tx, now, "anchor.add", rec.Fingerprint, fmt.Sprintf("trust anchor %s (%s)", rec.Subject, note))
+		return appendAudit(tx, now, s.actor, "anchor.add", rec.Fingerprint, fmt.Sprintf("trust anchor %s (%s)", rec.Subject, note))
 	})
 	s.invalidateAnchors()
 	if err != nil {

@@ -36,7 +36,7 @@ func (s *Store) IssueCRL() (*CRLRecord, error) {
 	}
 	var rec *CRLRecord
 	err = s.db.Update(func(tx *bolt.Tx) (err error) {
-		rec, err = issueCRLIn(tx, root, key, s.now().UTC().Truncate(time.Second))
+		rec, err = issueCRLIn(tx, s.actor, root, key, s.now().UTC().Truncate(time.Second))
 		return err
 	})
 	return rec, err
@@ -83,7 +83,7 @@ func (s *Store) crlSigner() (*smcrypto.Certificate, crypto.Signer, error) {
 
 // issueCRLIn signs and stores a new CRL of root in tx, from the revocations in tx: a revocation
 // and the CRL that publishes it are stored together or not at all.
-func issueCRLIn(tx *bolt.Tx, root *smcrypto.Certificate, key crypto.Signer, now time.Time) (*CRLRecord, error) {
+func issueCRLIn(tx *bolt.Tx, actor string, root *smcrypto.Certificate, key crypto.Signer, now time.Time) (*CRLRecord, error) {
 	issuer := fmt.Sprintf("%x", root.SubjectKeyId)
 	var prev CRLRecord
 	if err := getJSON(tx, bucketCRLs, []byte(issuer), &prev); err != nil && !errors.Is(err, ErrNotFound) {
@@ -125,7 +125,7 @@ func issueCRLIn(tx *bolt.Tx, root *smcrypto.Certificate, key crypto.Signer, now 
 	if err := putJSON(tx, bucketCRLs, []byte(issuer), rec); err != nil {
 		return nil, err
 	}
-	if err := appendAudit(tx, now, "crl.issue", issuer, fmt.Sprintf("CRL number %d, %d entries, next update %s", rec.Number, rec.Entries, rec.NextUpdate.Format(time.RFC3339))); err != nil {
+	if err := appendAudit(tx, now, actor, "crl.issue", issuer, fmt.Sprintf("CRL number %d, %d entries, next update %s", rec.Number, rec.Entries, rec.NextUpdate.Format(time.RFC3339))); err != nil {
 		return nil, err
 	}
 	return rec, nil

@@ -28,7 +28,12 @@
 //	revocations   issuer key ID hex + "/" + serial (lower-case hex) → JSON Revocation
 //	blocked_keys  key ID hex → JSON {reason, time}: keys revoked for keyCompromise (a record for now:
 //	              the store only certifies keys it generates itself, so none is certified again)
-//	audit         sequence number (uint64 big endian) → JSON AuditRecord, each hash-chained to the previous
+//	audit         sequence number (uint64 big endian) → JSON AuditRecord, each chained to the previous
+//	              by its SM3 hash (SHA-256 in records written before; alg tells which) and naming its
+//	              actor; meta "audit_head" → "SEQ HASH" of the last record, written with it, so
+//	              that records removed from the end are detected too
+//	tokens        token ID (16 hex) → JSON Token: an API token's name, role, times and the SM3 hash
+//	              of the token (the token itself is shown once and never stored)
 //	crls          issuer key ID hex → JSON CRLRecord: the issuer's latest CRL (DER), its number,
 //	              thisUpdate and nextUpdate; reissued in the transaction of every revocation
 //	issuances     hex SM3 digest a signature binds → JSON IssuanceRecord: every signature eseal made

@@ -135,7 +135,7 @@ func (s *Store) AddWebhook(rawURL, note string) (*Webhook, error) {
 		if err := putJSON(tx, bucketWebhooks, []byte(wh.ID), wh); err != nil {
 			return err
 		}
-		return appendAudit(tx, now, "webhook.add", wh.ID, wh.URL)
+		return appendAudit(tx, now, s.actor, "webhook.add", wh.ID, wh.URL)
 	})
 	if err != nil {
 		return nil, err
@@ -169,7 +169,7 @@ func (s *Store) RemoveWebhook(id string) error {
 		if err := tx.Bucket(bucketWebhooks).Delete([]byte(id)); err != nil {
 			return err
 		}
-		return appendAudit(tx, now, "webhook.remove", id, fmt.Sprintf("%s (%d undelivered events dropped)", wh.URL, len(keys)))
+		return appendAudit(tx, now, s.actor, "webhook.remove", id, fmt.Sprintf("%s (%d undelivered events dropped)", wh.URL, len(keys)))
 	})
 }
 

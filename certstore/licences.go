@@ -122,7 +122,7 @@ func (s *Store) RecordIssuance(rec IssuanceRecord) error {
 			}
 			detail += ", licence " + rec.LicenceID
 		}
-		if err := appendAudit(tx, now, "issuance", rec.ID, detail); err != nil {
+		if err := appendAudit(tx, now, s.actor, "issuance", rec.ID, detail); err != nil {
 			return err
 		}
 		return appendEvent(tx, eventKey, now, eventlog.TypeIssuance, rec.ID, rec)
@@ -181,7 +181,7 @@ func (s *Store) ChangeLicenceState(a LicenceAction) (*LicenceRecord, error) {
 		if err := putJSON(tx, bucketLicences, []byte(lic.ID), lic); err != nil {
 			return err
 		}
-		if err := appendAudit(tx, now, "licence."+a.State, a.ID, fmt.Sprintf("%s: %s (%s) by %s", a.State, a.Reason, a.Basis, a.By)); err != nil {
+		if err := appendAudit(tx, now, s.actor, "licence."+a.State, a.ID, fmt.Sprintf("%s: %s (%s) by %s", a.State, a.Reason, a.Basis, a.By)); err != nil {
 			return err
 		}
 		return appendEvent(tx, eventKey, now, eventlog.TypeLicencePrefix+a.State, a.ID, lic)

@@ -127,7 +127,7 @@ func (s *Store) InitRegion(code, name string) (*Region, error) {
 		if err := putCert(tx, maker, root, RoleSealMaker, "", now); err != nil {
 			return err
 		}
-		return appendAudit(tx, now, "region.init", code, fmt.Sprintf("region %s %q; root %s serial %s; seal maker serial %s",
+		return appendAudit(tx, now, s.actor, "region.init", code, fmt.Sprintf("region %s %q; root %s serial %s; seal maker serial %s",
 			code, name, root.Subject.String(), smcrypto.SerialHex(root.SerialNumber), smcrypto.SerialHex(maker.SerialNumber)))
 	})
 	s.invalidateAnchors()

@@ -58,13 +58,13 @@ func (s *Store) RevokeCertificates(reqs []RevokeRequest) ([]Revocation, error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		out = out[:0]
 		for _, req := range reqs {
-			rev, err := revokeIn(tx, root, key, req, now)
+			rev, err := revokeIn(tx, s.actor, root, key, req, now)
 			if err != nil {
 				return err
 			}
 			out = append(out, *rev)
 		}
-		_, err := issueCRLIn(tx, root, key, now)
+		_, err := issueCRLIn(tx, s.actor, root, key, now)
 		return err
 	})
 	if err != nil {
@@ -86,10 +86,10 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 	now := s.now().UTC().Truncate(time.Second)
 	var out *Revocation
 	err = s.db.Update(func(tx *bolt.Tx) (err error) {
-		if out, err = revokeIn(tx, root, key, req, now); err != nil {
+		if out, err = revokeIn(tx, s.actor, root, key, req, now); err != nil {
 			return err
 		}
-		_, err = issueCRLIn(tx, root, key, now)
+		_, err = issueCRLIn(tx, s.actor, root, key, now)
 		return err
 	})
 	if err != nil {
@@ -101,7 +101,7 @@ func (s *Store) RevokeCertificate(req RevokeRequest) (*Revocation, error) {
 
 // revokeIn revokes one certificate in tx, with RevokeCertificate's rules; a change is an event
 // signed with eventKey (the root's), and its OCSP response is signed anew.
-func revokeIn(tx *bolt.Tx, root *smcrypto.Certificate, eventKey crypto.Signer, req RevokeRequest, now time.Time) (*Revocation, error) {
+func revokeIn(tx *bolt.Tx, actor string, root *smcrypto.Certificate, eventKey crypto.Signer, req RevokeRequest, now time.Time) (*Revocation, error) {
 	serial, err := CanonicalSerial(req.Serial)
 	if err != nil {
 		return nil, err
@@ -145,7 +145,7 @@ func revokeIn(tx *bolt.Tx, root *smcrypto.Certificate, eventKey crypto.Signer, r
 			return nil, err
 		}
 	}
-	if err := appendAudit(tx, now, "cert.revoke", string(key), fmt.Sprintf("revoked %s (%s), reason %s", serial, rec.Subject, out.Reason)); err != nil {
+	if err := appendAudit(tx, now, actor, "cert.revoke", string(key), fmt.Sprintf("revoked %s (%s), reason %s", serial, rec.Subject, out.Reason)); err != nil {
 		return nil, err
 	}
 	if err := appendEvent(tx, eventKey, now, eventlog.TypeCertificateRevoked, string(key), out); err != nil {

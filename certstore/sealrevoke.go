@@ -76,7 +76,7 @@ func (s *Store) RevokeSeal(req SealRevokeRequest) (*SealRevocation, error) {
 		if err := putJSON(tx, bucketSealRevs, []byte(req.ESID), out); err != nil {
 			return err
 		}
-		if err := appendAudit(tx, now, "seal.revoke", req.ESID, fmt.Sprintf("revoked seal %s (%s), reason %s", req.ESID, rec.Name, out.Reason)); err != nil {
+		if err := appendAudit(tx, now, s.actor, "seal.revoke", req.ESID, fmt.Sprintf("revoked seal %s (%s), reason %s", req.ESID, rec.Name, out.Reason)); err != nil {
 			return err
 		}
 		return appendEvent(tx, eventKey, now, eventlog.TypeSealRevoked, req.ESID, out)

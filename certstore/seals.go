@@ -160,7 +160,7 @@ func (s *Store) NewSeal(req SealRequest) (*SealRecord, error) {
 		if err := putCert(tx, signer, root, RoleSealSigner, esID, now); err != nil {
 			return err
 		}
-		return appendAudit(tx, now, "seal.new", esID, fmt.Sprintf("seal %q; signer certificate serial %s valid until %s",
+		return appendAudit(tx, now, s.actor, "seal.new", esID, fmt.Sprintf("seal %q; signer certificate serial %s valid until %s",
 			name, rec.SignerSerial, validEnd.Format(time.RFC3339)))
 	})
 	if err != nil {

@@ -41,7 +41,7 @@ var (
 	bucketAudit       = []byte("audit")
 	bucketSealRevs    = []byte("seal_revocations")
 	bucketCRLs        = []byte("crls")
-	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs, bucketCRLs, bucketIssuances, bucketLicences, bucketEvents, bucketWebhooks, bucketOutbox, bucketOCSP}
+	allBuckets        = [][]byte{bucketMeta, bucketKeys, bucketCerts, bucketSeals, bucketAnchors, bucketRevocations, bucketBlockedKeys, bucketAudit, bucketSealRevs, bucketCRLs, bucketIssuances, bucketLicences, bucketEvents, bucketWebhooks, bucketOutbox, bucketOCSP, bucketTokens}
 
 	keySchemaVersion = []byte("schema_version")
 	keyRegion        = []byte("region")
@@ -74,10 +74,21 @@ type Options struct {
 	Warn func(msg string)
 	// Now is the clock; nil means time.Now. Tests set it.
 	Now func() time.Time
+	// Actor is who the audit log names for this process's changes (e.g. "cli:alice"); As
+	// gives views that name someone else.
+	Actor string
 }
 
-// Store is an open data directory.
+// Store is an open data directory. The views As returns share it.
 type Store struct {
+	*state
+	// actor is who the audit records of this view's changes name (As); "" names no one.
+	actor string
+	view  bool
+}
+
+// state is what an open store and its views share.
+type state struct {
 	db         *bolt.DB
 	dir        string
 	passphrase []byte
@@ -93,13 +104,13 @@ type Store struct {
 	tsaMu    sync.Mutex
 	tsaState *tsaSigner
 
-	// root is the region root and its key, decrypted once: it signs CRLs, statuses and events.
 	// sealESLs caches each seal's bytes by esID for SealStatus, which verification asks on every
 	// signature: a seal record is written once and never changed, so the cache cannot go stale,
 	// and decoding the whole record (its key included) each time cost a fifth of a licence
 	// verification.
 	sealESLs sync.Map // esID → []byte
 
+	// root is the region root and its key, decrypted once: it signs CRLs, statuses and events.
 	rootMu   sync.Mutex
 	rootCert *smcrypto.Certificate
 	rootKey  crypto.Signer
@@ -107,6 +118,15 @@ type Store struct {
 	// wake is signalled after a transaction that appended events (EventsAppended).
 	wake chan struct{}
 }
+
+// As returns a view of the store whose changes the audit log attributes to actor (an API
+// token's name, "cli:user", …). The view shares the open file; closing it does nothing.
+func (s *Store) As(actor string) *Store {
+	return &Store{state: s.state, actor: actor, view: true}
+}
+
+// Actor is who this view's changes are attributed to.
+func (s *Store) Actor() string { return s.actor }
 
 // Open opens (creating when needed) the store in dir.
 func Open(dir string, opts Options) (*Store, error) {
@@ -148,7 +168,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("certstore: open %s: %w", path, err)
 	}
-	s := &Store{db: db, dir: dir, passphrase: passphrase, now: opts.Now, readOnly: opts.ReadOnly, wake: make(chan struct{}, 1)}
+	s := &Store{state: &state{db: db, dir: dir, passphrase: passphrase, now: opts.Now, readOnly: opts.ReadOnly, wake: make(chan struct{}, 1)}, actor: opts.Actor}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
@@ -162,8 +182,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close releases the file and its lock.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the file and its lock; on a view (As) it does nothing.
+func (s *Store) Close() error {
+	if s.view {
+		return nil
+	}
+	return s.db.Close()
+}
 
 // Dir is the data directory.
 func (s *Store) Dir() string { return s.dir }

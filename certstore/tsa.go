@@ -148,7 +148,7 @@ func (s *Store) makeTSA(region *Region, root *smcrypto.Certificate) (tsaRecord, 
 		if err := putCert(tx, cert, root, RoleTSA, "", now); err != nil {
 			return err
 		}
-		return appendAudit(tx, now, "tsa.new", rec.KeyID, fmt.Sprintf("timestamping authority %s serial %s", cert.Subject.String(), smcrypto.SerialHex(cert.SerialNumber)))
+		return appendAudit(tx, now, s.actor, "tsa.new", rec.KeyID, fmt.Sprintf("timestamping authority %s serial %s", cert.Subject.String(), smcrypto.SerialHex(cert.SerialNumber)))
 	})
 	return rec, err
 }

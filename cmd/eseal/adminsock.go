@@ -38,7 +38,7 @@ const maxAdminHeader = 1 << 20
 // viaServer lists the commands that use the store and so run inside a running server.
 var viaServer = map[string]bool{
 	"seal": true, "sign": true, "verify": true, "revoke": true, "revocations": true, "crl": true,
-	"licence": true, "region": true, "trust": true, "audit": true, "events": true, "webhook": true,
+	"licence": true, "region": true, "trust": true, "audit": true, "events": true, "webhook": true, "token": true,
 }
 
 // forwardedEnv is what a command may read of its caller's environment. The key passphrase is not
@@ -175,7 +175,7 @@ func (a *adminServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var stdout, stderr bytes.Buffer
 	e := &env{stdin: br, stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return req.Env[k] },
-		store: a.store, dir: req.Dir}
+		store: a.store.As(adminActor(req.Env)), dir: req.Dir}
 	code := run(req.Args, e)
 	a.log.Info("admin command", "command", req.Args[0], "exit", code)
 	w.Header().Set("Content-Type", "application/json")
@@ -250,4 +250,13 @@ func serveAdmin(ctx context.Context, ln net.Listener, s *certstore.Store, log *s
 		srv.Shutdown(shutdownCtx)
 		<-done
 	}
+}
+
+// adminActor is how the audit log names an admin socket client: only the data directory's owner
+// (or root) can connect, and it says who it is.
+func adminActor(env map[string]string) string {
+	if u := env["USER"]; u != "" {
+		return "cli:" + u + " (admin socket)"
+	}
+	return "cli (admin socket)"
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -95,10 +96,19 @@ func runTrust(e *env, args []string) error {
 	return nil
 }
 
-// runAudit prints the audit log and checks its hash chain.
+// runAudit prints the audit log and checks it; `audit verify` only checks it (exit 1 when it was
+// tampered with).
 func runAudit(e *env, args []string) error {
+	verifyOnly := len(args) > 0 && args[0] == "verify"
+	if verifyOnly {
+		args = args[1:]
+	}
 	fs := newFlags(e, "audit")
 	data := dataFlag(e, fs)
+	var asJSON *bool
+	if !verifyOnly {
+		asJSON = fs.Bool("json", false, "print the records as JSON")
+	}
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -111,15 +121,41 @@ func runAudit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tTIME\tACTION\tSUBJECT\tDETAIL")
-	for _, r := range recs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.In(chinaTime).Format(time.DateTime), r.Action, r.Subject, r.Detail)
+	switch {
+	case verifyOnly:
+	case *asJSON:
+		if recs == nil {
+			recs = []certstore.AuditRecord{}
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(recs); err != nil {
+			return err
+		}
+	default:
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEQ\tTIME (CST)\tACTOR\tACTION\tSUBJECT\tDETAIL")
+		for _, r := range recs {
+			actor := r.Actor
+			if actor == "" {
+				actor = "-"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.In(chinaTime).Format(time.DateTime), actor, r.Action, r.Subject, r.Detail)
+		}
+		tw.Flush()
 	}
-	tw.Flush()
-	if err := certstore.VerifyAuditRecords(recs); err != nil {
+	if err := s.VerifyAudit(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Audit log intact: %d record(s), hash chain verified.\n", len(recs))
+	if !*orFalse(asJSON) {
+		fmt.Fprintf(e.stdout, "Audit log intact: %d record(s), SM3 hash chain verified.\n", len(recs))
+	}
 	return nil
+}
+
+func orFalse(b *bool) *bool {
+	if b == nil {
+		return new(bool)
+	}
+	return b
 }

@@ -80,7 +80,8 @@ func init() {
 		{"webhook", "send the event log to the competent departments (webhook add URL|list|remove ID)", runWebhook},
 		{"region", "show the region and export its root certificate", runRegion},
 		{"trust", "add or list trust anchors (other regions' roots)", runTrust},
-		{"audit", "show and check the audit log", runAudit},
+		{"token", "API tokens with roles (token create --role R [--name N] | list | revoke ID)", runToken},
+		{"audit", "show and check the audit log (audit [--json] | audit verify)", runAudit},
 		{"serve", "run the HTTP service", runServe},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 
 	"github.com/eseal/eseal/certstore"
@@ -32,7 +33,20 @@ func openStore(e *env, dir string) (*certstore.Store, error) {
 	return certstore.Open(dir, certstore.Options{
 		Passphrase: []byte(e.getenv("ESEAL_KEY_PASSPHRASE")),
 		Warn:       func(msg string) { fmt.Fprintln(e.stderr, "warning:", msg) },
+		Actor:      cliActor(e),
 	})
+}
+
+// cliActor is how the audit log names a person at this machine's command line.
+func cliActor(e *env) string {
+	name := e.getenv("USER")
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = fmt.Sprintf("uid %d", os.Getuid())
+	}
+	return "cli:" + name
 }
 
 // openStoreIfExists opens an existing store read-only, for verification; nil when there is none.
