@@ -58,7 +58,7 @@ func testServerStore(t *testing.T, cfg Config) (*httptest.Server, []byte, *certs
 	if _, err := sign.SignPDF(bytes.NewReader(testpdf.DefaultLicence.Bytes()), &signed, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: [][]byte{chain[0].Raw, chain[1].Raw}}, sign.PDFOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Anchors, cfg.Revocation = store, store
+	cfg.Anchors, cfg.Revocation, cfg.Store = store, store, store
 	if cfg.TempDir == "" {
 		cfg.TempDir = t.TempDir()
 	}
@@ -92,6 +92,25 @@ func decode[T any](t *testing.T, resp *http.Response) T {
 		t.Fatalf("decoding response: %v", err)
 	}
 	return v
+}
+
+// checkProblem asserts an RFC 9457 problem answer with this status and code, and returns it.
+func checkProblem(t *testing.T, resp *http.Response, status int, code string) problem {
+	t.Helper()
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Errorf("Content-Type = %q, want application/problem+json", ct)
+	}
+	var p problem
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+		t.Fatalf("decoding the problem: %v", err)
+	}
+	if resp.StatusCode != status || p.Status != status || p.Code != code || p.Type != ProblemTypePrefix+code ||
+		p.Title != http.StatusText(status) || p.Detail == "" || p.Instance != resp.Request.URL.Path || p.RequestID == "" ||
+		p.Error == nil || p.Error.Code != code || p.Error.Message != p.Detail {
+		t.Errorf("got %d %+v (error %+v), want %d %s", resp.StatusCode, p, p.Error, status, code)
+	}
+	return p
 }
 
 func TestHealthz(t *testing.T) {
@@ -220,10 +239,7 @@ func TestVerifyErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := decode[map[string]Error](t, resp)
-			if resp.StatusCode != tc.wantStatus || got["error"].Code != tc.wantCode || got["error"].Status != tc.wantStatus || got["error"].Message == "" {
-				t.Errorf("got %d %+v, want %d %s", resp.StatusCode, got["error"], tc.wantStatus, tc.wantCode)
-			}
+			checkProblem(t, resp, tc.wantStatus, tc.wantCode)
 		})
 	}
 	// Every upload was spooled to a temporary file and removed afterwards.

@@ -24,20 +24,20 @@ var hexKeyID = regexp.MustCompile(`^[0-9a-fA-F]{8,128}$`)
 func (s *server) handleCRL(w http.ResponseWriter, r *http.Request) {
 	issuer := chi.URLParam(r, "issuer")
 	if !hexKeyID.MatchString(issuer) {
-		writeError(w, s.log, errBadRequest("the issuer is its key identifier in hex"))
+		writeProblem(w, r, s.log, errBadRequest("the issuer is its key identifier in hex"))
 		return
 	}
 	if s.cfg.CRLs == nil {
-		writeError(w, s.log, errNotFound("this service publishes no CRL"))
+		writeProblem(w, r, s.log, errNotFound("this service publishes no CRL"))
 		return
 	}
 	rec, err := s.cfg.CRLs.LatestCRL(issuer)
 	if errors.Is(err, certstore.ErrNotFound) {
-		writeError(w, s.log, errNotFound("no CRL of issuer %s", issuer))
+		writeProblem(w, r, s.log, errNotFound("no CRL of issuer %s", issuer))
 		return
 	}
 	if err != nil {
-		writeError(w, s.log, errInternal(err))
+		writeProblem(w, r, s.log, errInternal(err))
 		return
 	}
 	now := time.Now()

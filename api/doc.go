@@ -25,6 +25,25 @@
 //	                   most 1000): {"events": [...], "next": N'}, every issuance and lifecycle
 //	                   change, each chained to the one before and signed by the region root
 //	                   (internal/eventlog)
+//	GET  /v1/openapi.yaml  the OpenAPI 3 document of every route (kept in step with the router
+//	                   by TestOpenAPIMatchesRouter)
+//
+// Privileged routes need "Authorization: Bearer TOKEN" (certstore tokens, `eseal token create`)
+// whose role covers them (admin covers all), and, with Config.RequireClientCert, a verified TLS
+// client certificate too; their changes are audited under the caller's name (certstore.Store.As):
+//
+//	issuer   POST /v1/sign (multipart "file" and "seal": the signed PDF/OFD or a detached
+//	         signature), GET/POST /v1/seals, GET /v1/seals/{id}
+//	revoker  GET /v1/revocations, POST /v1/revocations/cert, POST /v1/revocations/seal,
+//	         GET /v1/licences/{id}, POST /v1/licences/{id}/{change|withdraw|revoke|cancel}
+//	auditor  GET /v1/audit
+//	admin    GET/POST /v1/tokens, DELETE /v1/tokens/{id}, GET/POST /v1/webhooks,
+//	         DELETE /v1/webhooks/{id}, GET /v1/backup (online copy of the store file)
+//
+// Errors are RFC 9457 problems (application/problem+json): type "urn:eseal:problem:CODE", title,
+// status, detail, instance, and the members code and requestId; the older {"error": {status,
+// code, message}} is kept alongside. 401 carries WWW-Authenticate; internal errors show no cause
+// (it is logged with the request ID).
 //
 // Uploads stream to a temporary file (never held in memory) and are limited in size (413 beyond).
 package api

@@ -27,7 +27,7 @@ type eventsPage struct {
 // chained to the one before and signed by the region root (eventlog.VerifyChain).
 func (s *server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Events == nil {
-		writeError(w, s.log, errNotFound("this service publishes no events"))
+		writeProblem(w, r, s.log, errNotFound("this service publishes no events"))
 		return
 	}
 	q := r.URL.Query()
@@ -35,7 +35,7 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			writeError(w, s.log, errBadRequest("after is an event number (0 or more), not %q", v))
+			writeProblem(w, r, s.log, errBadRequest("after is an event number (0 or more), not %q", v))
 			return
 		}
 		after = n
@@ -44,14 +44,14 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxEventsPage {
-			writeError(w, s.log, errBadRequest("limit is 1 to %d, not %q", maxEventsPage, v))
+			writeProblem(w, r, s.log, errBadRequest("limit is 1 to %d, not %q", maxEventsPage, v))
 			return
 		}
 		limit = n
 	}
 	events, err := s.cfg.Events.Events(after, limit)
 	if err != nil {
-		writeError(w, s.log, errInternal(err))
+		writeProblem(w, r, s.log, errInternal(err))
 		return
 	}
 	page := eventsPage{Events: events, Next: after}

@@ -52,7 +52,7 @@ func (s *server) handleOCSPGet(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) answerOCSP(w http.ResponseWriter, r *http.Request, der []byte, cacheable bool) {
 	if s.cfg.OCSP == nil {
-		writeError(w, s.log, errNotFound("this service runs no OCSP responder"))
+		writeProblem(w, r, s.log, errNotFound("this service runs no OCSP responder"))
 		return
 	}
 	req, err := smcrypto.ParseOCSPRequest(der)

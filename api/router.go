@@ -28,11 +28,18 @@ type Config struct {
 	// OCSP answers OCSP requests (POST /v1/ocsp, GET /v1/ocsp/{request}); nil answers 404.
 	OCSP OCSPSource
 	// Events publishes the event log (GET /v1/events); nil answers 404.
-	Events         EventSource
-	MaxUploadBytes int64 // zero: DefaultMaxUploadBytes
-	TempDir        string
-	Logger         *slog.Logger
-	Now            func() time.Time // nil: the real clock
+	Events EventSource
+	// Store is the region's store for the privileged routes (sign, seals, revocations, licences,
+	// tokens, trust, webhooks, audit, backup), which need an API token with a role; nil answers
+	// them 404.
+	Store *certstore.Store
+	// RequireClientCert makes the privileged routes also require mutual TLS: a client
+	// certificate that the server's tls.Config verified.
+	RequireClientCert bool
+	MaxUploadBytes    int64 // zero: DefaultMaxUploadBytes
+	TempDir           string
+	Logger            *slog.Logger
+	Now               func() time.Time // nil: the real clock
 }
 
 type server struct {
@@ -58,10 +65,10 @@ func NewRouter(cfg Config) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, middleware.Recoverer)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, s.log, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such route: " + r.URL.Path})
+		writeProblem(w, r, s.log, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such route: " + r.URL.Path})
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, s.log, &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: r.Method + " is not allowed on " + r.URL.Path})
+		writeProblem(w, r, s.log, &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: r.Method + " is not allowed on " + r.URL.Path})
 	})
 	r.Get("/", s.handleIndex)
 	r.Get("/healthz", s.handleHealthz)
@@ -74,5 +81,37 @@ func NewRouter(cfg Config) http.Handler {
 	r.Get("/v1/events", s.handleEvents)
 	r.Post("/v1/ocsp", s.handleOCSPPost)
 	r.Get("/v1/ocsp/*", s.handleOCSPGet)
+	r.Get("/v1/openapi.yaml", s.handleOpenAPI)
+
+	// Privileged routes: an API token whose role covers the route (admin covers all).
+	r.Group(func(r chi.Router) {
+		r.Use(s.require(certstore.RoleIssuer))
+		r.Post("/v1/sign", s.handleSign)
+		r.Get("/v1/seals", s.handleSeals)
+		r.Post("/v1/seals", s.handleNewSeal)
+		r.Get("/v1/seals/{id}", s.handleSeal)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(s.require(certstore.RoleRevoker))
+		r.Get("/v1/revocations", s.handleRevocations)
+		r.Post("/v1/revocations/cert", s.handleRevokeCert)
+		r.Post("/v1/revocations/seal", s.handleRevokeSeal)
+		r.Get("/v1/licences/{id}", s.handleLicence)
+		r.Post("/v1/licences/{id}/{action}", s.handleLicenceAction)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(s.require(certstore.RoleAuditor))
+		r.Get("/v1/audit", s.handleAudit)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(s.require(certstore.RoleAdmin))
+		r.Get("/v1/tokens", s.handleTokens)
+		r.Post("/v1/tokens", s.handleNewToken)
+		r.Delete("/v1/tokens/{id}", s.handleRevokeToken)
+		r.Get("/v1/webhooks", s.handleWebhooks)
+		r.Post("/v1/webhooks", s.handleNewWebhook)
+		r.Delete("/v1/webhooks/{id}", s.handleRemoveWebhook)
+		r.Get("/v1/backup", s.handleBackup)
+	})
 	return r
 }

@@ -21,7 +21,7 @@ type StatusSource interface {
 func (s *server) handleStatus(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Status == nil {
-			writeError(w, s.log, errNotFound("this service publishes no status"))
+			writeProblem(w, r, s.log, errNotFound("this service publishes no status"))
 			return
 		}
 		id := chi.URLParam(r, "id")
@@ -30,11 +30,11 @@ func (s *server) handleStatus(kind string) http.HandlerFunc {
 		}
 		body, err := s.cfg.Status.SignedStatus(kind, id)
 		if errors.Is(err, certstore.ErrInvalidArgument) {
-			writeError(w, s.log, errBadRequest("%v", err))
+			writeProblem(w, r, s.log, errBadRequest("%v", err))
 			return
 		}
 		if err != nil {
-			writeError(w, s.log, errInternal(err))
+			writeProblem(w, r, s.log, errInternal(err))
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

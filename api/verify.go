@@ -22,7 +22,7 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	case "soft-fail":
 		policy = verify.RevocationSoftFail
 	default:
-		writeError(w, s.log, errBadRequest("revocation must be \"required\" (the default) or \"soft-fail\""))
+		writeProblem(w, r, s.log, errBadRequest("revocation must be \"required\" (the default) or \"soft-fail\""))
 		return
 	}
 	// The body may carry multipart framing besides the document: allow for it here, and let
@@ -30,7 +30,7 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartAllowance)
 	up, err := readUpload(r, s.cfg.TempDir, s.cfg.MaxUploadBytes)
 	if err != nil {
-		writeError(w, s.log, err)
+		writeProblem(w, r, s.log, err)
 		return
 	}
 	defer up.Close()
@@ -47,10 +47,10 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ie *verify.InputError
 		if errors.As(err, &ie) {
-			writeError(w, s.log, errUnprocessable("%v", err))
+			writeProblem(w, r, s.log, errUnprocessable("%v", err))
 			return
 		}
-		writeError(w, s.log, err)
+		writeProblem(w, r, s.log, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, reporttext.JSON(rep, time.UTC))

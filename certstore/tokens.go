@@ -87,6 +87,7 @@ func (s *Store) CreateToken(name, role string) (*Token, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	tok.Hash = ""
 	return tok, plain, nil
 }
 
@@ -119,6 +120,7 @@ func (s *Store) RevokeToken(id string) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	tok.Hash = ""
 	return &tok, nil
 }
 

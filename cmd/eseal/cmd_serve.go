@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,7 +32,14 @@ func runServe(e *env, args []string) error {
 	maxUpload := fs.Int64("max-upload", api.DefaultMaxUploadBytes, "largest accepted upload in bytes")
 	maxBackoff := fs.Duration("webhook-max-backoff", time.Hour, "longest wait between attempts to deliver an event to a webhook (the wait doubles from 1s)")
 	addrFile := fs.String("addr-file", "", "once listening, write the address (host:port) to this file, for supervisors and scripts (useful with --addr 127.0.0.1:0)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); needs --tls-key")
+	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
+	clientCA := fs.String("client-ca", "", "require mutual TLS on the privileged routes: client certificates issued by these CAs (PEM), besides the API token")
 	if err := parseNoArgs(fs, args); err != nil {
+		return err
+	}
+	tlsConfig, err := serveTLSConfig(e, *tlsCert, *tlsKey, *clientCA)
+	if err != nil {
 		return err
 	}
 	if *maxUpload <= 0 {
@@ -61,8 +70,10 @@ func runServe(e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.NewRouter(api.Config{
-			Anchors: s, Revocation: revocationSource(s), CRLs: s, Status: s, Events: s, OCSP: s, MaxUploadBytes: *maxUpload, Logger: log,
+			Anchors: s, Revocation: revocationSource(s), CRLs: s, Status: s, Events: s, OCSP: s, Store: s, RequireClientCert: *clientCA != "",
+			MaxUploadBytes: *maxUpload, Logger: log,
 		}),
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -74,7 +85,13 @@ func runServe(e *env, args []string) error {
 		defer serveAdmin(ctx, adminLn, s, log)()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	// Events go to the webhooks from the outbox: those left undelivered by a crash go first.
 	deliverer := &eventlog.Deliverer{Outbox: s, Wake: s.EventsAppended(), MaxBackoff: *maxBackoff, Log: log}
 	deliveryCtx, stopDelivery := context.WithCancel(ctx)
@@ -104,7 +121,7 @@ func runServe(e *env, args []string) error {
 			return fmt.Errorf("--addr-file: %w", err)
 		}
 	}
-	fmt.Fprintf(e.stdout, "eseal serving on http://%s (data %s)\n", ln.Addr(), *data)
+	fmt.Fprintf(e.stdout, "eseal serving on %s://%s (data %s)\n", scheme, ln.Addr(), *data)
 	select {
 	case err := <-errc:
 		return err
@@ -135,4 +152,36 @@ func refreshCRL(s *certstore.Store, now time.Time) (*certstore.CRLRecord, error)
 		return nil, nil
 	}
 	return s.IssueCRL()
+}
+
+// serveTLSConfig is the HTTPS configuration the flags ask for; nil for plain HTTP. With a client
+// CA, client certificates are asked for and verified when given; the privileged routes then
+// refuse requests without one (api.Config.RequireClientCert).
+func serveTLSConfig(e *env, certFile, keyFile, clientCAFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		if clientCAFile != "" {
+			return nil, usagef("--client-ca needs HTTPS: give --tls-cert and --tls-key")
+		}
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, usagef("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(e.path(certFile), e.path(keyFile))
+	if err != nil {
+		return nil, usagef("--tls-cert/--tls-key: %v", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if clientCAFile != "" {
+		pem, err := os.ReadFile(e.path(clientCAFile))
+		if err != nil {
+			return nil, usagef("--client-ca: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usagef("--client-ca %s: no PEM certificate in it", clientCAFile)
+		}
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return cfg, nil
 }

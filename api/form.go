@@ -1,0 +1,109 @@
+package api
+
+import (
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strings"
+)
+
+// Bounds on a multipart form's text fields, besides its one file.
+const (
+	maxFormFields     = 32
+	maxFormFieldBytes = 64 << 10 // all text fields together
+)
+
+// form is a multipart/form-data request: its file (field "file") spooled to disk, and its text
+// fields.
+type form struct {
+	*upload
+	fields map[string]string
+}
+
+// readForm reads a multipart/form-data body whose document is the field "file" and whose other
+// fields are short texts. A body without "file" is a 400; so is a repeated field.
+func readForm(r *http.Request, tempDir string, limit int64) (*form, error) {
+	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		return nil, errUnsupportedMedia("send multipart/form-data with the document as field \"file\", not %q", r.Header.Get("Content-Type"))
+	}
+	if params["boundary"] == "" {
+		return nil, errBadRequest("multipart/form-data without a boundary")
+	}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	f := &form{fields: map[string]string{}}
+	fail := func(err error) (*form, error) {
+		if f.upload != nil {
+			f.upload.Close()
+		}
+		return nil, err
+	}
+	textBytes := 0
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(bodyError(err, limit, "malformed multipart body: %v"))
+		}
+		name := part.FormName()
+		if name == "file" {
+			if f.upload != nil {
+				part.Close()
+				return fail(errBadRequest("the form has two \"file\" fields; send one document"))
+			}
+			u, err := spool(part, tempDir, limit, part.FileName())
+			part.Close()
+			if err != nil {
+				return fail(err)
+			}
+			f.upload = u
+			continue
+		}
+		if _, dup := f.fields[name]; dup || name == "" || len(f.fields) >= maxFormFields {
+			part.Close()
+			return fail(errBadRequest("the form's field %q is repeated, unnamed or one too many", name))
+		}
+		data, err := io.ReadAll(io.LimitReader(part, int64(maxFormFieldBytes-textBytes+1)))
+		part.Close()
+		if err != nil {
+			return fail(bodyError(err, limit, "malformed multipart body: %v"))
+		}
+		textBytes += len(data)
+		if textBytes > maxFormFieldBytes {
+			return fail(errBadRequest("the form's text fields are over %d bytes together", maxFormFieldBytes))
+		}
+		f.fields[name] = strings.TrimSpace(string(data))
+	}
+	if f.upload == nil {
+		return fail(errBadRequest("the form has no \"file\" field: send the document as multipart field \"file\""))
+	}
+	return f, nil
+}
+
+// spool copies a document to a temporary file, at most limit bytes.
+func spool(src io.Reader, tempDir string, limit int64, name string) (*upload, error) {
+	tf, err := os.CreateTemp(tempDir, "eseal-upload-*")
+	if err != nil {
+		return nil, errInternal(err)
+	}
+	u := &upload{file: tf, name: name}
+	n, err := io.Copy(tf, io.LimitReader(src, limit+1))
+	if err != nil {
+		u.Close()
+		return nil, bodyError(err, limit, "reading the upload: %v")
+	}
+	if n > limit {
+		u.Close()
+		return nil, errTooLarge(limit)
+	}
+	if n == 0 {
+		u.Close()
+		return nil, errBadRequest("the \"file\" field is empty")
+	}
+	u.size = n
+	return u, nil
+}

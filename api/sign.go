@@ -1,0 +1,217 @@
+package api
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/sign"
+)
+
+// signFields are the text fields POST /v1/sign takes besides "file" and "seal", named as the
+// CLI's flags.
+var signFields = map[string]bool{
+	"seal": true, "licence-id": true, "holder": true, "licence-type": true, "reason": true, "location": true,
+	"page": true, "near": true, "detached": true, "cms-oids": true, "timestamp": true,
+}
+
+// signed is a signature the service made, ready to answer.
+type signed struct {
+	body        io.Reader
+	size        int64
+	contentType string
+	filename    string
+	format      string // PDF, OFD or detached: as the issuance registry records it
+	digest      []byte
+	at          time.Time
+}
+
+// handleSign answers POST /v1/sign (role issuer): multipart fields "file" (the document) and
+// "seal" (the esID), optional "licence-id", "holder", "licence-type", "reason", "location",
+// "page", "near", "cms-oids" (pkcs7|gmt0010), "timestamp" (false leaves the trusted timestamp
+// out) and "detached" (ses|cms: a detached signature of any file instead of a sealed PDF or
+// OFD). The answer is the signed document (or the detached signature), recorded in the issuance
+// registry under the caller's name.
+func (s *server) handleSign(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartAllowance)
+	f, err := readForm(r, s.cfg.TempDir, s.cfg.MaxUploadBytes)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	defer f.Close()
+	res, err := s.signForm(r, f)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	if c, ok := res.body.(io.Closer); ok {
+		defer c.Close()
+	}
+	w.Header().Set("Content-Type", res.contentType)
+	w.Header().Set("Content-Length", strconv.FormatInt(res.size, 10))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": res.filename}))
+	w.Header().Set("Eseal-Issuance", hex.EncodeToString(res.digest))
+	w.Header().Set("Eseal-Signing-Time", res.at.UTC().Format(time.RFC3339))
+	w.WriteHeader(http.StatusOK)
+	io.Copy(w, res.body)
+}
+
+func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
+	for name := range f.fields {
+		if !signFields[name] {
+			return nil, errBadRequest("unknown field %q (the form takes file, seal, licence-id, holder, licence-type, reason, location, page, near, detached, cms-oids, timestamp)", name)
+		}
+	}
+	esID := f.fields["seal"]
+	if esID == "" {
+		return nil, errBadRequest("the form needs a \"seal\" field: the esID of the seal to sign with")
+	}
+	licenceID, holder, licenceType := f.fields["licence-id"], f.fields["holder"], f.fields["licence-type"]
+	if licenceID != "" {
+		if err := certstore.ValidateLicenceID(licenceID); err != nil {
+			return nil, errBadRequest("licence-id: %s", trimPrefix(err))
+		}
+	} else if holder != "" || licenceType != "" {
+		return nil, errBadRequest("holder and licence-type describe a licence: give licence-id")
+	}
+	convention := smcrypto.ConventionPKCS7
+	switch strings.ToLower(f.fields["cms-oids"]) {
+	case "", "pkcs7":
+	case "gmt0010":
+		convention = smcrypto.ConventionGMT0010
+	default:
+		return nil, errBadRequest("cms-oids must be pkcs7 or gmt0010")
+	}
+	page := 1
+	if p := f.fields["page"]; p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return nil, errBadRequest("page must be a page number, 1 or more")
+		}
+		page = n
+	}
+	timestamp := true
+	switch f.fields["timestamp"] {
+	case "", "true":
+	case "false":
+		timestamp = false
+	default:
+		return nil, errBadRequest("timestamp must be true or false")
+	}
+	st := s.storeFor(r)
+	key, sl, chain, err := st.SealSigner(esID)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	ders := make([][]byte, len(chain))
+	for i, c := range chain {
+		ders[i] = c.Raw
+	}
+	sealer := sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}
+	var stamp func([]byte) ([]byte, error)
+	if timestamp {
+		stamp = st.TimestampSignature
+	}
+	name := filepath.Base(f.name)
+	if name == "." || name == "/" || name == "" {
+		name = "document"
+	}
+
+	var res *signed
+	if detached := strings.ToLower(f.fields["detached"]); detached != "" {
+		opts := sign.DetachedOptions{Name: name, Convention: convention, TimeStamp: stamp}
+		ext := ".ses"
+		switch detached {
+		case "ses":
+			opts.Format = sign.DetachedSES
+		case "cms":
+			opts.Format, ext = sign.DetachedCMS, ".p7s"
+		default:
+			return nil, errBadRequest("detached must be ses or cms")
+		}
+		if _, err := f.file.Seek(0, io.SeekStart); err != nil {
+			return nil, errInternal(err)
+		}
+		dr, err := sign.SignDetached(f.file, sealer, opts)
+		if err != nil {
+			return nil, signError(err)
+		}
+		res = &signed{body: bytes.NewReader(dr.Signature), size: int64(len(dr.Signature)), contentType: "application/octet-stream",
+			filename: name + ext, format: "detached", digest: dr.Digest, at: dr.SigningTime}
+	} else {
+		out, err := os.CreateTemp(s.cfg.TempDir, "eseal-signed-*")
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		// The signed file is removed as soon as it is answered (or on failure); the open
+		// descriptor keeps it readable until then.
+		os.Remove(out.Name())
+		fail := func(err error) (*signed, error) { out.Close(); return nil, err }
+		var magic [4]byte
+		n, _ := f.file.ReadAt(magic[:], 0)
+		if n == 4 && string(magic[:]) == "PK\x03\x04" {
+			or, err := sign.SignOFD(f.file, f.size, out, sealer, sign.OFDOptions{Page: page, Near: f.fields["near"], TimeStamp: stamp})
+			if err != nil {
+				return fail(signError(err))
+			}
+			res = &signed{contentType: "application/ofd", filename: name, format: "OFD", digest: or.DataHash, at: or.SigningTime}
+		} else {
+			opts := sign.PDFOptions{Page: page, Reason: f.fields["reason"], Location: f.fields["location"], Near: f.fields["near"], Convention: convention, TimeStamp: stamp}
+			if _, err := f.file.Seek(0, io.SeekStart); err != nil {
+				return fail(errInternal(err))
+			}
+			pr, err := sign.SignPDF(f.file, out, sealer, opts)
+			if err != nil {
+				return fail(signError(err))
+			}
+			res = &signed{contentType: "application/pdf", filename: name, format: "PDF", digest: pr.Digest, at: pr.SigningTime}
+		}
+		size, err := out.Seek(0, io.SeekEnd)
+		if err == nil {
+			_, err = out.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			return fail(errInternal(err))
+		}
+		res.body, res.size = out, size
+	}
+	err = st.RecordIssuance(certstore.IssuanceRecord{ID: hex.EncodeToString(res.digest), Format: res.format, Document: name, ESID: sl.ESID,
+		SignerSerial: smcrypto.SerialHex(chain[0].SerialNumber), SignedAt: res.at, LicenceID: licenceID, Holder: holder, LicenceType: licenceType})
+	if err != nil {
+		if c, ok := res.body.(io.Closer); ok {
+			c.Close()
+		}
+		// Not answered: a signature the registry does not know must not be handed out.
+		return nil, fmt.Errorf("signed, but the issuance could not be recorded: %w", storeError(err))
+	}
+	return res, nil
+}
+
+// signError maps the signer's typed errors: what is wrong with the document or the placement is
+// 422, a seal that cannot sign 409.
+func signError(err error) error {
+	var se *sign.Error
+	if errors.As(err, &se) {
+		switch se.Reason {
+		case sign.NotPDF, sign.NotOFD, sign.Encrypted, sign.UnsupportedPDF, sign.Certified, sign.PageOutOfRange, sign.BadRect, sign.TextNotFound:
+			return errUnprocessable("%v", err)
+		case sign.NotValidAtSigningTime:
+			return errConflict("%v", err)
+		case sign.BadOptions:
+			return errBadRequest("%v", err)
+		}
+	}
+	return err
+}
