@@ -58,7 +58,7 @@ func testServerStore(t *testing.T, cfg Config) (*httptest.Server, []byte, *certs
 	if _, err := sign.SignPDF(bytes.NewReader(testpdf.DefaultLicence.Bytes()), &signed, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: [][]byte{chain[0].Raw, chain[1].Raw}}, sign.PDFOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Anchors, cfg.Revocation, cfg.Store = store, store, store
+	cfg.Anchors, cfg.Revocation, cfg.Store, cfg.ReportSigner = store, store, store, store
 	if cfg.TempDir == "" {
 		cfg.TempDir = t.TempDir()
 	}

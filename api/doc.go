@@ -9,7 +9,9 @@
 //	POST /v1/verify    verify a PDF or an OFD document (told by its bytes) sent as multipart form
 //	                   field "file" or as the raw body; 200 with the verify.Report JSON (the same
 //	                   object as `eseal verify --json`); ?revocation=soft-fail accepts
-//	                   certificates whose revocation status is unknown
+//	                   certificates whose revocation status is unknown; ?signed=1 signs the
+//	                   report's exact bytes with the region root (SM2, detached: headers
+//	                   Eseal-Report-Signature and Eseal-Report-Signer, base64 DER)
 //	GET  /v1/crl/{issuer}  the issuer's latest CRL (DER), by its key identifier in hex; cacheable
 //	                   until its nextUpdate, ETag and 304
 //	GET  /v1/status/cert/{issuer}/{serial}, /v1/status/seal/{esID}, /v1/status/licence/{id},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/smcrypto"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -29,6 +30,9 @@ type Config struct {
 	OCSP OCSPSource
 	// Events publishes the event log (GET /v1/events); nil answers 404.
 	Events EventSource
+	// ReportSigner signs verification reports for POST /v1/verify?signed=1; nil answers those
+	// 404.
+	ReportSigner ReportSigner
 	// Store is the region's store for the privileged routes (sign, seals, revocations, licences,
 	// tokens, trust, webhooks, audit, backup), which need an API token with a role; nil answers
 	// them 404.
@@ -40,6 +44,11 @@ type Config struct {
 	TempDir           string
 	Logger            *slog.Logger
 	Now               func() time.Time // nil: the real clock
+}
+
+// ReportSigner signs a report's exact bytes with the region's key (certstore.Store is one).
+type ReportSigner interface {
+	SignReport(report []byte) (signature []byte, signer *smcrypto.Certificate, err error)
 }
 
 type server struct {

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -16,6 +18,19 @@ const multipartAllowance = 64 << 10
 // handleVerify answers POST /v1/verify with the same report as `eseal verify --json`, for a
 // PDF or an OFD document.
 func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
+	signed := false
+	switch r.URL.Query().Get("signed") {
+	case "", "0", "false":
+	case "1", "true":
+		if s.cfg.ReportSigner == nil {
+			writeProblem(w, r, s.log, errNotFound("this service has no region key to sign reports with"))
+			return
+		}
+		signed = true
+	default:
+		writeProblem(w, r, s.log, errBadRequest("signed must be 1 or 0"))
+		return
+	}
 	var policy verify.RevocationPolicy
 	switch r.URL.Query().Get("revocation") {
 	case "", "required":
@@ -53,5 +68,27 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, reporttext.JSON(rep, time.UTC))
+	if !signed {
+		writeJSON(w, http.StatusOK, reporttext.JSON(rep, time.UTC))
+		return
+	}
+	// The exact bytes answered are the bytes signed: the signature travels in headers, detached.
+	body, err := json.MarshalIndent(reporttext.JSON(rep, time.UTC), "", "  ")
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	body = append(body, '\n')
+	sig, root, err := s.cfg.ReportSigner.SignReport(body)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Eseal-Report-Signature", base64.StdEncoding.EncodeToString(sig))
+	h.Set("Eseal-Report-Signer", base64.StdEncoding.EncodeToString(root.Raw))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
 }

@@ -70,7 +70,7 @@ func runServe(e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.NewRouter(api.Config{
-			Anchors: s, Revocation: revocationSource(s), CRLs: s, Status: s, Events: s, OCSP: s, Store: s, RequireClientCert: *clientCA != "",
+			Anchors: s, Revocation: revocationSource(s), CRLs: s, Status: s, Events: s, OCSP: s, Store: s, ReportSigner: s, RequireClientCert: *clientCA != "",
 			MaxUploadBytes: *maxUpload, Logger: log,
 		}),
 		TLSConfig:         tlsConfig,
