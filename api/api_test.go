@@ -205,7 +205,7 @@ func TestVerifyErrors(t *testing.T) {
 		// judged as a document, and these bytes are no PDF.
 		{"limit-sized raw", "POST", "/v1/verify", func() (io.Reader, string) { return bytes.NewReader(big[:64<<10]), "application/pdf" }, 422, "unusable_document"},
 		{"limit-sized multipart", "POST", "/v1/verify", func() (io.Reader, string) { return multipartBody(t, "file", "x.pdf", big[:64<<10]) }, 422, "unusable_document"},
-		{"multipart framing beyond the allowance", "POST", "/v1/verify", func() (io.Reader, string) {
+		{"a text field beyond the form's allowance", "POST", "/v1/verify", func() (io.Reader, string) {
 			var buf bytes.Buffer
 			mw := multipart.NewWriter(&buf)
 			mw.WriteField("padding", strings.Repeat("p", 64<<10+multipartAllowance+1))
@@ -213,7 +213,7 @@ func TestVerifyErrors(t *testing.T) {
 			fw.Write([]byte("%PDF"))
 			mw.Close()
 			return &buf, mw.FormDataContentType()
-		}, 413, "too_large"},
+		}, 400, "bad_request"},
 		{"multipart without file", "POST", "/v1/verify", func() (io.Reader, string) {
 			var buf bytes.Buffer
 			mw := multipart.NewWriter(&buf)

@@ -7,7 +7,8 @@
 //	GET  /             the verification web page (embedded): upload a PDF, read the report
 //	GET  /healthz      liveness: {"status":"ok"}
 //	POST /v1/verify    verify a PDF or an OFD document (told by its bytes) sent as multipart form
-//	                   field "file" or as the raw body; 200 with the verify.Report JSON (the same
+//	                   field "file" or as the raw body, or any file with its detached signature
+//	                   (multipart fields "file" and "signature"); 200 with the verify.Report JSON (the same
 //	                   object as `eseal verify --json`); ?revocation=soft-fail accepts
 //	                   certificates whose revocation status is unknown; ?signed=1 signs the
 //	                   report's exact bytes with the region root (SM2, detached: headers

@@ -15,16 +15,18 @@ const (
 	maxFormFieldBytes = 64 << 10 // all text fields together
 )
 
-// form is a multipart/form-data request: its file (field "file") spooled to disk, and its text
-// fields.
+// form is a multipart/form-data request: its file (field "file") spooled to disk, its text
+// fields, and the binary fields the route asked for, held in memory.
 type form struct {
 	*upload
 	fields map[string]string
+	binary map[string][]byte
 }
 
 // readForm reads a multipart/form-data body whose document is the field "file" and whose other
-// fields are short texts. A body without "file" is a 400; so is a repeated field.
-func readForm(r *http.Request, tempDir string, limit int64) (*form, error) {
+// fields are short texts, or, for the names in binary, raw bytes up to their limit. A body
+// without "file" is a 400; so is a repeated field.
+func readForm(r *http.Request, tempDir string, limit int64, binary map[string]int64) (*form, error) {
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType != "multipart/form-data" {
 		return nil, errUnsupportedMedia("send multipart/form-data with the document as field \"file\", not %q", r.Header.Get("Content-Type"))
@@ -33,7 +35,7 @@ func readForm(r *http.Request, tempDir string, limit int64) (*form, error) {
 		return nil, errBadRequest("multipart/form-data without a boundary")
 	}
 	mr := multipart.NewReader(r.Body, params["boundary"])
-	f := &form{fields: map[string]string{}}
+	f := &form{fields: map[string]string{}, binary: map[string][]byte{}}
 	fail := func(err error) (*form, error) {
 		if f.upload != nil {
 			f.upload.Close()
@@ -61,6 +63,22 @@ func readForm(r *http.Request, tempDir string, limit int64) (*form, error) {
 				return fail(err)
 			}
 			f.upload = u
+			continue
+		}
+		if max, ok := binary[name]; ok {
+			if _, dup := f.binary[name]; dup {
+				part.Close()
+				return fail(errBadRequest("the form's field %q is repeated", name))
+			}
+			data, err := io.ReadAll(io.LimitReader(part, max+1))
+			part.Close()
+			if err != nil {
+				return fail(bodyError(err, limit, "malformed multipart body: %v"))
+			}
+			if int64(len(data)) > max {
+				return fail(errBadRequest("the form's field %q is over %d bytes", name, max))
+			}
+			f.binary[name] = data
 			continue
 		}
 		if _, dup := f.fields[name]; dup || name == "" || len(f.fields) >= maxFormFields {

@@ -45,7 +45,7 @@ type signed struct {
 // registry under the caller's name.
 func (s *server) handleSign(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartAllowance)
-	f, err := readForm(r, s.cfg.TempDir, s.cfg.MaxUploadBytes)
+	f, err := readForm(r, s.cfg.TempDir, s.cfg.MaxUploadBytes, nil)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

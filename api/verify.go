@@ -1,9 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"time"
 
@@ -40,22 +43,44 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, errBadRequest("revocation must be \"required\" (the default) or \"soft-fail\""))
 		return
 	}
-	// The body may carry multipart framing besides the document: allow for it here, and let
-	// readUpload hold the document itself to MaxUploadBytes.
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartAllowance)
-	up, err := readUpload(r, s.cfg.TempDir, s.cfg.MaxUploadBytes)
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
+	// The body may carry multipart framing (and a detached signature) besides the document:
+	// allow for it here, and hold the document itself to MaxUploadBytes.
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartAllowance+verify.MaxDetachedSignatureSize)
+	var up *upload
+	var detached []byte
+	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType == "multipart/form-data" {
+		f, err := readForm(r, s.cfg.TempDir, s.cfg.MaxUploadBytes, map[string]int64{"signature": verify.MaxDetachedSignatureSize})
+		if err != nil {
+			writeProblem(w, r, s.log, err)
+			return
+		}
+		defer f.Close()
+		// Other text fields (a form's comment, a button) are ignored, as they always were.
+		up, detached = f.upload, f.binary["signature"]
+		if sig, ok := f.binary["signature"]; ok && len(sig) == 0 {
+			writeProblem(w, r, s.log, errBadRequest("the \"signature\" field is empty"))
+			return
+		}
+	} else {
+		var err error
+		if up, err = readUpload(r, s.cfg.TempDir, s.cfg.MaxUploadBytes); err != nil {
+			writeProblem(w, r, s.log, err)
+			return
+		}
+		defer up.Close()
 	}
-	defer up.Close()
 	opts := verify.Options{Anchors: s.cfg.Anchors, Revocation: s.cfg.Revocation, RevocationPolicy: policy, Name: up.name, Cache: s.cache}
 	if s.cfg.Now != nil {
 		opts.CurrentTime = s.cfg.Now()
 	}
 	verifyFile := verify.VerifyPDF
 	var magic [4]byte
-	if n, _ := up.file.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == "PK\x03\x04" {
+	switch {
+	case detached != nil:
+		verifyFile = func(ctx context.Context, r io.ReaderAt, size int64, opts verify.Options) (*verify.Report, error) {
+			return verify.VerifyDetached(ctx, r, size, detached, opts)
+		}
+	case func() bool { n, _ := up.file.ReadAt(magic[:], 0); return n == 4 && string(magic[:]) == "PK\x03\x04" }():
 		verifyFile = verify.VerifyOFD // an OFD package is a zip
 	}
 	rep, err := verifyFile(r.Context(), up.file, up.size, opts)
