@@ -54,6 +54,9 @@ type PDFOptions struct {
 	// (a trusted time: certstore.Store.TimestampSignature), carried as the CMS signer's unsigned
 	// timeStampToken.
 	TimeStamp func(signatureValue []byte) ([]byte, error)
+	// QR, when set, is a verification link (absolute http or https URL) stamped as a QR code
+	// next to the seal, in the same update, so the signature covers it.
+	QR string
 }
 
 // Result describes the signature that was added.
@@ -74,6 +77,8 @@ type Result struct {
 	CMSSize, Reserved int
 	// Size is the length of the output.
 	Size int64
+	// QRRect is where the QR code was stamped (zero without one).
+	QRRect [4]float64
 }
 
 const (
@@ -137,6 +142,7 @@ type job struct {
 	convention smcrypto.CMSConvention
 	page       int
 	rect       [4]float64
+	qrRect     [4]float64
 	opts       PDFOptions
 	result     *Result
 }
@@ -212,6 +218,13 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
+	var qr *pdf.QRStamp
+	if opts.QR != "" {
+		if qr, err = qrStamp(opts.QR, j.rect, geo); err != nil {
+			return nil, err
+		}
+		j.qrRect = qr.Rect
+	}
 	// Room for the CMS: the certificates, the seal, the issuer name twice (issuerAndSerial
 	// and signingCertificateV2), the rest, and a later signature timestamp.
 	reserve := len(s.Seal) + 2*len(j.chain[0].RawIssuer) + cmsOverhead + timestampRoom
@@ -225,6 +238,7 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 		SigningTime:  j.now,
 		ContentsSize: reserve,
 		Application:  "eseal",
+		QR:           qr,
 	})
 	if err != nil {
 		return nil, updateError(err)
@@ -464,6 +478,7 @@ func (j *job) sign(out io.Writer, early bool) error {
 		FieldName:   u.FieldName,
 		Page:        j.page,
 		Rect:        j.rect,
+		QRRect:      j.qrRect,
 		ByteRange:   u.ByteRange,
 		Digest:      digest,
 		SigningTime: j.now,

@@ -84,6 +84,46 @@ type ApprovalSignature struct {
 	ContentsSize int
 	// Application names the signing application in /Prop_Build.
 	Application string
+	// QR, when set, is stamped on the same page in the same update (so the signature covers
+	// it): a stamp annotation drawing the code in vector form, and a link annotation over it.
+	QR *QRStamp
+}
+
+// QRStamp is a QR code to stamp next to a signature.
+type QRStamp struct {
+	Rect [4]float64 // a square, in the page's default user space
+	// Size is the code's width in modules; Dark its modules, row by row from the top (Size²).
+	Size int
+	Dark []bool
+	// URI is what the code encodes; the link annotation opens it (7-bit ASCII).
+	URI string
+	// Title is the stamp's /Contents, shown by viewers as its description.
+	Title string
+}
+
+// qrQuietZone is the light margin around a QR code, in modules (ISO/IEC 18004).
+const qrQuietZone = 4
+
+// qrContent draws a QR code in a unit square: a white square, then each row's runs of dark
+// modules as rectangles.
+func qrContent(q *QRStamp) []byte {
+	n := q.Size + 2*qrQuietZone
+	out := fmt.Appendf(nil, "q 1 g 0 0 1 1 re f %s 0 0 %s 0 0 cm 0 g\n", fmtReal(1/float64(n)), fmtReal(1/float64(n)))
+	for y := 0; y < q.Size; y++ {
+		row := n - 1 - (y + qrQuietZone) // PDF's y grows upwards
+		for x := 0; x < q.Size; {
+			if !q.Dark[y*q.Size+x] {
+				x++
+				continue
+			}
+			start := x
+			for x < q.Size && q.Dark[y*q.Size+x] {
+				x++
+			}
+			out = fmt.Appendf(out, "%d %d %d 1 re\n", start+qrQuietZone, row, x-start)
+		}
+	}
+	return append(out, "f Q"...)
 }
 
 // SignatureUpdate is a prepared update: the document's bytes, then Bytes, make the signed
@@ -208,6 +248,20 @@ func (d *Document) AppendApprovalSignature(sig ApprovalSignature) (*SignatureUpd
 
 	sigNum, widgetNum := w.alloc(), w.alloc()
 	sigRef, widgetRef := ref{sigNum, 0}, ref{widgetNum, 0}
+	newAnnots := array{widgetRef}
+	var stampRef, linkRef ref
+	if q := sig.QR; q != nil {
+		if q.Size < 21 || len(q.Dark) != q.Size*q.Size || q.Rect[2] <= q.Rect[0] || q.Rect[3] <= q.Rect[1] || q.URI == "" {
+			return nil, updateErr(UpdateUnsupported, "the QR code to stamp is malformed")
+		}
+		for _, c := range []byte(q.URI) {
+			if c < 0x20 || c > 0x7e {
+				return nil, updateErr(UpdateUnsupported, "the QR code's link is not printable ASCII")
+			}
+		}
+		stampRef, linkRef = ref{w.alloc(), 0}, ref{w.alloc(), 0}
+		newAnnots = append(newAnnots, stampRef, linkRef)
+	}
 
 	// The page: only /Annots changes.
 	page := d.dictOf(pageRef, view)
@@ -217,14 +271,14 @@ func (d *Document) AppendApprovalSignature(sig ApprovalSignature) (*SignatureUpd
 		if !ok {
 			return nil, updateErr(UpdateUnsupported, "the /Annots of page %d is not an array", sig.Page)
 		}
-		w.replace(a, append(slices.Clone(arr), widgetRef))
+		w.replace(a, append(slices.Clone(arr), newAnnots...))
 	case array:
 		p := cloneDict(page)
-		p["Annots"] = append(slices.Clone(a), widgetRef)
+		p["Annots"] = append(slices.Clone(a), newAnnots...)
 		w.replace(pageRef, p)
 	case nil:
 		p := cloneDict(page)
-		p["Annots"] = array{widgetRef}
+		p["Annots"] = newAnnots
 		w.replace(pageRef, p)
 	default:
 		return nil, updateErr(UpdateUnsupported, "the /Annots of page %d is not an array", sig.Page)
@@ -289,6 +343,22 @@ func (d *Document) AppendApprovalSignature(sig ApprovalSignature) (*SignatureUpd
 		"AP":   dict{"N": ref{apNum, 0}},
 	}
 	w.replace(widgetRef, widget)
+
+	if q := sig.QR; q != nil {
+		side := q.Rect[2] - q.Rect[0]
+		qrAP := ref{w.alloc(), 0}
+		w.stream(qrAP, dict{"Type": name("XObject"), "Subtype": name("Form"), "BBox": array{0.0, 0.0, 1.0, 1.0},
+			"Matrix": array{side, 0.0, 0.0, q.Rect[3] - q.Rect[1], 0.0, 0.0}}, qrContent(q))
+		rect := array{q.Rect[0], q.Rect[1], q.Rect[2], q.Rect[3]}
+		stamp := dict{"Type": name("Annot"), "Subtype": name("Stamp"), "Rect": rect, "P": pageRef, "F": int64(4 | 128),
+			"AP": dict{"N": qrAP}, "NM": pdfString{b: TextString(fieldName + "-QR")}}
+		if q.Title != "" {
+			stamp["Contents"] = pdfString{b: TextString(q.Title)}
+		}
+		w.replace(stampRef, stamp)
+		w.replace(linkRef, dict{"Type": name("Annot"), "Subtype": name("Link"), "Rect": rect, "P": pageRef, "F": int64(4),
+			"Border": array{int64(0), int64(0), int64(0)}, "A": dict{"S": name("URI"), "URI": pdfString{b: []byte(q.URI)}}})
+	}
 
 	// The signature dictionary, written by hand: its ByteRange and Contents are filled in
 	// place later.
