@@ -128,8 +128,24 @@ func TestTrustBundleExportImport(t *testing.T) {
 	if err != nil || len(res.Added) != 0 || len(res.AlreadyTrusted) != 1 || res.Previous != 2 {
 		t.Fatalf("sequence 3: %+v %v", res, err)
 	}
+	// A moves its service: the next bundle moves B's status URL with it.
+	if _, err := a.SetPublicURL("https://eseal2.hangzhou.example"); err != nil {
+		t.Fatal(err)
+	}
+	data5, _ := export(a)
+	res, err = b.ImportTrustBundle(data5, fp, "")
+	if err != nil || len(res.AlreadyTrusted) != 1 || res.AlreadyTrusted[0].StatusURL != "https://eseal2.hangzhou.example" || res.Previous != 3 {
+		t.Fatalf("sequence 4, moved: %+v %v", res, err)
+	}
+	if regions, err := b.RemoteRegions(); err != nil || len(regions) != 1 || regions[0].URL != "https://eseal2.hangzhou.example" {
+		t.Errorf("remote regions after the move: %+v %v", regions, err)
+	}
+	// The bundle of sequence 3 is older now.
+	if _, err := b.ImportTrustBundle(data3, fp, ""); !errors.Is(err, ErrStaleBundle) {
+		t.Errorf("sequence 3 after 4: %v", err)
+	}
 	bundles, err := b.TrustBundles()
-	if err != nil || len(bundles) != 1 || bundles[0].Sequence != 3 || bundles[0].RegionName != "杭州市行政审批局" || !bytes.Equal(bundles[0].Raw, data3) {
+	if err != nil || len(bundles) != 1 || bundles[0].Sequence != 4 || bundles[0].RegionName != "杭州市行政审批局" || !bytes.Equal(bundles[0].Raw, data5) {
 		t.Errorf("trust bundles: %+v %v", bundles, err)
 	}
 
