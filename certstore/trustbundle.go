@@ -158,7 +158,9 @@ type BundleImport struct {
 // *trustbundle.Error) and trusts its root, with the bundle's status URL for revocations. A
 // bundle whose sequence number is not above the last imported from the same root is
 // ErrStaleBundle; this region's own bundle is ErrInvalidArgument. The anchor, the bundle's
-// record and the audit record are stored together or not at all.
+// record and the audit record are stored together or not at all. The root stays trusted past the
+// bundle's next update, which bounds only when the bundle may be imported: whether the region's
+// certificates and seals still stand is for its CRL and statuses, at the status URL, to say.
 func (s *Store) ImportTrustBundle(raw []byte, rootFingerprint [sha256.Size]byte, note string) (*BundleImport, error) {
 	now := s.now().UTC().Truncate(time.Second)
 	b, err := trustbundle.Verify(raw, rootFingerprint, s.now())

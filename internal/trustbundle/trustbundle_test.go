@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -47,7 +48,7 @@ func TestSignVerify(t *testing.T) {
 	if !got.Root.Equal(p.Root) || len(got.SealMakers) != 1 || !got.SealMakers[0].Equal(p.Maker) || len(got.TSAs) != 1 || !got.TSAs[0].Equal(p.TSA) {
 		t.Errorf("certificates do not round-trip")
 	}
-	if got.RootFingerprint() != strings.ReplaceAll(strings.ToLower(spaced(fingerprint(p.Root))), ":", "") {
+	if fp := fingerprint(p.Root); got.RootFingerprint() != hex.EncodeToString(fp[:]) {
 		t.Errorf("RootFingerprint %s", got.RootFingerprint())
 	}
 	// The Chinese name is in the payload as UTF-8, not escaped away.
