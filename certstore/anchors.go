@@ -40,11 +40,10 @@ func (s *Store) AddTrustAnchor(cert *smcrypto.Certificate, note string) (*Anchor
 // and seal statuses. Adding a known anchor with a new URL changes its URL.
 func (s *Store) AddRemoteTrustAnchor(cert *smcrypto.Certificate, note, statusURL string) (*AnchorRecord, error) {
 	if statusURL != "" {
-		u, err := url.Parse(statusURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("certstore: %w: a status URL is an absolute http or https URL, not %q", ErrInvalidArgument, statusURL)
+		var err error
+		if statusURL, err = normalServiceURL("status", statusURL); err != nil {
+			return nil, err
 		}
-		statusURL = strings.TrimRight(u.String(), "/")
 	}
 	if cert == nil {
 		return nil, fmt.Errorf("certstore: %w: no certificate", ErrInvalidArgument)
@@ -55,31 +54,50 @@ func (s *Store) AddRemoteTrustAnchor(cert *smcrypto.Certificate, note, statusURL
 	now := s.now().UTC().Truncate(time.Second)
 	rec := &AnchorRecord{DER: cert.Raw, Subject: cert.Subject.String(), Fingerprint: Fingerprint(cert.Raw), Note: note, Added: now, StatusURL: statusURL}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketAnchors).Get([]byte(rec.Fingerprint)) != nil {
-			fingerprint := rec.Fingerprint
-			*rec = AnchorRecord{}
-			if err := getJSON(tx, bucketAnchors, []byte(fingerprint), rec); err != nil {
-				return err
-			}
-			if statusURL == "" || statusURL == rec.StatusURL {
-				return nil
-			}
-			rec.StatusURL = statusURL
-			if err := putJSON(tx, bucketAnchors, []byte(rec.Fingerprint), rec); err != nil {
-				return err
-			}
-			return appendAudit(tx, now, s.actor, "anchor.url", rec.Fingerprint, fmt.Sprintf("status URL of %s: %s", rec.Subject, statusURL))
-		}
-		if err := putJSON(tx, bucketAnchors, []byte(rec.Fingerprint), rec); err != nil {
-			return err
-		}
-		return appendAudit(tx, now, s.actor, "anchor.add", rec.Fingerprint, fmt.Sprintf("trust anchor %s (%s)", rec.Subject, note))
+		_, err := addAnchorIn(tx, s.actor, rec, now)
+		return err
 	})
 	s.invalidateAnchors()
 	if err != nil {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// normalServiceURL checks that raw, the base URL of an eseal service (what), is an absolute http
+// or https URL, and returns it without a trailing slash.
+func normalServiceURL(what, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("certstore: %w: a %s URL is an absolute http or https URL, not %q", ErrInvalidArgument, what, raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// addAnchorIn stores rec in tx, or, when its certificate is trusted already, updates the stored
+// record's status URL to rec's (when given) and sets *rec to the stored record; added says
+// which. The caller invalidates the anchor cache.
+func addAnchorIn(tx *bolt.Tx, actor string, rec *AnchorRecord, now time.Time) (added bool, err error) {
+	statusURL, note := rec.StatusURL, rec.Note
+	if tx.Bucket(bucketAnchors).Get([]byte(rec.Fingerprint)) != nil {
+		fingerprint := rec.Fingerprint
+		*rec = AnchorRecord{}
+		if err := getJSON(tx, bucketAnchors, []byte(fingerprint), rec); err != nil {
+			return false, err
+		}
+		if statusURL == "" || statusURL == rec.StatusURL {
+			return false, nil
+		}
+		rec.StatusURL = statusURL
+		if err := putJSON(tx, bucketAnchors, []byte(rec.Fingerprint), rec); err != nil {
+			return false, err
+		}
+		return false, appendAudit(tx, now, actor, "anchor.url", rec.Fingerprint, fmt.Sprintf("status URL of %s: %s", rec.Subject, statusURL))
+	}
+	if err := putJSON(tx, bucketAnchors, []byte(rec.Fingerprint), rec); err != nil {
+		return false, err
+	}
+	return true, appendAudit(tx, now, actor, "anchor.add", rec.Fingerprint, fmt.Sprintf("trust anchor %s (%s)", rec.Subject, note))
 }
 
 // RemoteRegion is a trusted root whose region publishes its status at URL.

@@ -20,7 +20,10 @@
 // # Bucket layout (schema version 1)
 //
 //	meta          "schema_version" → "1"; "region" → JSON Region; "next_seal_seq" → uint64 big endian;
-//	              "tsa" → JSON {keyID, cert}: the region's timestamping authority, made on first use
+//	              "tsa" → JSON {keyID, cert}: the region's timestamping authority, made on first use;
+//	              "public_url" → the service's public base URL (trust bundles name it);
+//	              "trust_bundle_seq" → uint64 big endian: the sequence number of the last trust
+//	              bundle exported, stored with its audit record so that none repeats
 //	keys          key ID (hex of the SM3 hash of the public key) → encrypted PKCS#8 PEM
 //	certs         issuer key ID hex + "/" + serial (lower-case hex) → JSON CertRecord
 //	seals         esID → JSON SealRecord
@@ -49,6 +52,9 @@
 //	ocsp          issuer key ID hex + "/" + serial + "/" + CertID hash OID → JSON {der, thisUpdate,
 //	              nextUpdate}: a pre-signed OCSP response, replaced in the transaction of the
 //	              certificate's revocation, signed anew when half its validity is gone
+//	trust_bundles SHA-256 fingerprint (hex) of a region's root → JSON TrustBundleRecord: the latest
+//	              trust bundle imported from that region, whose sequence number the next must exceed
+//	              (added in place, as seal_revocations)
 //	seal_revocations  esID → JSON SealRevocation (added in place: a store made before it gets the
 //	              bucket when next opened for writing; read-only opens read its absence as none)
 //

@@ -43,10 +43,17 @@ func runRegion(e *env, args []string) error {
 	return nil
 }
 
-// runTrust adds or lists trust anchors: `trust add ROOT.pem [--note TEXT]`, `trust list`.
+// runTrust adds or lists trust anchors: `trust add ROOT.pem [--note TEXT]`, `trust list`; it
+// exports and imports trust bundles (cmd_trust.go).
 func runTrust(e *env, args []string) error {
+	if len(args) > 0 && args[0] == "export" {
+		return runTrustExport(e, args[1:])
+	}
+	if len(args) > 0 && args[0] == "import" {
+		return runTrustImport(e, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
-		return usagef("usage: eseal trust add ROOT.pem [--note TEXT] | eseal trust list")
+		return usagef("%s", trustUsage)
 	}
 	sub := args[0]
 	fs := newFlags(e, "trust "+sub)
@@ -61,7 +68,7 @@ func runTrust(e *env, args []string) error {
 		return usagef("--status-url belongs to trust add")
 	}
 	if sub == "add" && len(rest) != 1 || sub == "list" && len(rest) != 0 {
-		return usagef("usage: eseal trust add ROOT.pem [--note TEXT] | eseal trust list")
+		return usagef("%s", trustUsage)
 	}
 	var certs []*smcrypto.Certificate
 	if sub == "add" {
@@ -91,6 +98,14 @@ func runTrust(e *env, args []string) error {
 		}
 		for _, a := range anchors {
 			fmt.Fprintf(e.stdout, "%s  %s  valid until %s\n", certstore.Fingerprint(a.Raw), a.Subject, a.NotAfter.In(chinaTime).Format(time.DateOnly))
+		}
+		bundles, err := s.TrustBundles()
+		if err != nil {
+			return err
+		}
+		for _, b := range bundles {
+			fmt.Fprintf(e.stdout, "%s  trust bundle of region %s %s, sequence %d, next update %s, from %s\n", b.RootFingerprint, b.RegionCode, b.RegionName,
+				b.Sequence, b.NextUpdate.In(chinaTime).Format(time.DateOnly), b.StatusURL)
 		}
 	}
 	return nil

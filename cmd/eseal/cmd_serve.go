@@ -31,6 +31,7 @@ func runServe(e *env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	maxUpload := fs.Int64("max-upload", api.DefaultMaxUploadBytes, "largest accepted upload in bytes")
 	maxBackoff := fs.Duration("webhook-max-backoff", time.Hour, "longest wait between attempts to deliver an event to a webhook (the wait doubles from 1s)")
+	remoteRefresh := fs.Duration("remote-refresh", defaultRemoteRefresh, "how long another region's CRL and signed statuses are used before they are fetched again (0: at every verification)")
 	addrFile := fs.String("addr-file", "", "once listening, write the address (host:port) to this file, for supervisors and scripts (useful with --addr 127.0.0.1:0)")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); needs --tls-key")
 	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
@@ -44,6 +45,9 @@ func runServe(e *env, args []string) error {
 	}
 	if *maxUpload <= 0 {
 		return usagef("--max-upload must be positive")
+	}
+	if *remoteRefresh < 0 {
+		return usagef("--remote-refresh must not be negative")
 	}
 	if *maxBackoff < time.Second {
 		return usagef("--webhook-max-backoff must be 1s or more")
@@ -70,7 +74,7 @@ func runServe(e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.NewRouter(api.Config{
-			Anchors: s, Revocation: revocationSource(s), CRLs: s, Status: s, Events: s, OCSP: s, Store: s, ReportSigner: s, RequireClientCert: *clientCA != "",
+			Anchors: s, Revocation: revocationSource(s, *remoteRefresh), CRLs: s, Status: s, Events: s, OCSP: s, Store: s, ReportSigner: s, RequireClientCert: *clientCA != "",
 			MaxUploadBytes: *maxUpload, Logger: log,
 		}),
 		TLSConfig:         tlsConfig,

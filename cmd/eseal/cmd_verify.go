@@ -97,7 +97,7 @@ func (rf *reportFlags) options(e *env, name string) (opts verify.Options, close 
 		}
 		if s != nil {
 			close = func() { e.release(s) }
-			opts.Anchors, opts.Revocation = s, revocationSource(s)
+			opts.Anchors, opts.Revocation = s, revocationSource(s, defaultRemoteRefresh)
 		}
 	}
 	return opts, close, nil

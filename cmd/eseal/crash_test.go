@@ -58,12 +58,12 @@ func (h *crashHarness) must(args ...string) string {
 	return out
 }
 
-// serve starts the service and returns its base URL once it answers.
-func (h *crashHarness) serve() (*exec.Cmd, string) {
+// serve starts the service, with extra flags, and returns its base URL once it answers.
+func (h *crashHarness) serve(extra ...string) (*exec.Cmd, string) {
 	h.t.Helper()
 	addrFile := filepath.Join(h.work, "addr")
 	os.Remove(addrFile)
-	cmd := exec.Command(h.bin, "serve", "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--webhook-max-backoff", "1s")
+	cmd := exec.Command(h.bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--webhook-max-backoff", "1s"}, extra...)...)
 	cmd.Dir, cmd.Env = h.work, h.env
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {

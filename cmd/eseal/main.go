@@ -79,7 +79,7 @@ func init() {
 		{"events", "print the event log (every issuance and lifecycle change) and check its signatures (events [--after N] [--json])", runEvents},
 		{"webhook", "send the event log to the competent departments (webhook add URL|list|remove ID)", runWebhook},
 		{"region", "show the region and export its root certificate", runRegion},
-		{"trust", "add or list trust anchors (other regions' roots)", runTrust},
+		{"trust", "add or list trust anchors (other regions' roots); export or import signed trust bundles (trust export --out FILE, trust import BUNDLE --fingerprint SHA256)", runTrust},
 		{"token", "API tokens with roles (token create --role R [--name N] | list | revoke ID)", runToken},
 		{"audit", "show and check the audit log (audit [--json] | audit verify)", runAudit},
 		{"serve", "run the HTTP service", runServe},

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"time"
 
 	"github.com/eseal/eseal/certstore"
 	"github.com/eseal/eseal/internal/remote"
@@ -96,10 +97,18 @@ func (e *env) path(p string) string {
 	return filepath.Join(e.dir, p)
 }
 
+// defaultRemoteRefresh is how long another region's CRL and statuses are used before they are
+// fetched again, unless `serve --remote-refresh` says otherwise.
+const defaultRemoteRefresh = 5 * time.Minute
+
 // revocationSource is what verification asks about revocations: the store, and through it the
-// services of the other regions it trusts with a status URL (`trust add --status-url`).
-func revocationSource(s *certstore.Store) verify.RevocationChecker {
-	return remote.Fallback{Local: s, Remote: &remote.Checker{Source: func() ([]remote.Region, error) {
+// services of the other regions it trusts with a status URL (`trust add --status-url`, `trust
+// import`), whose answers are used for refresh (zero: asked again at every verification).
+func revocationSource(s *certstore.Store, refresh time.Duration) verify.RevocationChecker {
+	if refresh <= 0 {
+		refresh = time.Nanosecond // remote.Checker reads zero as its default
+	}
+	return remote.Fallback{Local: s, Remote: &remote.Checker{RefreshAfter: refresh, Source: func() ([]remote.Region, error) {
 		regions, err := s.RemoteRegions()
 		if err != nil {
 			return nil, err

@@ -120,7 +120,9 @@ func TestRemoteRevocation(t *testing.T) {
 	}
 
 	// A revokes its seal; B sees it once its cached answers are due again.
-	if _, err := r.a.RevokeSeal(certstore.SealRevokeRequest{ESID: r.seal.ESID, Reason: verify.ReasonKeyCompromise}); err != nil {
+	// The licence carries a trusted timestamp: a revocation in a later second would come after
+	// it and leave the signature valid; the key's compromise dates from before the signing.
+	if _, err := r.a.RevokeSeal(certstore.SealRevokeRequest{ESID: r.seal.ESID, Reason: verify.ReasonKeyCompromise, InvalidityDate: r.now.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if rep := r.verify(t); rep.Indication != verify.TotalPassed {
@@ -204,7 +206,13 @@ func TestCheckerErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
 			defer srv.Close()
-			c := &Checker{Regions: []Region{{Root: r.rootA, URL: srv.URL}}, Timeout: 300 * time.Millisecond}
+			// Only the slow server needs a short timeout; the others get one that a busy machine
+			// meets (the large answer is MaxCRLSize bytes).
+			timeout := 30 * time.Second
+			if tc.name == "too slow" {
+				timeout = 300 * time.Millisecond
+			}
+			c := &Checker{Regions: []Region{{Root: r.rootA, URL: srv.URL}}, Timeout: timeout}
 			if _, err := c.CertificateStatus(r.signer, r.rootA); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want %q", err, tc.want)
 			}
