@@ -28,6 +28,8 @@
 //	                   most 1000): {"events": [...], "next": N'}, every issuance and lifecycle
 //	                   change, each chained to the one before and signed by the region root
 //	                   (internal/eventlog)
+//	GET  /v1/trust     whom this verifier trusts: its anchors and the bundles imported from other
+//	                   regions; GET /v1/trust/bundle: this region's latest signed trust bundle
 //	GET  /v1/openapi.yaml  the OpenAPI 3 document of every route (kept in step with the router
 //	                   by TestOpenAPIMatchesRouter)
 //
@@ -41,7 +43,8 @@
 //	         GET /v1/licences/{id}, POST /v1/licences/{id}/{change|withdraw|revoke|cancel}
 //	auditor  GET /v1/audit
 //	admin    GET/POST /v1/tokens, DELETE /v1/tokens/{id}, GET/POST /v1/webhooks,
-//	         DELETE /v1/webhooks/{id}, GET /v1/backup (online copy of the store file)
+//	         DELETE /v1/webhooks/{id}, GET /v1/backup (online copy of the store file),
+//	         POST /v1/trust/bundle (export), POST /v1/trust/import?fingerprint=SHA256
 //
 // Errors are RFC 9457 problems (application/problem+json): type "urn:eseal:problem:CODE", title,
 // status, detail, instance, and the members code and requestId; the older {"error": {status,

@@ -121,6 +121,8 @@ func TestPrivilegedRoutesRefuse(t *testing.T) {
 		{"POST", "/v1/webhooks", certstore.RoleAdmin},
 		{"DELETE", "/v1/webhooks/0000000000000000", certstore.RoleAdmin},
 		{"GET", "/v1/backup", certstore.RoleAdmin},
+		{"POST", "/v1/trust/bundle", certstore.RoleAdmin},
+		{"POST", "/v1/trust/import", certstore.RoleAdmin},
 	}
 	for _, rt := range routes {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
@@ -542,5 +544,47 @@ func TestVerifyDetachedRoute(t *testing.T) {
 		checkProblem(t, verifyForm(material, []byte("not a signature")), 422, "unusable_document")
 		checkProblem(t, verifyForm(material, []byte{}), 400, "bad_request")
 		checkProblem(t, verifyForm(material, sig, "again"), 400, "bad_request")
+	}
+}
+
+// TestTrustRoutes: region A exports its bundle over the API and publishes it; region B's admin
+// imports it with A's root fingerprint; replays, wrong fingerprints and damaged bundles are
+// refused; GET /v1/trust shows whom B trusts.
+func TestTrustRoutes(t *testing.T) {
+	a := newPrivileged(t, Config{})
+	b := newPrivileged(t, Config{})
+	checkProblem(t, a.doJSON(certstore.RoleAdmin, "POST", "/v1/trust/bundle", ""), 400, "bad_request") // no public URL yet
+	checkProblem(t, a.doJSON("", "GET", "/v1/trust/bundle", ""), 404, "not_found")
+	if _, err := a.store.SetPublicURL(a.srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	checkProblem(t, a.doJSON(certstore.RoleAdmin, "POST", "/v1/trust/bundle?validity=soon", ""), 400, "bad_request")
+	resp := a.doJSON(certstore.RoleAdmin, "POST", "/v1/trust/bundle?validity=720h", "")
+	bundle, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fp := resp.Header.Get("Eseal-Root-Fingerprint")
+	if resp.StatusCode != 201 || len(fp) != 64 {
+		t.Fatalf("export: %d %s", resp.StatusCode, bundle)
+	}
+	resp = a.doJSON("", "GET", "/v1/trust/bundle", "")
+	published, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(published, bundle) {
+		t.Fatalf("published: %d", resp.StatusCode)
+	}
+	upper := strings.ToUpper(fp[:2] + ":" + fp[2:])
+	imp := decodeStatus[importResult](t, b.do(certstore.RoleAdmin, "POST", "/v1/trust/import?fingerprint="+upper+"&note=杭州", "application/json", bytes.NewReader(bundle)), 200)
+	if imp.Region != "330100" || imp.Sequence != 1 || len(imp.Added) != 1 || !strings.Contains(imp.Added[0], "杭州市行政审批局") {
+		t.Errorf("import: %+v", imp)
+	}
+	checkProblem(t, b.do(certstore.RoleAdmin, "POST", "/v1/trust/import?fingerprint="+fp, "application/json", bytes.NewReader(bundle)), 409, "conflict")
+	other := strings.Repeat("ab", 32)
+	checkProblem(t, b.do(certstore.RoleAdmin, "POST", "/v1/trust/import?fingerprint="+other, "application/json", bytes.NewReader(bundle)), 422, "bundle_refused")
+	checkProblem(t, b.do(certstore.RoleAdmin, "POST", "/v1/trust/import?fingerprint=xyz", "application/json", bytes.NewReader(bundle)), 400, "bad_request")
+	checkProblem(t, b.do(certstore.RoleAdmin, "POST", "/v1/trust/import?fingerprint="+fp, "application/json", strings.NewReader("{}")), 422, "bundle_refused")
+	checkProblem(t, b.do(certstore.RoleAdmin, "POST", "/v1/trust/import?fingerprint="+fp, "application/json", bytes.NewReader(make([]byte, 2<<20))), 413, "too_large")
+	view := decodeStatus[trustView](t, b.doJSON("", "GET", "/v1/trust", ""), 200)
+	if len(view.Anchors) != 2 || len(view.Bundles) != 1 || view.Bundles[0].RegionCode != "330100" || view.Bundles[0].Raw != nil {
+		t.Errorf("B trusts: %+v", view)
 	}
 }

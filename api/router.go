@@ -91,6 +91,8 @@ func NewRouter(cfg Config) http.Handler {
 	r.Post("/v1/ocsp", s.handleOCSPPost)
 	r.Get("/v1/ocsp/*", s.handleOCSPGet)
 	r.Get("/v1/openapi.yaml", s.handleOpenAPI)
+	r.Get("/v1/trust", s.handleTrust)
+	r.Get("/v1/trust/bundle", s.handleTrustBundle)
 
 	// Privileged routes: an API token whose role covers the route (admin covers all).
 	r.Group(func(r chi.Router) {
@@ -121,6 +123,8 @@ func NewRouter(cfg Config) http.Handler {
 		r.Post("/v1/webhooks", s.handleNewWebhook)
 		r.Delete("/v1/webhooks/{id}", s.handleRemoveWebhook)
 		r.Get("/v1/backup", s.handleBackup)
+		r.Post("/v1/trust/bundle", s.handleExportTrustBundle)
+		r.Post("/v1/trust/import", s.handleImportTrustBundle)
 	})
 	return r
 }

@@ -23,7 +23,8 @@
 //	              "tsa" → JSON {keyID, cert}: the region's timestamping authority, made on first use;
 //	              "public_url" → the service's public base URL (trust bundles name it);
 //	              "trust_bundle_seq" → uint64 big endian: the sequence number of the last trust
-//	              bundle exported, stored with its audit record so that none repeats
+//	              bundle exported, stored with its audit record so that none repeats;
+//	              "latest_trust_bundle" → that bundle, as the service publishes it
 //	keys          key ID (hex of the SM3 hash of the public key) → encrypted PKCS#8 PEM
 //	certs         issuer key ID hex + "/" + serial (lower-case hex) → JSON CertRecord
 //	seals         esID → JSON SealRecord

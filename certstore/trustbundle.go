@@ -121,6 +121,9 @@ func (s *Store) ExportTrustBundle(validity time.Duration) ([]byte, *trustbundle.
 		if err := m.Put(keyTrustBundleSeq, uint64Key(b.Sequence)); err != nil {
 			return err
 		}
+		if err := m.Put(keyLatestTrustBundle, out); err != nil {
+			return err
+		}
 		return appendAudit(tx, now, s.actor, "bundle.export", region.Code, fmt.Sprintf("trust bundle sequence %d, next update %s, status URL %s",
 			b.Sequence, b.NextUpdate.Format(time.RFC3339), b.StatusURL))
 	})
@@ -128,6 +131,24 @@ func (s *Store) ExportTrustBundle(validity time.Duration) ([]byte, *trustbundle.
 		return nil, nil, err
 	}
 	return out, b, nil
+}
+
+// keyLatestTrustBundle (meta) holds the last bundle ExportTrustBundle made, which the service
+// publishes (GET /v1/trust/bundle).
+var keyLatestTrustBundle = []byte("latest_trust_bundle")
+
+// LatestTrustBundle is the last trust bundle this region exported; ErrNotFound before the first.
+func (s *Store) LatestTrustBundle() ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(keyLatestTrustBundle)
+		if v == nil {
+			return fmt.Errorf("certstore: no trust bundle was exported yet (eseal trust export): %w", ErrNotFound)
+		}
+		out = bytes.Clone(v)
+		return nil
+	})
+	return out, err
 }
 
 // TrustBundleRecord is the latest trust bundle imported from a region, by its root.
