@@ -38,7 +38,7 @@ const maxAdminHeader = 1 << 20
 // viaServer lists the commands that use the store and so run inside a running server.
 var viaServer = map[string]bool{
 	"seal": true, "sign": true, "verify": true, "revoke": true, "revocations": true, "crl": true,
-	"licence": true, "region": true, "trust": true, "audit": true, "events": true, "webhook": true, "token": true,
+	"licence": true, "region": true, "trust": true, "audit": true, "events": true, "webhook": true, "token": true, "backup": true,
 }
 
 // forwardedEnv is what a command may read of its caller's environment. The key passphrase is not

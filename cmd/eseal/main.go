@@ -82,6 +82,7 @@ func init() {
 		{"trust", "add or list trust anchors (other regions' roots); export or import signed trust bundles (trust export --out FILE, trust import BUNDLE --fingerprint SHA256)", runTrust},
 		{"token", "API tokens with roles (token create --role R [--name N] | list | revoke ID)", runToken},
 		{"audit", "show and check the audit log (audit [--json] | audit verify)", runAudit},
+		{"backup", "write a consistent copy of the store while it is in use (backup --out FILE)", runBackup},
 		{"serve", "run the HTTP service", runServe},
 	}
 }
