@@ -184,7 +184,8 @@ func TestVerify(t *testing.T) {
 func TestVerifyErrors(t *testing.T) {
 	tempDir := t.TempDir()
 	srv, signed := testServer(t, Config{MaxUploadBytes: 64 << 10, TempDir: tempDir})
-	big := bytes.Repeat([]byte("x"), 65<<10)
+	// Too large, but a PDF as far as its first bytes tell: it is refused for its size.
+	big := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("x"), 65<<10-9)...)
 	for _, tc := range []struct {
 		name       string
 		method     string
@@ -205,7 +206,7 @@ func TestVerifyErrors(t *testing.T) {
 		// judged as a document, and these bytes are no PDF.
 		{"limit-sized raw", "POST", "/v1/verify", func() (io.Reader, string) { return bytes.NewReader(big[:64<<10]), "application/pdf" }, 422, "unusable_document"},
 		{"limit-sized multipart", "POST", "/v1/verify", func() (io.Reader, string) { return multipartBody(t, "file", "x.pdf", big[:64<<10]) }, 422, "unusable_document"},
-		{"a text field beyond the form's allowance", "POST", "/v1/verify", func() (io.Reader, string) {
+		{"multipart framing beyond the allowance", "POST", "/v1/verify", func() (io.Reader, string) {
 			var buf bytes.Buffer
 			mw := multipart.NewWriter(&buf)
 			mw.WriteField("padding", strings.Repeat("p", 64<<10+multipartAllowance+1))
@@ -213,7 +214,7 @@ func TestVerifyErrors(t *testing.T) {
 			fw.Write([]byte("%PDF"))
 			mw.Close()
 			return &buf, mw.FormDataContentType()
-		}, 400, "bad_request"},
+		}, 413, "too_large"},
 		{"multipart without file", "POST", "/v1/verify", func() (io.Reader, string) {
 			var buf bytes.Buffer
 			mw := multipart.NewWriter(&buf)

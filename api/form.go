@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -21,12 +22,24 @@ type form struct {
 	*upload
 	fields map[string]string
 	binary map[string][]byte
+	// skipped names the other file parts, which are not read.
+	skipped []string
+}
+
+// formOptions says what a route's form holds besides its "file" and short text fields.
+type formOptions struct {
+	// binary names fields read as raw bytes, each up to its limit.
+	binary map[string]int64
+	// documentUnless: when the "file" part arrives before this field (binary), it must start as
+	// a PDF or OFD document, checked on its first bytes, before it is read whole.
+	documentUnless string
 }
 
 // readForm reads a multipart/form-data body whose document is the field "file" and whose other
-// fields are short texts, or, for the names in binary, raw bytes up to their limit. A body
+// fields are short texts, or raw bytes (opts.binary). Other file parts are skipped unread. A body
 // without "file" is a 400; so is a repeated field.
-func readForm(r *http.Request, tempDir string, limit int64, binary map[string]int64) (*form, error) {
+func readForm(r *http.Request, tempDir string, limit int64, opts formOptions) (*form, error) {
+	binary := opts.binary
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType != "multipart/form-data" {
 		return nil, errUnsupportedMedia("send multipart/form-data with the document as field \"file\", not %q", r.Header.Get("Content-Type"))
@@ -57,13 +70,30 @@ func readForm(r *http.Request, tempDir string, limit int64, binary map[string]in
 				part.Close()
 				return fail(errBadRequest("the form has two \"file\" fields; send one document"))
 			}
-			u, err := spool(part, tempDir, limit, part.FileName())
+			var src io.Reader = part
+			if _, seen := f.binary[opts.documentUnless]; opts.documentUnless != "" && !seen {
+				head := make([]byte, sniffLen)
+				n, err := io.ReadFull(part, head)
+				if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+					return fail(bodyError(err, limit, "reading the upload: %v"))
+				}
+				if n > 0 && uploadKind(head[:n]) == "" {
+					return fail(errUnprocessable("the upload is not a PDF (no %%PDF- header in its first %d bytes) or an OFD document (a zip package); it starts with %q. For a detached signature of any other file, send the field %q before \"file\"",
+						sniffLen, head[:min(n, 16)], opts.documentUnless))
+				}
+				src = io.MultiReader(bytes.NewReader(head[:n]), part)
+			}
+			u, err := spool(src, tempDir, limit, part.FileName())
 			part.Close()
 			if err != nil {
 				return fail(err)
 			}
 			f.upload = u
 			continue
+		}
+		if _, ok := binary[name]; !ok && part.FileName() != "" {
+			f.skipped = append(f.skipped, name)
+			continue // not read: NextPart skips it
 		}
 		if max, ok := binary[name]; ok {
 			if _, dup := f.binary[name]; dup {
@@ -104,7 +134,7 @@ func readForm(r *http.Request, tempDir string, limit int64, binary map[string]in
 
 // spool copies a document to a temporary file, at most limit bytes.
 func spool(src io.Reader, tempDir string, limit int64, name string) (*upload, error) {
-	tf, err := os.CreateTemp(tempDir, "eseal-upload-*")
+	tf, err := os.CreateTemp(tempDir, UploadFilePrefix+"*")
 	if err != nil {
 		return nil, errInternal(err)
 	}

@@ -246,6 +246,17 @@ func TestSignRouteErrors(t *testing.T) {
 		{"no file field", form(nil, map[string]string{"seal": p.esID}), 400, "bad_request"},
 		{"no seal field", form(pdf, nil), 400, "bad_request"},
 		{"unknown field", form(pdf, map[string]string{"seal": p.esID, "colour": "red"}), 400, "bad_request"},
+		{"another file part", func() (io.Reader, string) {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			mw.WriteField("seal", p.esID)
+			aw, _ := mw.CreateFormFile("attachment", "a.pdf")
+			aw.Write(pdf)
+			fw, _ := mw.CreateFormFile("file", "x.pdf")
+			fw.Write(pdf)
+			mw.Close()
+			return &buf, mw.FormDataContentType()
+		}, 400, "bad_request"},
 		{"bad licence id", form(pdf, map[string]string{"seal": p.esID, "licence-id": "1.2.156.3005.2.x"}), 400, "bad_request"},
 		{"holder without licence", form(pdf, map[string]string{"seal": p.esID, "holder": "某公司"}), 400, "bad_request"},
 		{"bad page", form(pdf, map[string]string{"seal": p.esID, "page": "0"}), 400, "bad_request"},
@@ -518,16 +529,16 @@ func TestVerifyDetachedRoute(t *testing.T) {
 		verifyForm := func(doc, sig []byte, extra ...string) *http.Response {
 			var buf bytes.Buffer
 			mw := multipart.NewWriter(&buf)
-			fw, _ := mw.CreateFormFile("file", "材料.txt")
-			fw.Write(doc)
 			for range extra {
 				sw, _ := mw.CreateFormFile("signature", "sig")
 				sw.Write(sig)
 			}
-			if sig != nil {
+			if sig != nil { // the signature first: then the file may be anything
 				sw, _ := mw.CreateFormFile("signature", "材料.txt."+format)
 				sw.Write(sig)
 			}
+			fw, _ := mw.CreateFormFile("file", "材料.txt")
+			fw.Write(doc)
 			mw.Close()
 			resp, err := http.Post(p.srv.URL+"/v1/verify", mw.FormDataContentType(), &buf)
 			if err != nil {
@@ -544,6 +555,21 @@ func TestVerifyDetachedRoute(t *testing.T) {
 		checkProblem(t, verifyForm(material, []byte("not a signature")), 422, "unusable_document")
 		checkProblem(t, verifyForm(material, []byte{}), 400, "bad_request")
 		checkProblem(t, verifyForm(material, sig, "again"), 400, "bad_request")
+		// The file first and no signature before it: not a document, refused on its first bytes.
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", "材料.txt")
+		fw.Write(material)
+		sw, _ := mw.CreateFormFile("signature", "sig")
+		sw.Write(sig)
+		mw.Close()
+		resp, err := http.Post(p.srv.URL+"/v1/verify", mw.FormDataContentType(), &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pr := checkProblem(t, resp, 422, "unusable_document"); !strings.Contains(pr.Detail, `send the field "signature" before "file"`) {
+			t.Errorf("the refusal does not say what to do: %s", pr.Detail)
+		}
 	}
 }
 

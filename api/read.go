@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -21,47 +22,100 @@ func (u *upload) Close() {
 	os.Remove(u.file.Name())
 }
 
-// readUpload spools the document of a request to disk: the multipart field "file" (or the first
-// file part) of a multipart/form-data body, or else the raw body. It reads at most limit bytes.
+// readUpload spools the document of a request to disk: the multipart field "file" of a
+// multipart/form-data body, or else the raw body. It reads at most limit bytes of document, and
+// refuses a request as early as it can: one that declares a larger body before reading anything,
+// and one whose document does not start as a PDF, an OFD package or a DER signature does after
+// its first bytes.
 func readUpload(r *http.Request, tempDir string, limit int64) (*upload, error) {
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	multipartBody := mediaType == "multipart/form-data"
+	if declared := r.ContentLength; declared > limit && (!multipartBody || declared > limit+multipartAllowance) {
+		return nil, errTooLarge(limit)
+	}
 	var src io.Reader = r.Body
 	name := ""
-	if mediaType == "multipart/form-data" {
+	if multipartBody {
 		if params["boundary"] == "" {
 			return nil, errBadRequest("multipart/form-data without a boundary")
 		}
 		mr := multipart.NewReader(r.Body, params["boundary"])
-		part, err := firstFilePart(mr, limit)
+		part, err := filePart(mr, limit)
 		if err != nil {
 			return nil, err
 		}
-		defer part.Close()
+		// Not closed: Close would read the rest of the part, even of a part refused early.
 		src, name = part, part.FileName()
 	}
-	f, err := os.CreateTemp(tempDir, "eseal-upload-*")
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(src, head)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+	case err != nil:
+		return nil, bodyError(err, limit, "reading the upload: %v")
+	}
+	head = head[:n]
+	if n == 0 {
+		return nil, errBadRequest("the request carries no document (send a PDF or OFD document as the body or as multipart field \"file\")")
+	}
+	if uploadKind(head) == "" {
+		return nil, errUnprocessable("the upload is not a PDF (no %%PDF- header in its first %d bytes), an OFD document (a zip package) or a detached signature (DER); it starts with %q", sniffLen, head[:min(len(head), 16)])
+	}
+	f, err := os.CreateTemp(tempDir, UploadFilePrefix+"*")
 	if err != nil {
 		return nil, errInternal(err)
 	}
 	u := &upload{file: f, name: name}
-	n, err := io.Copy(f, io.LimitReader(src, limit+1))
+	if _, err := f.Write(head); err != nil {
+		u.Close()
+		return nil, errInternal(err)
+	}
+	rest, err := io.Copy(f, io.LimitReader(src, limit+1-int64(n)))
 	if err != nil {
 		u.Close()
 		return nil, bodyError(err, limit, "reading the upload: %v")
 	}
-	if n > limit {
+	size := int64(n) + rest
+	if size > limit {
 		u.Close()
 		return nil, errTooLarge(limit)
 	}
-	if n == 0 {
-		u.Close()
-		return nil, errBadRequest("the request carries no document (send a PDF as the body or as multipart field \"file\")")
+	if multipartBody {
+		// The rest of the form is read (and dropped) too: only a body read to its end lets the
+		// server notice a client that goes away during the verification.
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			u.Close()
+			return nil, bodyError(err, limit, "malformed multipart body: %v")
+		}
 	}
-	u.size = n
+	u.size = size
 	return u, nil
 }
 
-func firstFilePart(mr *multipart.Reader, limit int64) (*multipart.Part, error) {
+// UploadFilePrefix starts the name of every temporary upload file, so that those a crash left
+// behind can be recognised and removed.
+const UploadFilePrefix = "eseal-upload-"
+
+// sniffLen is how much of an upload is read before it is accepted as a document: a PDF's header
+// may come after up to 1,024 bytes of anything (ISO 32000-1, annex H).
+const sniffLen = 1024
+
+// uploadKind tells a document from its first bytes: "pdf", "ofd" (a zip package), "signature"
+// (a DER SEQUENCE, for a detached signature), or "" for none of these.
+func uploadKind(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return "ofd"
+	case bytes.Contains(head, []byte("%PDF-")):
+		return "pdf"
+	case len(head) >= 2 && head[0] == 0x30 && head[1]&0x80 != 0:
+		return "signature" // SEQUENCE with a long-form length, as any signature has
+	}
+	return ""
+}
+
+// filePart finds the multipart field "file"; other fields before it are skipped.
+func filePart(mr *multipart.Reader, limit int64) (*multipart.Part, error) {
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -70,7 +124,7 @@ func firstFilePart(mr *multipart.Reader, limit int64) (*multipart.Part, error) {
 		if err != nil {
 			return nil, bodyError(err, limit, "malformed multipart body: %v")
 		}
-		if part.FormName() == "file" || part.FileName() != "" {
+		if part.FormName() == "file" {
 			return part, nil
 		}
 		part.Close()
@@ -83,6 +137,9 @@ func bodyError(err error, limit int64, format string) *Error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return errTooLarge(limit)
+	}
+	if errors.Is(err, ErrUploadTooSlow) {
+		return &Error{Status: http.StatusRequestTimeout, Code: "too_slow", Message: err.Error()}
 	}
 	return errBadRequest(format, err)
 }

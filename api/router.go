@@ -44,6 +44,7 @@ type Config struct {
 	TempDir           string
 	Logger            *slog.Logger
 	Now               func() time.Time // nil: the real clock
+	Ops               Operations       // limits, readiness and metrics (limits.go)
 }
 
 // ReportSigner signs a report's exact bytes with the region's key (certstore.Store is one).
@@ -57,6 +58,7 @@ type server struct {
 	// cache spares the verifications of the server's lifetime from verifying again the
 	// certificates and seals they have in common (an approval bureau's licences all share them).
 	cache *verify.Cache
+	ops   *ops
 }
 
 // NewRouter returns the HTTP handler for every route.
@@ -71,8 +73,9 @@ func NewRouter(cfg Config) http.Handler {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{cfg: cfg, log: cfg.Logger, cache: verify.NewCache()}
+	s.ops = newOps(cfg.Ops, func(w http.ResponseWriter, r *http.Request, err error) { writeProblem(w, r, s.log, err) })
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, middleware.Recoverer)
+	r.Use(cleanRequestID, middleware.RequestID, s.observe, middleware.Recoverer, s.ops.limitPublic)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such route: " + r.URL.Path})
 	})
@@ -81,6 +84,8 @@ func NewRouter(cfg Config) http.Handler {
 	})
 	r.Get("/", s.handleIndex)
 	r.Get("/healthz", s.handleHealthz)
+	r.Get("/readyz", s.handleReadyz)
+	r.Get("/metrics", s.handleMetrics)
 	r.Post("/v1/verify", s.handleVerify)
 	r.Get("/v1/crl/{issuer}", s.handleCRL)
 	r.Get("/v1/status/cert/{issuer}/{serial}", s.handleStatus(certstore.StatusCertificate))

@@ -45,7 +45,7 @@ type signed struct {
 // registry under the caller's name.
 func (s *server) handleSign(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartAllowance)
-	f, err := readForm(r, s.cfg.TempDir, s.cfg.MaxUploadBytes, nil)
+	f, err := readForm(r, s.cfg.TempDir, s.cfg.MaxUploadBytes, formOptions{})
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -69,6 +69,9 @@ func (s *server) handleSign(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
+	if len(f.skipped) > 0 {
+		return nil, errBadRequest("unknown file field %q (the document is the field \"file\")", f.skipped[0])
+	}
 	for name := range f.fields {
 		if !signFields[name] {
 			return nil, errBadRequest("unknown field %q (the form takes file, seal, licence-id, holder, licence-type, reason, location, page, near, detached, cms-oids, timestamp)", name)
@@ -151,7 +154,7 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 		res = &signed{body: bytes.NewReader(dr.Signature), size: int64(len(dr.Signature)), contentType: "application/octet-stream",
 			filename: name + ext, format: "detached", digest: dr.Digest, at: dr.SigningTime}
 	} else {
-		out, err := os.CreateTemp(s.cfg.TempDir, "eseal-signed-*")
+		out, err := os.CreateTemp(s.cfg.TempDir, UploadFilePrefix+"signed-*")
 		if err != nil {
 			return nil, errInternal(err)
 		}

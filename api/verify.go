@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-chi/chi/v5/middleware"
+
 	"github.com/eseal/eseal/internal/reporttext"
 	"github.com/eseal/eseal/verify"
 )
@@ -19,7 +21,7 @@ import (
 const multipartAllowance = 64 << 10
 
 // handleVerify answers POST /v1/verify with the same report as `eseal verify --json`, for a
-// PDF or an OFD document.
+// PDF or an OFD document, or for any file with its detached signature (multipart "signature").
 func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	signed := false
 	switch r.URL.Query().Get("signed") {
@@ -43,56 +45,49 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, errBadRequest("revocation must be \"required\" (the default) or \"soft-fail\""))
 		return
 	}
-	// The body may carry multipart framing (and a detached signature) besides the document:
-	// allow for it here, and hold the document itself to MaxUploadBytes.
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartAllowance+verify.MaxDetachedSignatureSize)
-	var up *upload
-	var detached []byte
-	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType == "multipart/form-data" {
-		f, err := readForm(r, s.cfg.TempDir, s.cfg.MaxUploadBytes, map[string]int64{"signature": verify.MaxDetachedSignatureSize})
-		if err != nil {
-			writeProblem(w, r, s.log, err)
-			return
-		}
-		defer f.Close()
-		// Other text fields (a form's comment, a button) are ignored, as they always were.
-		up, detached = f.upload, f.binary["signature"]
-		if sig, ok := f.binary["signature"]; ok && len(sig) == 0 {
-			writeProblem(w, r, s.log, errBadRequest("the \"signature\" field is empty"))
-			return
-		}
-	} else {
-		var err error
-		if up, err = readUpload(r, s.cfg.TempDir, s.cfg.MaxUploadBytes); err != nil {
-			writeProblem(w, r, s.log, err)
-			return
-		}
-		defer up.Close()
+	up, detached, err := s.readVerifyRequest(w, r)
+	if err != nil {
+		// What is left of the body is not read: the connection cannot carry another request.
+		w.Header().Set("Connection", "close")
+		writeProblem(w, r, s.log, err)
+		return
 	}
+	defer up.Close()
+	release, err := s.ops.gate.enter(r.Context(), up.size+int64(len(detached)))
+	if err != nil {
+		s.verifyAborted(w, r, err)
+		return
+	}
+	defer release()
+	s.ops.metrics.inFlight.Inc()
+	defer s.ops.metrics.inFlight.Dec()
 	opts := verify.Options{Anchors: s.cfg.Anchors, Revocation: s.cfg.Revocation, RevocationPolicy: policy, Name: up.name, Cache: s.cache}
 	if s.cfg.Now != nil {
 		opts.CurrentTime = s.cfg.Now()
 	}
-	verifyFile := verify.VerifyPDF
+	verifyFile, format := verify.VerifyPDF, "pdf"
 	var magic [4]byte
 	switch {
 	case detached != nil:
 		verifyFile = func(ctx context.Context, r io.ReaderAt, size int64, opts verify.Options) (*verify.Report, error) {
 			return verify.VerifyDetached(ctx, r, size, detached, opts)
 		}
+		format = "detached"
 	case func() bool { n, _ := up.file.ReadAt(magic[:], 0); return n == 4 && string(magic[:]) == "PK\x03\x04" }():
-		verifyFile = verify.VerifyOFD // an OFD package is a zip
+		verifyFile, format = verify.VerifyOFD, "ofd" // an OFD package is a zip
 	}
 	rep, err := verifyFile(r.Context(), up.file, up.size, opts)
 	if err != nil {
 		var ie *verify.InputError
 		if errors.As(err, &ie) {
+			s.ops.metrics.observeAborted("unusable")
 			writeProblem(w, r, s.log, errUnprocessable("%v", err))
 			return
 		}
-		writeProblem(w, r, s.log, err)
+		s.verifyAborted(w, r, err)
 		return
 	}
+	s.ops.metrics.observeVerification(format, rep.Indication)
 	if !signed {
 		writeJSON(w, http.StatusOK, reporttext.JSON(rep, time.UTC))
 		return
@@ -116,4 +111,53 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	h.Set("Eseal-Report-Signer", base64.StdEncoding.EncodeToString(root.Raw))
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
+}
+
+// readVerifyRequest spools the document to disk and returns it with the detached signature, if
+// any. Uploads are refused as early as possible: a declared Content-Length over the limit before
+// reading, a document that is no PDF or OFD on its first bytes, unless a "signature" field came
+// before it (a detached signature covers any file).
+func (s *server) readVerifyRequest(w http.ResponseWriter, r *http.Request) (*upload, []byte, error) {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+		up, err := readUpload(r, s.cfg.TempDir, s.cfg.MaxUploadBytes)
+		return up, nil, err
+	}
+	// The document and its detached signature share the upload limit.
+	limit := s.cfg.MaxUploadBytes + multipartAllowance
+	if r.ContentLength > limit {
+		return nil, nil, errTooLarge(s.cfg.MaxUploadBytes)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	f, err := readForm(r, s.cfg.TempDir, s.cfg.MaxUploadBytes, formOptions{
+		binary:         map[string]int64{"signature": min(verify.MaxDetachedSignatureSize, s.cfg.MaxUploadBytes)},
+		documentUnless: "signature",
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Other text fields (a form's comment, a button) are ignored, as they always were.
+	sig, hasSig := f.binary["signature"]
+	if hasSig && len(sig) == 0 {
+		f.Close()
+		return nil, nil, errBadRequest("the \"signature\" field is empty")
+	}
+	return f.upload, sig, nil
+}
+
+// verifyAborted answers a verification that gave no report: nothing when its client went away
+// (the request's context ended), 503 with Retry-After when there was no room in time.
+func (s *server) verifyAborted(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		s.ops.metrics.observeAborted("cancelled")
+		s.log.Info("verification cancelled: the client went away", "request_id", middleware.GetReqID(r.Context()), "err", err)
+		return
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Status == http.StatusServiceUnavailable {
+		s.ops.metrics.observeAborted("busy")
+	}
+	retryAfter(w, err)
+	writeProblem(w, r, s.log, err)
 }
