@@ -87,13 +87,25 @@ func ValidateLicenceID(id string) error {
 // RecordIssuance records a signature eseal made and, when it names a licence, the licence (in
 // force from then, or one more signature of it).
 func (s *Store) RecordIssuance(rec IssuanceRecord) error {
-	return s.RecordIssuances([]IssuanceRecord{rec})
+	return s.recordIssuances([]IssuanceRecord{rec}, false)
 }
+
+// ErrIssuanceExists is (wrapped in) RecordIssuances' error for a signature whose digest is
+// already recorded.
+var ErrIssuanceExists = errors.New("an issuance with this digest is already recorded")
 
 // RecordIssuances records several signatures in one transaction, as RecordIssuance does each:
 // all of them, or none when any is refused. A batch of signatures shares one commit (one disk
 // sync) instead of paying one each.
+//
+// Unlike RecordIssuance, it refuses a digest already recorded, or twice in recs
+// (ErrIssuanceExists): two identical PDFs sealed within the same second bind the same digest,
+// and the second record would replace the first. The caller signs such a document again.
 func (s *Store) RecordIssuances(recs []IssuanceRecord) error {
+	return s.recordIssuances(recs, true)
+}
+
+func (s *Store) recordIssuances(recs []IssuanceRecord, refuseExisting bool) error {
 	for i := range recs {
 		if _, err := hex.DecodeString(recs[i].ID); err != nil || len(recs[i].ID) != 64 {
 			return fmt.Errorf("certstore: %w: issuance ID %q is not a hex SM3 digest", ErrInvalidArgument, recs[i].ID)
@@ -114,6 +126,9 @@ func (s *Store) RecordIssuances(recs []IssuanceRecord) error {
 	now := s.now().UTC().Truncate(time.Second)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, rec := range recs {
+			if b := tx.Bucket(bucketIssuances); refuseExisting && b != nil && b.Get([]byte(rec.ID)) != nil {
+				return fmt.Errorf("certstore: %w: %s (%s) (%w)", ErrInvalidArgument, ErrIssuanceExists, rec.ID, ErrIssuanceExists)
+			}
 			rec.SignedAt = rec.SignedAt.UTC()
 			if err := recordIssuance(tx, eventKey, now, rec); err != nil {
 				return err

@@ -137,4 +137,18 @@ func TestRecordIssuances(t *testing.T) {
 	if _, err := s.Issuance(bad[0].ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the batch with a malformed ID was half recorded: %v", err)
 	}
+
+	// A digest already recorded, or twice in the batch, is refused, not replaced.
+	if err := s.RecordIssuances([]IssuanceRecord{bad[0], {ID: recs[1].ID, Format: "PDF", Document: "同一秒.pdf", SignedAt: testNow}}); !errors.Is(err, ErrIssuanceExists) {
+		t.Errorf("a digest already recorded: %v", err)
+	}
+	if err := s.RecordIssuances([]IssuanceRecord{bad[0], bad[0]}); !errors.Is(err, ErrIssuanceExists) {
+		t.Errorf("a digest twice in the batch: %v", err)
+	}
+	if got, err := s.Issuance(recs[1].ID); err != nil || got.Document != recs[1].Document {
+		t.Errorf("the first record was replaced: %+v %v", got, err)
+	}
+	if _, err := s.Issuance(bad[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a refused batch was half recorded: %v", err)
+	}
 }
