@@ -21,7 +21,7 @@ func runSign(e *env, args []string) error {
 	esID := fs.String("seal", "", "esID of the seal to sign with (required)")
 	in := fs.String("in", "", "PDF or OFD to sign, or a folder: every PDF and OFD in it (required; never modified)")
 	out := fs.String("out", "", "signed document to write, or the folder for a folder's (required)")
-	jobs := fs.Int("jobs", 0, "with a folder as --in: documents signed at once (default: one per core)")
+	jobs := fs.Int("jobs", 0, "with a folder as --in: documents signed at once (default: four per core, as the disk syncs bound signing)")
 	page := fs.Int("page", 1, "page that shows the seal (1-based)")
 	rect := fs.String("rect", "", "seal position x1,y1,x2,y2 in PDF points (default: bottom right)")
 	cmsOIDs := fs.String("cms-oids", "pkcs7", "CMS object identifiers: pkcs7 or gmt0010")
