@@ -1,6 +1,7 @@
 package certstore
 
 import (
+	"crypto"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -86,52 +87,107 @@ func ValidateLicenceID(id string) error {
 // RecordIssuance records a signature eseal made and, when it names a licence, the licence (in
 // force from then, or one more signature of it).
 func (s *Store) RecordIssuance(rec IssuanceRecord) error {
-	if _, err := hex.DecodeString(rec.ID); err != nil || len(rec.ID) != 64 {
-		return fmt.Errorf("certstore: %w: issuance ID %q is not a hex SM3 digest", ErrInvalidArgument, rec.ID)
-	}
-	if rec.LicenceID != "" {
-		if err := ValidateLicenceID(rec.LicenceID); err != nil {
-			return err
+	return s.recordIssuances([]IssuanceRecord{rec}, false)
+}
+
+// ErrIssuanceExists is (wrapped in) RecordIssuances' error for a signature whose digest is
+// already recorded.
+var ErrIssuanceExists = errors.New("an issuance with this digest is already recorded")
+
+// RecordIssuances records several signatures in one transaction, as RecordIssuance does each:
+// all of them, or none when any is refused. A batch of signatures shares one commit (one disk
+// sync) instead of paying one each.
+//
+// Unlike RecordIssuance, it refuses a digest already recorded, or twice in recs
+// (ErrIssuanceExists): two identical PDFs sealed within the same second bind the same digest,
+// and the second record would replace the first. The caller signs such a document again.
+func (s *Store) RecordIssuances(recs []IssuanceRecord) error {
+	return s.recordIssuances(recs, true)
+}
+
+func (s *Store) recordIssuances(recs []IssuanceRecord, refuseExisting bool) error {
+	for i := range recs {
+		if _, err := hex.DecodeString(recs[i].ID); err != nil || len(recs[i].ID) != 64 {
+			return fmt.Errorf("certstore: %w: issuance ID %q is not a hex SM3 digest", ErrInvalidArgument, recs[i].ID)
+		}
+		if recs[i].LicenceID != "" {
+			if err := ValidateLicenceID(recs[i].LicenceID); err != nil {
+				return err
+			}
 		}
 	}
-	rec.SignedAt = rec.SignedAt.UTC()
+	if len(recs) == 0 {
+		return nil
+	}
 	_, eventKey, err := s.crlSigner()
 	if err != nil {
 		return err
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx, bucketIssuances, []byte(rec.ID), rec); err != nil {
-			return err
-		}
-		detail := fmt.Sprintf("%s signature %s by seal %s", rec.Format, rec.ID[:16], rec.ESID)
-		if rec.LicenceID != "" {
-			var lic LicenceRecord
-			switch err := getJSON(tx, bucketLicences, []byte(rec.LicenceID), &lic); {
-			case errors.Is(err, ErrNotFound):
-				lic = LicenceRecord{ID: rec.LicenceID, Holder: rec.Holder, Type: rec.LicenceType, State: LicenceInForce,
-					History: []LicenceEvent{{State: LicenceInForce, Reason: "issued", At: rec.SignedAt}}}
-			case err != nil:
-				return err
-			case lic.State != LicenceInForce:
-				return fmt.Errorf("certstore: %w: licence %s is %s; it cannot be issued again", ErrInvalidArgument, rec.LicenceID, lic.State)
+		for _, rec := range recs {
+			if b := tx.Bucket(bucketIssuances); refuseExisting && b != nil && b.Get([]byte(rec.ID)) != nil {
+				return fmt.Errorf("certstore: %w: %s (%s) (%w)", ErrInvalidArgument, ErrIssuanceExists, rec.ID, ErrIssuanceExists)
 			}
-			lic.Issuances = append(lic.Issuances, rec.ID)
-			if err := putJSON(tx, bucketLicences, []byte(lic.ID), lic); err != nil {
+			rec.SignedAt = rec.SignedAt.UTC()
+			if err := recordIssuance(tx, s.actor, eventKey, now, rec); err != nil {
 				return err
 			}
-			detail += ", licence " + rec.LicenceID
 		}
-		if err := appendAudit(tx, now, s.actor, "issuance", rec.ID, detail); err != nil {
-			return err
-		}
-		return appendEvent(tx, eventKey, now, eventlog.TypeIssuance, rec.ID, rec)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	s.eventsAppended()
 	return nil
+}
+
+func recordIssuance(tx *bolt.Tx, actor string, eventKey crypto.Signer, now time.Time, rec IssuanceRecord) error {
+	if err := putJSON(tx, bucketIssuances, []byte(rec.ID), rec); err != nil {
+		return err
+	}
+	detail := fmt.Sprintf("%s signature %s by seal %s", rec.Format, rec.ID[:16], rec.ESID)
+	if rec.LicenceID != "" {
+		var lic LicenceRecord
+		switch err := getJSON(tx, bucketLicences, []byte(rec.LicenceID), &lic); {
+		case errors.Is(err, ErrNotFound):
+			lic = LicenceRecord{ID: rec.LicenceID, Holder: rec.Holder, Type: rec.LicenceType, State: LicenceInForce,
+				History: []LicenceEvent{{State: LicenceInForce, Reason: "issued", At: rec.SignedAt}}}
+		case err != nil:
+			return err
+		case lic.State != LicenceInForce:
+			return fmt.Errorf("certstore: %w: licence %s is %s; it cannot be issued again", ErrInvalidArgument, rec.LicenceID, lic.State)
+		}
+		lic.Issuances = append(lic.Issuances, rec.ID)
+		if err := putJSON(tx, bucketLicences, []byte(lic.ID), lic); err != nil {
+			return err
+		}
+		detail += ", licence " + rec.LicenceID
+	}
+	if err := appendAudit(tx, now, actor, "issuance", rec.ID, detail); err != nil {
+		return err
+	}
+	return appendEvent(tx, eventKey, now, eventlog.TypeIssuance, rec.ID, rec)
+}
+
+// Issuance returns the record of the signature that binds the hex digest id; ErrNotFound when
+// this store recorded none.
+func (s *Store) Issuance(id string) (*IssuanceRecord, error) {
+	var rec IssuanceRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketIssuances) == nil {
+			return ErrNotFound
+		}
+		return getJSON(tx, bucketIssuances, []byte(id), &rec)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("certstore: no issuance %s was recorded here: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &rec, nil
 }
 
 // LicenceAction is a change of a licence's state.

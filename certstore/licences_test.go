@@ -81,3 +81,74 @@ func TestLicenceErrors(t *testing.T) {
 		t.Errorf("unknown digest: %+v %v", st, err)
 	}
 }
+
+// TestRecordIssuances: several signatures recorded in one transaction are each found by their
+// digest and each make an event; a batch with one refused record records none of it.
+func TestRecordIssuances(t *testing.T) {
+	s := initTest(t)
+	before, err := s.Events(0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []IssuanceRecord
+	for _, name := range []string{"许可证一.pdf", "许可证二.pdf", "许可证三.ofd"} {
+		recs = append(recs, IssuanceRecord{ID: digestOf(name), Format: "PDF", Document: name, ESID: "33010000000001", SignedAt: testNow})
+	}
+	if err := s.RecordIssuances(recs); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		got, err := s.Issuance(r.ID)
+		if err != nil || got.Document != r.Document || !got.SignedAt.Equal(testNow) {
+			t.Errorf("%s: %+v %v", r.Document, got, err)
+		}
+	}
+	after, err := s.Events(0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after)-len(before) != len(recs) {
+		t.Errorf("%d events for %d issuances", len(after)-len(before), len(recs))
+	}
+	if _, err := s.Issuance(digestOf("never signed")); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unrecorded issuance: %v", err)
+	}
+
+	// A licence no longer in force refuses the whole batch: the good record beside it is not kept.
+	if err := s.RecordIssuance(IssuanceRecord{ID: digestOf("ended"), Format: "PDF", SignedAt: testNow, LicenceID: gbLicenceID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChangeLicenceState(LicenceAction{ID: gbLicenceID, State: LicenceRevoked, Reason: "r", Basis: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	bad := []IssuanceRecord{
+		{ID: digestOf("good"), Format: "PDF", SignedAt: testNow},
+		{ID: digestOf("again"), Format: "PDF", SignedAt: testNow, LicenceID: gbLicenceID},
+	}
+	if err := s.RecordIssuances(bad); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("a refused record in the batch: %v", err)
+	}
+	if _, err := s.Issuance(bad[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the batch was half recorded: %v", err)
+	}
+	if err := s.RecordIssuances([]IssuanceRecord{bad[0], {ID: "not hex"}}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("a malformed ID in the batch: %v", err)
+	}
+	if _, err := s.Issuance(bad[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the batch with a malformed ID was half recorded: %v", err)
+	}
+
+	// A digest already recorded, or twice in the batch, is refused, not replaced.
+	if err := s.RecordIssuances([]IssuanceRecord{bad[0], {ID: recs[1].ID, Format: "PDF", Document: "同一秒.pdf", SignedAt: testNow}}); !errors.Is(err, ErrIssuanceExists) {
+		t.Errorf("a digest already recorded: %v", err)
+	}
+	if err := s.RecordIssuances([]IssuanceRecord{bad[0], bad[0]}); !errors.Is(err, ErrIssuanceExists) {
+		t.Errorf("a digest twice in the batch: %v", err)
+	}
+	if got, err := s.Issuance(recs[1].ID); err != nil || got.Document != recs[1].Document {
+		t.Errorf("the first record was replaced: %+v %v", got, err)
+	}
+	if _, err := s.Issuance(bad[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a refused batch was half recorded: %v", err)
+	}
+}

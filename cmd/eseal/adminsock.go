@@ -175,7 +175,7 @@ func (a *adminServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var stdout, stderr bytes.Buffer
 	e := &env{stdin: br, stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return req.Env[k] },
-		store: a.store.As(adminActor(req.Env)), dir: req.Dir}
+		store: a.store.As(adminActor(req.Env)), dir: req.Dir, ctx: r.Context()}
 	code := run(req.Args, e)
 	a.log.Info("admin command", "command", req.Args[0], "exit", code)
 	w.Header().Set("Content-Type", "application/json")
@@ -236,7 +236,10 @@ func (l ownerOnlyListener) Accept() (net.Conn, error) {
 
 // serveAdmin serves the admin socket until ctx ends, then lets running commands finish.
 func serveAdmin(ctx context.Context, ln net.Listener, s *certstore.Store, log *slog.Logger) (wait func()) {
-	srv := &http.Server{Handler: &adminServer{store: s, log: log}, ReadHeaderTimeout: 10 * time.Second}
+	// Requests' contexts end with the server's: a batch running inside it stops starting
+	// documents when the server shuts down.
+	srv := &http.Server{Handler: &adminServer{store: s, log: log}, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

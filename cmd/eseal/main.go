@@ -8,10 +8,11 @@
 //
 // Run `eseal help` for the commands. Exit codes: 0 success (verify: TOTAL_PASSED); verify also
 // 1 TOTAL_FAILED, 2 INDETERMINATE, 3 NO_SIGNATURE_FOUND; 4 unusable input or usage error;
-// 1 any other failure.
+// 1 any other failure (sign --in FOLDER: any document that failed, or an interrupted run).
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -57,6 +58,16 @@ type env struct {
 	// and the client's working directory, against which file names resolve.
 	store *certstore.Store
 	dir   string
+	// ctx, when set, ends with the admin client's request (or the server); nil for a direct run.
+	ctx context.Context
+}
+
+// context is the command's context: the admin client's request inside the server.
+func (e *env) context() context.Context {
+	if e.ctx != nil {
+		return e.ctx
+	}
+	return context.Background()
 }
 
 type command struct {
@@ -70,7 +81,7 @@ func init() {
 	commands = []command{
 		{"init", "set up a region: root CA and seal-making key", runInit},
 		{"seal", "make, list, show and verify electronic seals (seal new|list|show|verify)", runSeal},
-		{"sign", "seal a PDF with an approval signature", runSign},
+		{"sign", "seal a PDF or OFD with an approval signature, or every one in a folder (sign --in DIR --out DIR)", runSign},
 		{"verify", "verify the signatures of a PDF", runVerify},
 		{"revoke", "revoke a certificate or a seal (revoke cert SERIAL|--from FILE --confirm, revoke seal ESID; --reason REASON)", runRevoke},
 		{"revocations", "list revoked certificates and seals (revocations list)", runRevocations},
