@@ -206,3 +206,53 @@ func countOutputs(t *testing.T, dir string) int {
 	}
 	return n
 }
+
+// TestBatchProgress: on a terminal the bar redraws its line (at most every 100 ms, and at the
+// end) with counts, failures, rate and time left; in a log, a plain line every ten seconds.
+func TestBatchProgress(t *testing.T) {
+	var buf bytes.Buffer
+	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	p := &batchProgress{w: &buf, tty: true, total: 4, every: 100 * time.Millisecond, now: func() time.Time { return now }, width: 8}
+	p.start, p.last = now, now
+	now = now.Add(time.Second)
+	p.step(false)
+	now = now.Add(10 * time.Millisecond)
+	p.step(true) // within 100 ms: not drawn
+	now = now.Add(time.Second)
+	p.step(false)
+	p.step(false) // the last: drawn
+	p.finish()
+	want := "\r[██░░░░░░] 1/4 documents, 1.0/s, 3s left\x1b[K" +
+		"\r[██████░░] 3/4 documents, 1 failed, 1.5/s, 1s left\x1b[K" +
+		"\r[████████] 4/4 documents, 1 failed, 2.0/s\x1b[K\n"
+	if got := buf.String(); got != want {
+		t.Errorf("terminal:\n%q\nwant\n%q", got, want)
+	}
+
+	buf.Reset()
+	p = &batchProgress{w: &buf, total: 3, every: 10 * time.Second, now: func() time.Time { return now }, width: 8}
+	p.start, p.last = now, now
+	p.step(false)
+	now = now.Add(11 * time.Second)
+	p.step(true)
+	p.step(false)
+	p.finish()
+	if got, want := buf.String(), "eseal sign: 2/3 documents, 1 failed, 0.2/s\n"; got != want {
+		t.Errorf("log: %q, want %q", got, want)
+	}
+}
+
+// TestDisplayName: Chinese names print as they are; names that would garble a terminal (a GBK
+// name from an old archive, a control character) are quoted.
+func TestDisplayName(t *testing.T) {
+	for name, want := range map[string]string{
+		"许可证-001.pdf":          "许可证-001.pdf",
+		"\xd0\xed\xbf\xc9.pdf": `"\xd0\xed\xbf\xc9.pdf"`, // 许可 in GBK
+		"a\nb.pdf":             `"a\nb.pdf"`,
+		"a\x1b[2Jb.pdf":        `"a\x1b[2Jb.pdf"`,
+	} {
+		if got := displayName(name); got != want {
+			t.Errorf("displayName(%q) = %s, want %s", name, got, want)
+		}
+	}
+}
