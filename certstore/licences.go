@@ -126,8 +126,21 @@ func (s *Store) recordIssuances(recs []IssuanceRecord, refuseExisting bool) erro
 	now := s.now().UTC().Truncate(time.Second)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, rec := range recs {
-			if b := tx.Bucket(bucketIssuances); refuseExisting && b != nil && b.Get([]byte(rec.ID)) != nil {
-				return fmt.Errorf("certstore: %w: %s (%s) (%w)", ErrInvalidArgument, ErrIssuanceExists, rec.ID, ErrIssuanceExists)
+			if b := tx.Bucket(bucketIssuances); b != nil && b.Get([]byte(rec.ID)) != nil {
+				if refuseExisting {
+					return fmt.Errorf("certstore: %w: %s (%s) (%w)", ErrInvalidArgument, ErrIssuanceExists, rec.ID, ErrIssuanceExists)
+				}
+				// The same digest signed again (a detached signature of the same file, an
+				// identical PDF within the same second): the record names the latest signature,
+				// the audit and event logs keep every one; but a document issued as one licence
+				// cannot be issued as another.
+				var prev IssuanceRecord
+				if err := getJSON(tx, bucketIssuances, []byte(rec.ID), &prev); err != nil {
+					return err
+				}
+				if prev.LicenceID != "" && prev.LicenceID != rec.LicenceID {
+					return fmt.Errorf("certstore: %w: this document was already issued as licence %s; it cannot be issued as %q (%w)", ErrInvalidArgument, prev.LicenceID, rec.LicenceID, ErrIssuanceExists)
+				}
 			}
 			rec.SignedAt = rec.SignedAt.UTC()
 			if err := recordIssuance(tx, s.actor, eventKey, now, rec); err != nil {

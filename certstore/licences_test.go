@@ -3,6 +3,7 @@ package certstore
 import (
 	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,5 +151,32 @@ func TestRecordIssuances(t *testing.T) {
 	}
 	if _, err := s.Issuance(bad[0].ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a refused batch was half recorded: %v", err)
+	}
+}
+
+// TestIssuanceSameDigest: signing the same digest again (a detached signature of the same file)
+// keeps one record naming the latest signature and logs both; naming another licence for it is
+// refused, and nothing is recorded.
+func TestIssuanceSameDigest(t *testing.T) {
+	s := initTest(t)
+	id := digestOf("the same file")
+	if err := s.RecordIssuance(IssuanceRecord{ID: id, Format: "detached", SignedAt: testNow, LicenceID: "LOCAL-2026-0100"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordIssuance(IssuanceRecord{ID: id, Format: "detached", SignedAt: testNow.Add(time.Minute), LicenceID: "LOCAL-2026-0100"}); err != nil {
+		t.Fatalf("the same licence again: %v", err)
+	}
+	before, _ := s.Events(0, 0)
+	err := s.RecordIssuance(IssuanceRecord{ID: id, Format: "detached", SignedAt: testNow.Add(2 * time.Minute), LicenceID: "LOCAL-2026-0200"})
+	if !errors.Is(err, ErrIssuanceExists) || !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "LOCAL-2026-0100") {
+		t.Fatalf("another licence for the same document: %v", err)
+	}
+	after, _ := s.Events(0, 0)
+	rec, _ := s.Issuance(id)
+	if len(after) != len(before) || len(before) != 2 || rec.LicenceID != "LOCAL-2026-0100" || !rec.SignedAt.Equal(testNow.Add(time.Minute)) {
+		t.Errorf("events %d→%d, record %+v", len(before), len(after), rec)
+	}
+	if _, err := s.Licence("LOCAL-2026-0200"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the refused licence was recorded: %v", err)
 	}
 }
