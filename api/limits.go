@@ -59,6 +59,8 @@ var publicRoutes = map[string]bool{
 	"/v1/ocsp/*":                        true,
 	"/v1/openapi.yaml":                  true,
 	"/v1/trust":                         true,
+	"/v1/issuances/{code}":              true,
+	"/v/{code}":                         true,
 	"/v1/trust/bundle":                  true, // GET public; POST (admin) limited alike
 }
 

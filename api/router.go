@@ -97,6 +97,8 @@ func NewRouter(cfg Config) http.Handler {
 	r.Get("/v1/ocsp/*", s.handleOCSPGet)
 	r.Get("/v1/openapi.yaml", s.handleOpenAPI)
 	r.Get("/v1/trust", s.handleTrust)
+	r.Get("/v1/issuances/{code}", s.handleIssuance)
+	r.Get("/v/{code}", s.handleIndex) // a QR code's link: the page shows that signature's standing
 	r.Get("/v1/trust/bundle", s.handleTrustBundle)
 
 	// Privileged routes: an API token whose role covers the route (admin covers all).

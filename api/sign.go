@@ -23,7 +23,7 @@ import (
 // CLI's flags.
 var signFields = map[string]bool{
 	"seal": true, "licence-id": true, "holder": true, "licence-type": true, "reason": true, "location": true,
-	"page": true, "near": true, "detached": true, "cms-oids": true, "timestamp": true,
+	"page": true, "near": true, "detached": true, "cms-oids": true, "timestamp": true, "qr": true,
 }
 
 // signed is a signature the service made, ready to answer.
@@ -35,6 +35,7 @@ type signed struct {
 	format      string // PDF, OFD or detached: as the issuance registry records it
 	digest      []byte
 	at          time.Time
+	code, link  string // the verification code, and its link when the public URL is known
 }
 
 // handleSign answers POST /v1/sign (role issuer): multipart fields "file" (the document) and
@@ -64,6 +65,10 @@ func (s *server) handleSign(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": res.filename}))
 	w.Header().Set("Eseal-Issuance", hex.EncodeToString(res.digest))
 	w.Header().Set("Eseal-Signing-Time", res.at.UTC().Format(time.RFC3339))
+	w.Header().Set("Eseal-Verification-Code", res.code)
+	if res.link != "" {
+		w.Header().Set("Eseal-Verification-Link", res.link)
+	}
 	w.WriteHeader(http.StatusOK)
 	io.Copy(w, res.body)
 }
@@ -105,6 +110,14 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 		}
 		page = n
 	}
+	qr := false
+	switch f.fields["qr"] {
+	case "", "false":
+	case "true":
+		qr = true
+	default:
+		return nil, errBadRequest("qr must be true or false")
+	}
 	timestamp := true
 	switch f.fields["timestamp"] {
 	case "", "true":
@@ -114,6 +127,19 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 		return nil, errBadRequest("timestamp must be true or false")
 	}
 	st := s.storeFor(r)
+	code, err := certstore.NewVerificationCode()
+	if err != nil {
+		return nil, err
+	}
+	link := ""
+	if base, err := st.PublicURL(); err != nil {
+		return nil, err
+	} else if base != "" {
+		link = base + "/v/" + code
+	}
+	if qr && link == "" {
+		return nil, errConflict("qr: the region's public URL is not set (eseal trust export --public-url URL, or serve --public-url), so there is no link to encode")
+	}
 	key, sl, chain, err := st.SealSigner(esID)
 	if err != nil {
 		return nil, storeError(err)
@@ -134,6 +160,9 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 
 	var res *signed
 	if detached := strings.ToLower(f.fields["detached"]); detached != "" {
+		if qr {
+			return nil, errBadRequest("qr: a detached signature has no page to print a QR code on")
+		}
 		opts := sign.DetachedOptions{Name: name, Convention: convention, TimeStamp: stamp}
 		ext := ".ses"
 		switch detached {
@@ -165,6 +194,9 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 		var magic [4]byte
 		n, _ := f.file.ReadAt(magic[:], 0)
 		if n == 4 && string(magic[:]) == "PK\x03\x04" {
+			if qr {
+				return fail(errBadRequest("qr: QR codes are stamped on PDF licences; this is an OFD document"))
+			}
 			or, err := sign.SignOFD(f.file, f.size, out, sealer, sign.OFDOptions{Page: page, Near: f.fields["near"], TimeStamp: stamp})
 			if err != nil {
 				return fail(signError(err))
@@ -172,6 +204,9 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 			res = &signed{contentType: "application/ofd", filename: name, format: "OFD", digest: or.DataHash, at: or.SigningTime}
 		} else {
 			opts := sign.PDFOptions{Page: page, Reason: f.fields["reason"], Location: f.fields["location"], Near: f.fields["near"], Convention: convention, TimeStamp: stamp}
+			if qr {
+				opts.QR = link
+			}
 			if _, err := f.file.Seek(0, io.SeekStart); err != nil {
 				return fail(errInternal(err))
 			}
@@ -191,7 +226,7 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 		res.body, res.size = out, size
 	}
 	err = st.RecordIssuance(certstore.IssuanceRecord{ID: hex.EncodeToString(res.digest), Format: res.format, Document: name, ESID: sl.ESID,
-		SignerSerial: smcrypto.SerialHex(chain[0].SerialNumber), SignedAt: res.at, LicenceID: licenceID, Holder: holder, LicenceType: licenceType})
+		SignerSerial: smcrypto.SerialHex(chain[0].SerialNumber), SignedAt: res.at, LicenceID: licenceID, Holder: holder, LicenceType: licenceType, Code: code})
 	if err != nil {
 		if c, ok := res.body.(io.Closer); ok {
 			c.Close()
@@ -199,6 +234,7 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 		// Not answered: a signature the registry does not know must not be handed out.
 		return nil, fmt.Errorf("signed, but the issuance could not be recorded: %w", storeError(err))
 	}
+	res.code, res.link = code, link
 	return res, nil
 }
 

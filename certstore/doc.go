@@ -41,6 +41,8 @@
 //	crls          issuer key ID hex → JSON CRLRecord: the issuer's latest CRL (DER), its number,
 //	              thisUpdate and nextUpdate; reissued in the transaction of every revocation
 //	issuances     hex SM3 digest a signature binds → JSON IssuanceRecord: every signature eseal made
+//	issuance_codes  verification code (16 base32 characters) → hex digest of the issuance that
+//	              carries it (its QR code's link, PUBLIC_URL/v/CODE)
 //	licences      licence identifier → JSON LicenceRecord: state and history (issued, changed,
 //	              withdrawn, revoked, cancelled)
 //	events        sequence number (uint64 big endian) → JSON eventlog.Event: every issuance and

@@ -2,6 +2,8 @@ package certstore
 
 import (
 	"crypto"
+	"crypto/rand"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,6 +39,58 @@ type IssuanceRecord struct {
 	LicenceID    string    `json:"licenceID,omitempty"`
 	Holder       string    `json:"holder,omitempty"`
 	LicenceType  string    `json:"licenceType,omitempty"`
+	// Code is the signature's verification code (NewVerificationCode), when it was given one:
+	// the link PUBLIC_URL/v/CODE, printed as a QR code on the document, shows its verification.
+	Code string `json:"code,omitempty"`
+}
+
+// bucketIssuanceCodes indexes issuances by verification code: code → digest (hex).
+var bucketIssuanceCodes = []byte("issuance_codes")
+
+func init() { allBuckets = append(allBuckets, bucketIssuanceCodes) }
+
+// NewVerificationCode makes a signature's verification code before it is signed (the code goes
+// into the document's QR code): 16 characters of RFC 4648 base32 (A-Z, 2-7), 80 random bits, so
+// that codes cannot be guessed or enumerated.
+func NewVerificationCode() (string, error) {
+	var b [10]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return base32.StdEncoding.EncodeToString(b[:]), nil
+}
+
+// validCode tells a verification code's form.
+func validCode(code string) bool {
+	if len(code) != 16 {
+		return false
+	}
+	for _, c := range code {
+		if (c < 'A' || c > 'Z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// IssuanceByCode returns the record of the signature with this verification code; ErrNotFound
+// when none has it (a malformed code is ErrNotFound too: it names nothing).
+func (s *Store) IssuanceByCode(code string) (*IssuanceRecord, error) {
+	if !validCode(code) {
+		return nil, fmt.Errorf("certstore: no signature has the verification code %q: %w", code, ErrNotFound)
+	}
+	var rec IssuanceRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketIssuanceCodes)
+		if b == nil || b.Get([]byte(code)) == nil {
+			return fmt.Errorf("certstore: no signature has the verification code %s: %w", code, ErrNotFound)
+		}
+		return getJSON(tx, bucketIssuances, b.Get([]byte(code)), &rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &rec, nil
 }
 
 // LicenceEvent is a step of a licence's history.
@@ -115,6 +169,9 @@ func (s *Store) recordIssuances(recs []IssuanceRecord, refuseExisting bool) erro
 				return err
 			}
 		}
+		if recs[i].Code != "" && !validCode(recs[i].Code) {
+			return fmt.Errorf("certstore: %w: verification code %q is not 16 base32 characters", ErrInvalidArgument, recs[i].Code)
+		}
 	}
 	if len(recs) == 0 {
 		return nil
@@ -159,6 +216,15 @@ func (s *Store) recordIssuances(recs []IssuanceRecord, refuseExisting bool) erro
 func recordIssuance(tx *bolt.Tx, actor string, eventKey crypto.Signer, now time.Time, rec IssuanceRecord) error {
 	if err := putJSON(tx, bucketIssuances, []byte(rec.ID), rec); err != nil {
 		return err
+	}
+	if rec.Code != "" {
+		codes := tx.Bucket(bucketIssuanceCodes)
+		if prev := codes.Get([]byte(rec.Code)); prev != nil && string(prev) != rec.ID {
+			return fmt.Errorf("certstore: %w: verification code %s is taken", ErrInvalidArgument, rec.Code)
+		}
+		if err := codes.Put([]byte(rec.Code), []byte(rec.ID)); err != nil {
+			return err
+		}
 	}
 	detail := fmt.Sprintf("%s signature %s by seal %s", rec.Format, rec.ID[:16], rec.ESID)
 	if rec.LicenceID != "" {

@@ -180,3 +180,36 @@ func TestIssuanceSameDigest(t *testing.T) {
 		t.Errorf("the refused licence was recorded: %v", err)
 	}
 }
+
+// TestVerificationCode: a signature recorded with a verification code is found by it; a code is
+// never reused for another signature; malformed codes name nothing.
+func TestVerificationCode(t *testing.T) {
+	s := initTest(t)
+	code, err := NewVerificationCode()
+	if err != nil || !validCode(code) {
+		t.Fatalf("NewVerificationCode = %q, %v", code, err)
+	}
+	other, _ := NewVerificationCode()
+	if other == code {
+		t.Fatal("two codes alike")
+	}
+	id := digestOf("licence with a QR code")
+	if err := s.RecordIssuance(IssuanceRecord{ID: id, Format: "PDF", SignedAt: testNow, LicenceID: "LOCAL-2026-0300", Code: code}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.IssuanceByCode(code)
+	if err != nil || rec.ID != id || rec.LicenceID != "LOCAL-2026-0300" {
+		t.Fatalf("IssuanceByCode = %+v, %v", rec, err)
+	}
+	if err := s.RecordIssuance(IssuanceRecord{ID: digestOf("another"), Format: "PDF", SignedAt: testNow, Code: code}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("a code reused: %v", err)
+	}
+	for _, bad := range []string{"", "abc", strings.ToLower(code), code + "A", "0000000000000000", other} {
+		if _, err := s.IssuanceByCode(bad); !errors.Is(err, ErrNotFound) {
+			t.Errorf("IssuanceByCode(%q) = %v, want ErrNotFound", bad, err)
+		}
+	}
+	if err := s.RecordIssuance(IssuanceRecord{ID: digestOf("bad code"), Format: "PDF", SignedAt: testNow, Code: "not-a-code"}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("a malformed code recorded: %v", err)
+	}
+}
