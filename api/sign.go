@@ -203,7 +203,7 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 			}
 			res = &signed{contentType: "application/ofd", filename: name, format: "OFD", digest: or.DataHash, at: or.SigningTime}
 		} else {
-			opts := sign.PDFOptions{Page: page, Reason: f.fields["reason"], Location: f.fields["location"], Near: f.fields["near"], Convention: convention, TimeStamp: stamp}
+			opts := sign.PDFOptions{Page: page, Reason: f.fields["reason"], Location: f.fields["location"], Near: f.fields["near"], Convention: convention, TimeStamp: stamp, Code: code}
 			if qr {
 				opts.QR = link
 			}

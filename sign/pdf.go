@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,6 +58,10 @@ type PDFOptions struct {
 	// QR, when set, is a verification link (absolute http or https URL) stamped as a QR code
 	// next to the seal, in the same update, so the signature covers it.
 	QR string
+	// Code, when set, is the signature's verification code, written into the signature
+	// dictionary (/ESealCode): inside the signed bytes, so that the same document signed twice
+	// in one second still binds two digests. At most 64 printable ASCII characters.
+	Code string
 }
 
 // Result describes the signature that was added.
@@ -159,6 +164,9 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 	if j.convention != smcrypto.ConventionPKCS7 && j.convention != smcrypto.ConventionGMT0010 {
 		return nil, errorf(BadOptions, nil, "unknown CMS convention %d", int(j.convention))
 	}
+	if len(opts.Code) > 64 || strings.IndexFunc(opts.Code, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return nil, errorf(BadOptions, nil, "the verification code %q is not up to 64 printable ASCII characters", opts.Code)
+	}
 	size, err := in.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, errorf(IOFailed, err, "seeking the input")
@@ -239,6 +247,7 @@ func prepare(in io.ReadSeeker, s Sealer, opts PDFOptions) (*job, error) {
 		ContentsSize: reserve,
 		Application:  "eseal",
 		QR:           qr,
+		Code:         opts.Code,
 	})
 	if err != nil {
 		return nil, updateError(err)

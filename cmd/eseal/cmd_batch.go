@@ -46,6 +46,8 @@ type batchOptions struct {
 	ofd                 sign.OFDOptions
 	timestamp           bool
 	workers             int
+	qr                  bool   // a QR code of each PDF's verification link
+	publicURL           string // the links' base: --public-url, else the region's
 }
 
 // maxSameSecondAttempts bounds how often a document is sealed again because an identical one
@@ -96,6 +98,14 @@ func signBatch(e *env, o batchOptions) error {
 		ders[i] = c.Raw
 	}
 	sealer := sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}
+	if o.publicURL == "" {
+		if o.publicURL, err = s.PublicURL(); err != nil {
+			return err
+		}
+	}
+	if o.qr && o.publicURL == "" {
+		return usagef("--qr needs the service's public URL: give --public-url URL (or record it once with eseal trust export --public-url)")
+	}
 	if o.timestamp {
 		o.pdf.TimeStamp = s.TimestampSignature
 		o.ofd.TimeStamp = s.TimestampSignature
@@ -230,6 +240,10 @@ func signPartial(folder *batch.Folder, d batchDoc, sealer sign.Sealer, o batchOp
 	var digest []byte
 	var at time.Time
 	format := "PDF"
+	code, err := certstore.NewVerificationCode()
+	if err != nil {
+		return pendingIssuance{}, err
+	}
 	if d.ofd {
 		format = "OFD"
 		res, err := sign.SignOFDFile(d.path, partial, sealer, o.ofd)
@@ -238,7 +252,12 @@ func signPartial(folder *batch.Folder, d batchDoc, sealer sign.Sealer, o batchOp
 		}
 		digest, at = res.DataHash, res.SigningTime
 	} else {
-		res, err := sign.SignPDFFile(d.path, partial, sealer, o.pdf)
+		opts := o.pdf
+		opts.Code = code
+		if o.qr {
+			opts.QR = strings.TrimRight(o.publicURL, "/") + "/v/" + code
+		}
+		res, err := sign.SignPDFFile(d.path, partial, sealer, opts)
 		if err != nil {
 			return pendingIssuance{}, err
 		}
@@ -252,7 +271,7 @@ func signPartial(folder *batch.Folder, d batchDoc, sealer sign.Sealer, o batchOp
 	return pendingIssuance{
 		entry: batch.Entry{File: d.name, ID: id, Size: fi.Size()},
 		rec: certstore.IssuanceRecord{ID: id, Format: format, Document: d.name, ESID: esID,
-			SignerSerial: signerSerial, SignedAt: at},
+			SignerSerial: signerSerial, SignedAt: at, Code: code},
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,9 +38,18 @@ func runSign(e *env, args []string) error {
 	noTimestamp := fs.Bool("no-timestamp", false, "do not add the region TSA's trusted timestamp to the signature (without one, a later revocation makes it undecidable)")
 	detached := fs.Bool("detached", false, "sign any file with a detached signature written to --out, instead of sealing a PDF")
 	format := fs.String("format", "", "detached signature format: ses (GB/T 38540 SES_Signature, the default) or cms (SM2 CMS, the default for a .p7s --out)")
+	qr := fs.Bool("qr", false, "PDF: stamp the signature's verification link (PUBLIC_URL/v/CODE) as a QR code next to the seal; in a folder, OFD documents are sealed without one")
+	publicURL := fs.String("public-url", "", "the service's public base URL for verification links (default: the one the region recorded, e.g. by trust export --public-url)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
+	if *publicURL != "" {
+		if err := checkPublicURL(*publicURL); err != nil {
+			return usagef("--public-url: %v", err)
+		}
+		*publicURL = strings.TrimRight(*publicURL, "/")
+	}
+	li.publicURL = *publicURL
 	if *esID == "" || *in == "" || *out == "" {
 		return usagef("--seal, --in and --out are required")
 	}
@@ -51,10 +61,13 @@ func runSign(e *env, args []string) error {
 		return usagef("--holder and --licence-type describe a licence: give --licence-id")
 	}
 	if fi, err := os.Stat(e.path(*in)); err == nil && fi.IsDir() {
-		return runSignFolder(e, *data, *esID, *in, *out, *page, *rect, *cmsOIDs, *reason, *location, *at, *near, *riding, !*noTimestamp, *jobs, *detached, li)
+		return runSignFolder(e, *data, *esID, *in, *out, *page, *rect, *cmsOIDs, *reason, *location, *at, *near, *riding, !*noTimestamp, *jobs, *detached, *qr, li)
 	}
 	if *jobs != 0 {
 		return usagef("--jobs applies to a folder as --in")
+	}
+	if *qr && (*detached || isOFDFile(e.path(*in))) {
+		return usagef("--qr stamps a QR code on a PDF's page; a detached signature or an OFD document gets its verification link printed instead")
 	}
 	if *detached {
 		return signDetached(e, *data, *esID, *in, *out, *format, *cmsOIDs, !*noTimestamp, li)
@@ -109,6 +122,16 @@ func runSign(e *env, args []string) error {
 	if !*noTimestamp {
 		opts.TimeStamp = s.TimestampSignature
 	}
+	if err := li.prepareCode(s); err != nil {
+		return err
+	}
+	opts.Code = li.code
+	if *qr {
+		if li.link == "" {
+			return usagef("--qr needs the service's public URL: give --public-url URL (or record it once with eseal trust export --public-url)")
+		}
+		opts.QR = li.link
+	}
 	res, err := sign.SignPDFFile(e.path(*in), e.path(*out), sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
 	var se *sign.Error
 	if errors.As(err, &se) {
@@ -126,18 +149,62 @@ func runSign(e *env, args []string) error {
 }
 
 // licenceInfo is what --licence-id, --holder and --licence-type say of the licence a signature
-// issues.
-type licenceInfo struct{ id, holder, typ string }
+// issues, and the signature's verification code and link (--public-url, else the region's).
+type licenceInfo struct {
+	id, holder, typ string
+	publicURL       string
+	code, link      string
+}
+
+// prepareCode gives the signature its verification code, and its link when a public URL is
+// known, before it is signed (a QR code carries the link).
+func (li *licenceInfo) prepareCode(s *certstore.Store) error {
+	if li.code != "" {
+		return nil
+	}
+	code, err := certstore.NewVerificationCode()
+	if err != nil {
+		return err
+	}
+	base := li.publicURL
+	if base == "" {
+		if base, err = s.PublicURL(); err != nil {
+			return err
+		}
+	}
+	li.code = code
+	if base != "" {
+		li.link = strings.TrimRight(base, "/") + "/v/" + code
+	}
+	return nil
+}
+
+// checkPublicURL accepts an absolute http or https URL.
+func checkPublicURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q is not an absolute http or https URL", raw)
+	}
+	return nil
+}
 
 // recordIssuance records a signature in the store's issuance registry (and its licence).
 func recordIssuance(e *env, s *certstore.Store, format, doc string, digest []byte, esID string, signer *smcrypto.Certificate, at time.Time, li licenceInfo) error {
+	if err := li.prepareCode(s); err != nil {
+		return err
+	}
 	err := s.RecordIssuance(certstore.IssuanceRecord{ID: hex.EncodeToString(digest), Format: format, Document: filepath.Base(doc), ESID: esID,
-		SignerSerial: smcrypto.SerialHex(signer.SerialNumber), SignedAt: at, LicenceID: li.id, Holder: li.holder, LicenceType: li.typ})
+		SignerSerial: smcrypto.SerialHex(signer.SerialNumber), SignedAt: at, LicenceID: li.id, Holder: li.holder, LicenceType: li.typ, Code: li.code})
 	if err != nil {
 		return fmt.Errorf("signed, but the issuance could not be recorded: %w", err)
 	}
 	if li.id != "" {
 		fmt.Fprintf(e.stdout, "Licence %s recorded as in force\n", li.id)
+	}
+	if li.link != "" {
+		fmt.Fprintf(e.stdout, "Verification link: %s\n", li.link)
+	} else {
+		fmt.Fprintf(e.stdout, "Verification code: %s (the link is PUBLIC_URL/v/%s once the region records its public URL)\n", li.code, li.code)
 	}
 	return nil
 }
@@ -315,7 +382,7 @@ func parseAt(at string) (*[2]float64, error) {
 // runSignFolder checks the flags of a folder's signing: those of a licence or a detached
 // signature describe one document and are refused; the placement flags apply to every PDF
 // (--rect, --cms-oids, --reason, --location) or OFD (--at, --riding), or both (--page, --near).
-func runSignFolder(e *env, data, esID, in, out string, page int, rect, cmsOIDs, reason, location, at, near string, riding, timestamp bool, jobs int, detached bool, li licenceInfo) error {
+func runSignFolder(e *env, data, esID, in, out string, page int, rect, cmsOIDs, reason, location, at, near string, riding, timestamp bool, jobs int, detached, qr bool, li licenceInfo) error {
 	switch {
 	case detached:
 		return usagef("--detached signs one file; --in %s is a directory (without --detached, its PDFs and OFDs are sealed)", in)
@@ -326,7 +393,7 @@ func runSignFolder(e *env, data, esID, in, out string, page int, rect, cmsOIDs, 
 	case jobs < 0:
 		return usagef("--jobs must be 1 or more")
 	}
-	o := batchOptions{data: data, esID: esID, in: in, out: out, timestamp: timestamp, workers: jobs,
+	o := batchOptions{data: data, esID: esID, in: in, out: out, timestamp: timestamp, workers: jobs, qr: qr, publicURL: li.publicURL,
 		pdf: sign.PDFOptions{Page: page, Reason: reason, Location: location, Near: near},
 		ofd: sign.OFDOptions{Page: page, Near: near, Riding: riding}}
 	switch strings.ToLower(cmsOIDs) {

@@ -84,6 +84,10 @@ type ApprovalSignature struct {
 	ContentsSize int
 	// Application names the signing application in /Prop_Build.
 	Application string
+	// Code, when set, is written as the signature dictionary's private entry /ESealCode: the
+	// signature's verification code. Inside the signed bytes, it also makes two signatures of
+	// the same document in the same second bind different digests.
+	Code string
 	// QR, when set, is stamped on the same page in the same update (so the signature covers
 	// it): a stamp annotation drawing the code in vector form, and a link annotation over it.
 	QR *QRStamp
@@ -375,6 +379,10 @@ func (d *Document) AppendApprovalSignature(sig ApprovalSignature) (*SignatureUpd
 			sd.WriteString(" /" + t.key + " ")
 			sd.Write(appendHexString(nil, TextString(t.value)))
 		}
+	}
+	if sig.Code != "" {
+		sd.WriteString(" /ESealCode ")
+		sd.Write(appendHexString(nil, []byte(sig.Code)))
 	}
 	if sig.Application != "" {
 		sd.WriteString(" /Prop_Build << /App << /Name ")
