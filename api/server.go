@@ -47,7 +47,7 @@ const (
 	DefaultMinUploadRate     = 64 << 10
 	DefaultUploadGrace       = 10 * time.Second
 	DefaultMaxConns          = 1000
-	DefaultMaxOverflowConns  = 64
+	DefaultMaxOverflowConns  = 256
 )
 
 func (o *ServerOptions) setDefaults() {
@@ -107,8 +107,9 @@ func NewServer(h http.Handler, opts ServerOptions) *Server {
 			h.ServeHTTP(w, r)
 			return
 		}
-		// A little of the body is read, so that the client, still sending, reads the answer
-		// rather than a reset connection.
+		// A little of the body is read, briefly, so that a client still sending reads the
+		// answer rather than a reset connection; a stalled one frees its slot at once.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(250 * time.Millisecond))
 		io.CopyN(io.Discard, r.Body, 64<<10)
 		w.Header().Set("Retry-After", "1")
 		writeError(w, slog.New(slog.DiscardHandler), &Error{Status: http.StatusServiceUnavailable, Code: "busy",
@@ -117,8 +118,8 @@ func NewServer(h http.Handler, opts ServerOptions) *Server {
 	s.overflow = &http.Server{
 		Handler:           overflow,
 		MaxHeaderBytes:    4 << 10,
-		ReadHeaderTimeout: 2 * time.Second,
-		ReadTimeout:       2 * time.Second,
+		ReadHeaderTimeout: time.Second,
+		ReadTimeout:       time.Second,
 		WriteTimeout:      5 * time.Second,
 		BaseContext:       baseContext,
 	}
