@@ -6,6 +6,8 @@
 //
 //	GET  /             the verification web page (embedded): upload a PDF, read the report
 //	GET  /healthz      liveness: {"status":"ok"}
+//	GET  /readyz       readiness (Operations.Ready): {"status":"ready"}, or 503 with the reason
+//	GET  /metrics      Prometheus metrics (Metrics)
 //	POST /v1/verify    verify a PDF or an OFD document (told by its bytes) sent as multipart form
 //	                   field "file" or as the raw body, or any file with its detached signature
 //	                   (multipart fields "file" and "signature"); 200 with the verify.Report JSON (the same
@@ -51,5 +53,12 @@
 // code, message}} is kept alongside. 401 carries WWW-Authenticate; internal errors show no cause
 // (it is logged with the request ID).
 //
-// Uploads stream to a temporary file (never held in memory) and are limited in size (413 beyond).
+// Uploads stream to a temporary file (never held in memory) and are limited in size (413 beyond,
+// before reading when the declared length says so); a body that does not start as a PDF, an OFD
+// package or a DER signature is refused after its first 1,024 bytes.
+//
+// Operations (limits.go, observe.go, metrics.go): a per-client rate limit on the public routes,
+// a bound on the verifications running at once and the upload bytes they hold, one log line per
+// request with its ID. Server (server.go) serves the router with header, rate and connection
+// limits, and shuts down gracefully.
 package api

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/big"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -510,6 +511,32 @@ func TestMutualTLS(t *testing.T) {
 	log, _ := store.AuditLog()
 	if last := log[len(log)-1]; !strings.HasPrefix(last.Actor, "token:运维 (") || !strings.HasSuffix(last.Actor, " mTLS CN=审批系统") {
 		t.Errorf("audited as %q", last.Actor)
+	}
+
+	// The same through the service's own server (api.Server with ServerOptions.TLS, as eseal
+	// serve --tls-cert --client-ca runs it): TLS over its connection limit, r.TLS seen.
+	serverKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	serverDER, _ := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "eseal"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}, ca, &serverKey.PublicKey, caKey)
+	addr, _ := serveOps(t, NewRouter(Config{Anchors: store, Revocation: store, Store: store, RequireClientCert: true, TempDir: t.TempDir()}),
+		ServerOptions{TLS: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{serverDER}, PrivateKey: serverKey}},
+			ClientCAs: pool, ClientAuth: tls.VerifyClientCertIfGiven}})
+	client := func(certs ...tls.Certificate) *http.Client {
+		return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: certs}}}
+	}
+	get2 := func(c *http.Client) *http.Response {
+		req, _ := http.NewRequest("GET", "https://"+addr+"/v1/tokens", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	checkProblem(t, get2(client()), 401, "unauthenticated")
+	if resp := get2(client(tls.Certificate{Certificate: [][]byte{clientDER}, PrivateKey: clientKey})); resp.StatusCode != 200 {
+		t.Errorf("api.Server with TLS and a client certificate: %d", resp.StatusCode)
 	}
 }
 

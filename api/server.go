@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 // ServerOptions are the HTTP server's defences against slow and greedy clients. Zero fields take
 // the defaults below.
 type ServerOptions struct {
+	// TLS, when set, serves HTTPS with it (mutual TLS when it asks for client certificates).
+	TLS *tls.Config
 	// MaxHeaderBytes bounds a request's header block; beyond it the answer is 431.
 	MaxHeaderBytes int
 	// ReadHeaderTimeout is how long a client may take to send its request line and headers.
@@ -47,7 +50,7 @@ const (
 	DefaultMinUploadRate     = 64 << 10
 	DefaultUploadGrace       = 10 * time.Second
 	DefaultMaxConns          = 1000
-	DefaultMaxOverflowConns  = 64
+	DefaultMaxOverflowConns  = 256
 )
 
 func (o *ServerOptions) setDefaults() {
@@ -107,18 +110,19 @@ func NewServer(h http.Handler, opts ServerOptions) *Server {
 			h.ServeHTTP(w, r)
 			return
 		}
-		// A little of the body is read, so that the client, still sending, reads the answer
-		// rather than a reset connection.
+		// A little of the body is read, briefly, so that a client still sending reads the
+		// answer rather than a reset connection; a stalled one frees its slot at once.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(250 * time.Millisecond))
 		io.CopyN(io.Discard, r.Body, 64<<10)
 		w.Header().Set("Retry-After", "1")
-		writeError(w, slog.New(slog.DiscardHandler), &Error{Status: http.StatusServiceUnavailable, Code: "busy",
+		writeProblem(w, r, slog.New(slog.DiscardHandler), &Error{Status: http.StatusServiceUnavailable, Code: "busy",
 			Message: "the server is at its connection limit: try again shortly"})
 	})
 	s.overflow = &http.Server{
 		Handler:           overflow,
 		MaxHeaderBytes:    4 << 10,
-		ReadHeaderTimeout: 2 * time.Second,
-		ReadTimeout:       2 * time.Second,
+		ReadHeaderTimeout: time.Second,
+		ReadTimeout:       time.Second,
 		WriteTimeout:      5 * time.Second,
 		BaseContext:       baseContext,
 	}
@@ -131,6 +135,12 @@ func (s *Server) Serve(ln net.Listener) error {
 	overflow := &chanListener{addr: ln.Addr(), conns: make(chan net.Conn, s.opts.MaxOverflowConns), done: make(chan struct{})}
 	limited := &limitListener{Listener: ln, slots: make(chan struct{}, s.opts.MaxConns),
 		overflowSlots: make(chan struct{}, s.opts.MaxOverflowConns), overflow: overflow}
+	if s.opts.TLS != nil {
+		// TLS over the limited listener: the handshake happens in the server's goroutine for
+		// the connection, and requests see r.TLS.
+		go s.overflow.Serve(tls.NewListener(overflow, s.opts.TLS))
+		return s.main.Serve(tls.NewListener(limited, s.opts.TLS))
+	}
 	go s.overflow.Serve(overflow)
 	return s.main.Serve(limited)
 }

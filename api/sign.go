@@ -54,9 +54,14 @@ func (s *server) handleSign(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	res, err := s.signForm(r, f)
 	if err != nil {
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || apiErr.Status >= 500 || apiErr.Status == http.StatusUnprocessableEntity || apiErr.Status == http.StatusConflict {
+			s.ops.metrics.ObserveSign(formatOf(f), false)
+		}
 		writeProblem(w, r, s.log, err)
 		return
 	}
+	s.ops.metrics.ObserveSign(res.format, true)
 	if c, ok := res.body.(io.Closer); ok {
 		defer c.Close()
 	}
@@ -253,4 +258,16 @@ func signError(err error) error {
 		}
 	}
 	return err
+}
+
+// formatOf names a refused signing's format for the metrics.
+func formatOf(f *form) string {
+	if f.fields["detached"] != "" {
+		return "detached"
+	}
+	var magic [4]byte
+	if n, _ := f.file.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == "PK\x03\x04" {
+		return "OFD"
+	}
+	return "PDF"
 }

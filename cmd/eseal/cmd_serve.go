@@ -6,11 +6,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -36,6 +35,7 @@ func runServe(e *env, args []string) error {
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); needs --tls-key")
 	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
 	clientCA := fs.String("client-ca", "", "require mutual TLS on the privileged routes: client certificates issued by these CAs (PEM), besides the API token")
+	opsFlags := addServeOpsFlags(fs)
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -52,33 +52,56 @@ func runServe(e *env, args []string) error {
 	if *maxBackoff < time.Second {
 		return usagef("--webhook-max-backoff must be 1s or more")
 	}
+	if err := opsFlags.check(); err != nil {
+		return err
+	}
+	log := opsFlags.logger(e.stderr)
+	// Only the default data directory may be set up here, as a demo; a chosen one (a mistyped
+	// --data, say) must hold a store already, and nothing is created in it.
+	chosen := dataDirChosen(e, fs)
+	if _, err := os.Stat(filepath.Join(*data, certstore.DBFileName)); chosen && errors.Is(err, os.ErrNotExist) {
+		return errNoStore(*data)
+	}
 	s, err := openStore(e, *data)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	if _, err := s.Region(); errors.Is(err, certstore.ErrNotInitialized) {
+		if chosen {
+			return errNoStore(*data)
+		}
 		r, err := s.InitRegion(demoRegionCode, demoRegionName)
 		if err != nil {
 			return err
 		}
-		log.Warn("fresh data directory: set up a demo region; use `eseal init` on an empty directory for a real one",
+		log.Warn("DEMO REGION: the default data directory had no store, so serve set up a demo region with its own root CA; "+
+			"its seals are for trying eseal out, never for real licences. Use `eseal init --data DIR` for a real region",
 			"region", r.Code, "name", r.Name, "data", *data)
 	} else if err != nil {
+		return err
+	}
+	uploadDir, err := prepareUploadDir(*data, log)
+	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler: api.NewRouter(api.Config{
-			Anchors: s, Revocation: revocationSource(s, *remoteRefresh), CRLs: s, Status: s, Events: s, OCSP: s, Store: s, ReportSigner: s, RequireClientCert: *clientCA != "",
-			MaxUploadBytes: *maxUpload, Logger: log,
-		}),
-		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
+	var ready readiness
+	serverOpts := opsFlags.serverOptions()
+	serverOpts.TLS = tlsConfig
+	srv := api.NewServer(api.NewRouter(api.Config{
+		Anchors: s, Revocation: revocationSource(s, *remoteRefresh), CRLs: s, Status: s, Events: s, OCSP: s, Store: s, ReportSigner: s,
+		RequireClientCert: *clientCA != "", MaxUploadBytes: *maxUpload, Logger: log,
+		TempDir: uploadDir, Ops: opsFlags.operations(ready.check(s)),
+	}), serverOpts)
+	if *addrFile != "" {
+		if err := writeFileAtomic(*addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+			ln.Close()
+			return fmt.Errorf("--addr-file: %w", err)
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -92,10 +115,8 @@ func runServe(e *env, args []string) error {
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
-		go func() { errc <- srv.ServeTLS(ln, "", "") }()
-	} else {
-		go func() { errc <- srv.Serve(ln) }()
 	}
+	go func() { errc <- srv.Serve(ln) }()
 	// Events go to the webhooks from the outbox: those left undelivered by a crash go first.
 	deliverer := &eventlog.Deliverer{Outbox: s, Wake: s.EventsAppended(), MaxBackoff: *maxBackoff, Log: log}
 	deliveryCtx, stopDelivery := context.WithCancel(ctx)
@@ -119,21 +140,27 @@ func runServe(e *env, args []string) error {
 			}
 		}
 	}()
-	if *addrFile != "" {
-		if err := writeFileAtomic(*addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
-			srv.Close()
-			return fmt.Errorf("--addr-file: %w", err)
-		}
-	}
 	fmt.Fprintf(e.stdout, "eseal serving on %s://%s (data %s)\n", scheme, ln.Addr(), *data)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ready.shuttingDown.Store(true)
+	log.Info("shutting down: finishing the requests in flight", "timeout", opsFlags.shutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *opsFlags.shutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("shutdown: requests in flight were cut short", "err", err)
+	}
+	// Every handler has removed its upload; this catches those a stuck handler still holds.
+	if n, err := sweepUploads(uploadDir); err != nil {
+		log.Error("removing temporary uploads", "err", err)
+	} else if n > 0 {
+		log.Warn("removed temporary uploads of requests cut short", "count", n)
+	}
+	log.Info("stopped")
+	return nil
 }
 
 // crlCheckInterval is how often the service looks whether its CRL needs reissuing.
