@@ -106,6 +106,7 @@ func TestPrivilegedRoutesRefuse(t *testing.T) {
 	p := newPrivileged(t, Config{})
 	routes := []struct{ method, path, role string }{
 		{"POST", "/v1/sign", certstore.RoleIssuer},
+		{"POST", "/v1/sign/batch", certstore.RoleIssuer},
 		{"GET", "/v1/seals", certstore.RoleIssuer},
 		{"POST", "/v1/seals", certstore.RoleIssuer},
 		{"GET", "/v1/seals/" + p.esID, certstore.RoleIssuer},

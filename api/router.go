@@ -105,6 +105,7 @@ func NewRouter(cfg Config) http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(s.require(certstore.RoleIssuer))
 		r.Post("/v1/sign", s.handleSign)
+		r.Post("/v1/sign/batch", s.handleSignBatch)
 		r.Get("/v1/seals", s.handleSeals)
 		r.Post("/v1/seals", s.handleNewSeal)
 		r.Get("/v1/seals/{id}", s.handleSeal)
