@@ -139,7 +139,7 @@ func spool(src io.Reader, tempDir string, limit int64, name string) (*upload, er
 		return nil, errInternal(err)
 	}
 	u := &upload{file: tf, name: name}
-	n, err := io.Copy(tf, io.LimitReader(src, limit+1))
+	n, err := copyUpload(tf, io.LimitReader(src, limit+1))
 	if err != nil {
 		u.Close()
 		return nil, bodyError(err, limit, "reading the upload: %v")

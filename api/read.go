@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"sync"
 )
 
 // upload is a request body spooled to a temporary file.
@@ -70,7 +71,7 @@ func readUpload(r *http.Request, tempDir string, limit int64) (*upload, error) {
 		u.Close()
 		return nil, errInternal(err)
 	}
-	rest, err := io.Copy(f, io.LimitReader(src, limit+1-int64(n)))
+	rest, err := copyUpload(f, io.LimitReader(src, limit+1-int64(n)))
 	if err != nil {
 		u.Close()
 		return nil, bodyError(err, limit, "reading the upload: %v")
@@ -142,4 +143,34 @@ func bodyError(err error, limit int64, format string) *Error {
 		return &Error{Status: http.StatusRequestTimeout, Code: "too_slow", Message: err.Error()}
 	}
 	return errBadRequest(format, err)
+}
+
+// uploadBuffers lend copyUpload its buffers: 256 KiB, so that an upload reaches its file in a
+// few large writes rather than many 32 KiB ones (the system calls were a tenth of a small
+// licence's verification over HTTP).
+var uploadBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// copyUpload copies an upload to its temporary file, a full buffer at a time (a network body
+// arrives in pieces of a few kilobytes).
+func copyUpload(dst *os.File, src io.Reader) (int64, error) {
+	bp := uploadBuffers.Get().(*[]byte)
+	defer uploadBuffers.Put(bp)
+	buf := *bp
+	var total int64
+	for {
+		n, err := io.ReadFull(src, buf)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return total, werr
+			}
+			total += int64(n)
+		}
+		switch err {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return total, nil
+		default:
+			return total, err
+		}
+	}
 }

@@ -197,7 +197,7 @@ func TestServeShutdown(t *testing.T) {
 		t.Fatalf("no answer to the upload in flight: %v\n%s", err, stderr)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"indication": "TOTAL_PASSED"`)) {
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"indication":"TOTAL_PASSED"`)) {
 		t.Errorf("the verification in flight: %d %s", resp.StatusCode, body)
 	}
 	if code := waitExit(t, cmd, stderr); code != 0 {
