@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/eseal/eseal/internal/smcrypto"
@@ -89,4 +90,52 @@ func TestSignedReport(t *testing.T) {
 	defer bare.Close()
 	resp, _ = http.Post(bare.URL+"/v1/verify?signed=1", "application/pdf", bytes.NewReader(signedPDF))
 	checkProblem(t, resp, 404, "not_found")
+}
+
+// TestVerifyLangAndPictures: ?lang adds the words for a person (Chinese: verdict, summary,
+// 签发机关, an explanation per check) and ?pictures=1 the seal's picture and where it is; bad
+// values are refused.
+func TestVerifyLangAndPictures(t *testing.T) {
+	srv, signedPDF := testServer(t, Config{})
+	resp, err := http.Post(srv.URL+"/v1/verify?lang=zh&pictures=1", "application/pdf", bytes.NewReader(signedPDF))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Lang       string
+		Signatures []struct {
+			VerdictText, SummaryText, Issuer string
+			Explanations                     []string
+			Checks                           []json.RawMessage
+			Rect, PageBox                    *[4]float64
+			Seal                             struct {
+				Picture struct {
+					Type string
+					Data []byte
+				}
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	s := rep.Signatures[0]
+	if rep.Lang != "zh" || s.VerdictText != "有效" || !strings.HasPrefix(s.SummaryText, "有效：由印章“杭州市行政审批局行政审批专用章”") ||
+		s.Issuer != "杭州市行政审批局" || len(s.Explanations) != len(s.Checks) || s.Explanations[2] != "文件自签章后未被修改" {
+		t.Errorf("Chinese words: %+v", s)
+	}
+	if s.Seal.Picture.Type != "PNG" || !bytes.HasPrefix(s.Seal.Picture.Data, []byte("\x89PNG")) || s.Rect == nil || s.PageBox == nil || s.Rect[2] > s.PageBox[2] {
+		t.Errorf("picture and place: %s %d bytes, rect %v, page %v", s.Seal.Picture.Type, len(s.Seal.Picture.Data), s.Rect, s.PageBox)
+	}
+	resp, _ = http.Post(srv.URL+"/v1/verify", "application/pdf", bytes.NewReader(signedPDF))
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if bytes.Contains(body, []byte(`"verdictText"`)) || bytes.Contains(body, []byte(`"data"`)) {
+		t.Error("words or pictures without asking")
+	}
+	for _, q := range []string{"lang=fr", "pictures=yes"} {
+		resp, _ := http.Post(srv.URL+"/v1/verify?"+q, "application/pdf", bytes.NewReader(signedPDF))
+		checkProblem(t, resp, 400, "bad_request")
+	}
 }

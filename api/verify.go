@@ -36,6 +36,23 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, errBadRequest("signed must be 1 or 0"))
 		return
 	}
+	var lang reporttext.Lang
+	if l := r.URL.Query().Get("lang"); l != "" {
+		var err error
+		if lang, err = reporttext.ParseLang(l); err != nil {
+			writeProblem(w, r, s.log, errBadRequest("lang must be zh or en"))
+			return
+		}
+	}
+	pictures := false
+	switch r.URL.Query().Get("pictures") {
+	case "", "0", "false":
+	case "1", "true":
+		pictures = true
+	default:
+		writeProblem(w, r, s.log, errBadRequest("pictures must be 1 or 0"))
+		return
+	}
 	var policy verify.RevocationPolicy
 	switch r.URL.Query().Get("revocation") {
 	case "", "required":
@@ -61,7 +78,7 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	s.ops.metrics.inFlight.Inc()
 	defer s.ops.metrics.inFlight.Dec()
-	opts := verify.Options{Anchors: s.cfg.Anchors, Revocation: s.cfg.Revocation, RevocationPolicy: policy, Name: up.name, Cache: s.cache}
+	opts := verify.Options{Anchors: s.cfg.Anchors, Revocation: s.cfg.Revocation, RevocationPolicy: policy, Name: up.name, Cache: s.cache, IncludePictures: pictures}
 	if s.cfg.Now != nil {
 		opts.CurrentTime = s.cfg.Now()
 	}
@@ -89,11 +106,11 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	s.ops.metrics.observeVerification(format, rep.Indication)
 	if !signed {
-		writeJSON(w, http.StatusOK, reporttext.JSON(rep, time.UTC))
+		writeJSON(w, http.StatusOK, reporttext.JSONLang(rep, time.UTC, lang))
 		return
 	}
 	// The exact bytes answered are the bytes signed: the signature travels in headers, detached.
-	body, err := json.MarshalIndent(reporttext.JSON(rep, time.UTC), "", "  ")
+	body, err := json.MarshalIndent(reporttext.JSONLang(rep, time.UTC, lang), "", "  ")
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

@@ -175,6 +175,9 @@ func (v *verifier) checkSeal(st *sigState) {
 	info := &SealInfo{Name: s.Name, ESID: s.ESID, Type: s.Type, Version: s.Version, ValidStart: s.ValidStart.UTC(), ValidEnd: s.ValidEnd.UTC(), Created: s.CreateDate.UTC()}
 	if len(s.Picture.Data) > 0 {
 		info.Picture = &PictureInfo{Type: s.Picture.Type, WidthMM: s.Picture.WidthMM, HeightMM: s.Picture.HeightMM, Size: len(s.Picture.Data)}
+		if v.opts.IncludePictures {
+			info.Picture.Data = s.Picture.Data
+		}
 	}
 	if makerErr == nil {
 		info.Maker = subjectOf(maker)

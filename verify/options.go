@@ -66,6 +66,9 @@ type RevocationStatus struct {
 
 // Options configures a verification.
 type Options struct {
+	// IncludePictures puts each seal's picture in the report (SealInfo.Picture.Data), for a
+	// page that shows it; off, the report only describes it.
+	IncludePictures bool
 	// Anchors and ExtraAnchors together are the trusted roots.
 	Anchors      TrustAnchors
 	ExtraAnchors []*smcrypto.Certificate

@@ -132,6 +132,14 @@ func (in *pdfInput) signature(i int, s *pdf.Signature) *signatureInput {
 		profile:      cmsProfile{name: s.SubFilter},
 		hooks:        &pdfSignature{in: in, sig: s},
 	}
+	if s.Page > 0 && s.Rect[2] > s.Rect[0] && s.Rect[3] > s.Rect[1] {
+		rect := s.Rect
+		si.report.Rect = &rect
+		if geo, err := in.doc.Page(s.Page); err == nil {
+			box := geo.CropBox
+			si.report.PageBox, si.report.PageRotate = &box, geo.Rotate
+		}
+	}
 	if !s.SigningTime.IsZero() {
 		si.claimed, si.claimedSrc = s.SigningTime.UTC(), "PDF /M, claimed by the signer"
 	}

@@ -178,6 +178,8 @@ type PictureInfo struct {
 	WidthMM  int    `json:"widthMM"`
 	HeightMM int    `json:"heightMM"`
 	Size     int    `json:"size"` // bytes
+	// Data is the picture itself, only with Options.IncludePictures (a page that shows it).
+	Data []byte `json:"data,omitempty"`
 }
 
 // Change is a revision of the document written after a signature.
@@ -221,7 +223,13 @@ type SignatureReport struct {
 	Reason     string          `json:"reason,omitempty"`   // the signer's /Reason
 	Location   string          `json:"location,omitempty"` // the signer's /Location
 	Page       int             `json:"page,omitempty"`
-	Stamps     []Stamp         `json:"stamps,omitempty"` // OFD: where the stamps show
+	// Rect is a PDF signature widget's rectangle (x1, y1, x2, y2 in its page's default user
+	// space); PageBox the page's visible area (CropBox) and PageRotate its /Rotate: where the
+	// seal shows on the page.
+	Rect       *[4]float64 `json:"rect,omitempty"`
+	PageBox    *[4]float64 `json:"pageBox,omitempty"`
+	PageRotate int         `json:"pageRotate,omitempty"`
+	Stamps     []Stamp     `json:"stamps,omitempty"` // OFD: where the stamps show
 	// Licence is the licence the signature issued, when the registry knows it.
 	Licence      *LicenceStatus `json:"licence,omitempty"`
 	Checks       []Check        `json:"checks"`

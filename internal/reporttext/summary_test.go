@@ -88,3 +88,54 @@ func TestSummary(t *testing.T) {
 		})
 	}
 }
+
+// TestChineseCatalogue: every check name, status, indication and sub-indication verify reports
+// has its Chinese words; languages parse as the environment gives them.
+func TestChineseCatalogue(t *testing.T) {
+	for _, n := range []verify.CheckName{verify.FormatCheck, verify.ByteRangeCheck, verify.IntegrityCheck, verify.SignatureValueCheck,
+		verify.SignerCertificateCheck, verify.SealCheck, verify.ChainCheck, verify.ValidityCheck, verify.RevocationCheck,
+		verify.AlgorithmsCheck, verify.LaterChangesCheck, verify.TimestampCheck, verify.LicenceCheck, verify.ReferencesCheck} {
+		if CheckNameZh[n] == "" || checkPassedZh[n] == "" || checkFailedZh[n] == "" {
+			t.Errorf("check %q lacks Chinese words", n)
+		}
+	}
+	for _, st := range []verify.CheckStatus{verify.CheckPassed, verify.CheckFailed, verify.CheckIndeterminate, verify.CheckWarning, verify.CheckSkipped} {
+		if CheckStatusZh[st] == "" {
+			t.Errorf("status %q lacks Chinese words", st)
+		}
+	}
+	for _, ind := range []verify.Indication{verify.TotalPassed, verify.TotalFailed, verify.Indeterminate, verify.NoSignatureFound} {
+		if IndicationZh[ind] == "" {
+			t.Errorf("indication %q lacks Chinese words", ind)
+		}
+	}
+	for _, sub := range []verify.SubIndication{verify.FormatFailure, verify.HashFailure, verify.SigCryptoFailure, verify.Revoked,
+		verify.SigConstraintsFailure, verify.ChainConstraintsFailure, verify.CertificateChainGeneral, verify.CryptoConstraintsFailure,
+		verify.ExpiredSub, verify.NotYetValid, verify.SignedDataNotFound, verify.NoSigningCertificateFound, verify.NoCertificateChainFound,
+		verify.RevokedNoPOE, verify.RevokedCANoPOE, verify.OutOfBoundsNoPOE, verify.OutOfBoundsNotRevoked, verify.CryptoConstraintsFailureNoPOE, verify.TryLater} {
+		if SubIndicationZh[sub] == "" {
+			t.Errorf("sub-indication %q lacks Chinese words", sub)
+		}
+		if (NextStepZh[sub] == "") != (NextStepEn[sub] == "") {
+			t.Errorf("sub-indication %q: next steps in one language only", sub)
+		}
+	}
+	for in, want := range map[string]Lang{"zh": Zh, "zh_CN.UTF-8": Zh, "zh-TW": Zh, "en": En, "en_US.UTF-8": En} {
+		if got, err := ParseLang(in); err != nil || got != want {
+			t.Errorf("ParseLang(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "fr", "zhx", "C"} {
+		if _, err := ParseLang(bad); err == nil {
+			t.Errorf("ParseLang(%q) accepted", bad)
+		}
+	}
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	if LangFromEnv(env(map[string]string{"LANG": "zh_CN.UTF-8"})) != Zh || LangFromEnv(env(map[string]string{"LANG": "zh_CN.UTF-8", "LC_ALL": "C"})) != En ||
+		LangFromEnv(env(nil)) != En || LangFromEnv(env(map[string]string{"LC_MESSAGES": "zh_TW"})) != Zh {
+		t.Error("LangFromEnv does not follow LC_ALL, LC_MESSAGES, LANG")
+	}
+	if got := Issuer(&verify.SignatureReport{Signer: &verify.Party{Subject: "SERIALNUMBER=1, CN=专用章, O=杭州市行政审批局, C=CN"}}); got != "杭州市行政审批局" {
+		t.Errorf("Issuer = %q", got)
+	}
+}

@@ -33,6 +33,9 @@ type Options struct {
 	// Zone is the zone every time is shown in; nil means Zone (CST). The report's check details
 	// should have been written in the same zone (verify.Options.TimeZone).
 	Zone *time.Location
+	// Lang is the language: Zh writes Chinese (with each check's technical detail in English);
+	// empty or En, English.
+	Lang Lang
 }
 
 // Write writes the report for a person: what was signed, by which seal, when, and the verdict
@@ -40,6 +43,10 @@ type Options struct {
 func Write(w io.Writer, r *verify.Report, opts Options) {
 	if opts.Width <= 0 {
 		opts.Width = 100
+	}
+	if opts.Lang == Zh {
+		writeZh(w, r, opts)
+		return
 	}
 	zone := opts.Zone
 	if zone == nil {
@@ -253,9 +260,34 @@ func orUnknown(s string) string {
 // JSON is the report as `eseal verify --json` and the HTTP API give it: the report's data,
 // and each signature's summary (in zone).
 func JSON(r *verify.Report, zone *time.Location) any {
-	v := jsonReport{Report: r, Signatures: make([]jsonSignature, len(r.Signatures))}
+	return JSONLang(r, zone, "")
+}
+
+// JSONLang is JSON with, when lang is set, the words for a person in that language: per
+// signature its verdict, summary, issuer (签发机关), what to do next, and an explanation of
+// each check (in the order of checks); the report itself is unchanged.
+func JSONLang(r *verify.Report, zone *time.Location, lang Lang) any {
+	v := jsonReport{Report: r, Signatures: make([]jsonSignature, len(r.Signatures)), Lang: lang}
 	for i := range r.Signatures {
-		v.Signatures[i] = jsonSignature{SignatureReport: r.Signatures[i], Summary: Summary(&r.Signatures[i], zone)}
+		s := &r.Signatures[i]
+		js := jsonSignature{SignatureReport: *s, Summary: Summary(s, zone)}
+		if lang != "" {
+			js.Issuer = Issuer(s)
+			js.Explanations = make([]string, len(s.Checks))
+			switch lang {
+			case Zh:
+				js.VerdictText, js.SummaryText, js.NextStep = IndicationZh[s.Indication], SummaryZh(s), NextStepZh[s.SubIndication]
+				for j, c := range s.Checks {
+					js.Explanations[j] = CheckExplanationZh(c)
+				}
+			default:
+				js.VerdictText, js.SummaryText, js.NextStep = verdictWords[s.Indication], js.Summary, NextStepEn[s.SubIndication]
+				for j, c := range s.Checks {
+					js.Explanations[j] = c.Detail
+				}
+			}
+		}
+		v.Signatures[i] = js
 	}
 	return v
 }
@@ -263,10 +295,17 @@ func JSON(r *verify.Report, zone *time.Location) any {
 type jsonReport struct {
 	*verify.Report
 	Signatures []jsonSignature `json:"signatures"` // in place of the report's own
+	Lang       Lang            `json:"lang,omitempty"`
 }
 
 type jsonSignature struct {
 	verify.SignatureReport
 	// Summary says the verdict and its main reason in one sentence for a clerk.
 	Summary string `json:"summary"`
+	// With a language (JSONLang): the same for a person in it.
+	VerdictText  string   `json:"verdictText,omitempty"`
+	SummaryText  string   `json:"summaryText,omitempty"`
+	Issuer       string   `json:"issuer,omitempty"`
+	NextStep     string   `json:"nextStep,omitempty"`
+	Explanations []string `json:"explanations,omitempty"`
 }
