@@ -5,7 +5,10 @@ import (
 	"net/http"
 )
 
-// indexHTML is the verification page: upload a PDF, see the report. It uses only POST /v1/verify.
+// indexHTML is the verification page: upload a document (and its detached signature), see the
+// report in Chinese or English, with the seal's picture and place; at /v/{code}, a signature's
+// standing from the registry. It uses POST /v1/verify and GET /v1/issuances/{code}, nothing from
+// elsewhere.
 //
 //go:embed web/index.html
 var indexHTML []byte
@@ -14,7 +17,7 @@ func (s *server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'self'")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.Write(indexHTML)
 }
