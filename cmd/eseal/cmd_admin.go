@@ -31,14 +31,14 @@ func runRegion(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Region:  %s %s\n", r.Code, r.Name)
-	fmt.Fprintf(e.stdout, "Root:    %s\n  serial  %s\n  SHA-256 %s\n  valid   %s to %s\n", root.Subject, smcrypto.SerialHex(root.SerialNumber),
+	e.say("地区：    %s %s", "Region:  %s %s", r.Code, r.Name)
+	e.say("根证书：  %s\n  序列号  %s\n  SHA-256 %s\n  有效期  %s 至 %s", "Root:    %s\n  serial  %s\n  SHA-256 %s\n  valid   %s to %s", root.Subject, smcrypto.SerialHex(root.SerialNumber),
 		certstore.Fingerprint(root.Raw), root.NotBefore.In(chinaTime).Format(time.DateOnly), root.NotAfter.In(chinaTime).Format(time.DateOnly))
 	if *exportRoot != "" {
 		if err := writeFileAtomic(e.path(*exportRoot), smcrypto.EncodeCertificatePEM(root), 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Wrote %s\n", *exportRoot)
+		e.say("已写入 %s", "Wrote %s", *exportRoot)
 	}
 	return nil
 }
@@ -86,9 +86,9 @@ func runTrust(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Trusted %s (SHA-256 %s)\n", rec.Subject, rec.Fingerprint)
+		e.say("已信任 %s（SHA-256 %s）", "Trusted %s (SHA-256 %s)", rec.Subject, rec.Fingerprint)
 		if rec.StatusURL != "" {
-			fmt.Fprintf(e.stdout, "  revocations and seal statuses from %s\n", rec.StatusURL)
+			e.say("  吊销与印章状态来自 %s", "  revocations and seal statuses from %s", rec.StatusURL)
 		}
 	}
 	if sub == "list" {
@@ -97,7 +97,7 @@ func runTrust(e *env, args []string) error {
 			return err
 		}
 		for _, a := range anchors {
-			fmt.Fprintf(e.stdout, "%s  %s  valid until %s\n", certstore.Fingerprint(a.Raw), a.Subject, a.NotAfter.In(chinaTime).Format(time.DateOnly))
+			e.say("%s  %s  有效期至 %s", "%s  %s  valid until %s", certstore.Fingerprint(a.Raw), a.Subject, a.NotAfter.In(chinaTime).Format(time.DateOnly))
 		}
 		bundles, err := s.TrustBundles()
 		if err != nil {
@@ -149,7 +149,7 @@ func runAudit(e *env, args []string) error {
 		}
 	default:
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEQ\tTIME (CST)\tACTOR\tACTION\tSUBJECT\tDETAIL")
+		fmt.Fprintln(tw, e.tr("序号\t时间（北京时间）\t操作人\t操作\t对象\t详情", "SEQ\tTIME (CST)\tACTOR\tACTION\tSUBJECT\tDETAIL"))
 		for _, r := range recs {
 			actor := r.Actor
 			if actor == "" {
@@ -163,7 +163,7 @@ func runAudit(e *env, args []string) error {
 		return err
 	}
 	if !*orFalse(asJSON) {
-		fmt.Fprintf(e.stdout, "Audit log intact: %d record(s), SM3 hash chain verified.\n", len(recs))
+		e.say("审计日志完整：共 %d 条记录，SM3 哈希链已核验。", "Audit log intact: %d record(s), SM3 hash chain verified.", len(recs))
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func runBackup(e *env, args []string) error {
 		os.Remove(tmp)
 		return fmt.Errorf("backup: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "Backed up the store (%d bytes) to %s. Its keys are encrypted under the store's key passphrase, which is not in it: keep the passphrase (ESEAL_KEY_PASSPHRASE or %s) apart.\n",
+	e.say("已将数据库备份（%d 字节）写入 %s。其中的私钥以密钥口令加密，备份中不含口令：请另行妥善保管口令（ESEAL_KEY_PASSPHRASE 或 %s）。", "Backed up the store (%d bytes) to %s. Its keys are encrypted under the store's key passphrase, which is not in it: keep the passphrase (ESEAL_KEY_PASSPHRASE or %s) apart.",
 		n, *out, filepath.Join(*data, certstore.PassphraseFileName))
 	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/pem"
-	"fmt"
 	"time"
 )
 
@@ -35,7 +34,7 @@ func runCRL(e *env, args []string) error {
 	if err := writeFileAtomic(e.path(*out), body, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "CRL number %d of issuer %s: %d revoked certificates, next update %s → %s\n", rec.Number, rec.IssuerKeyID, rec.Entries,
+	e.say("签发者 %[2]s 的第 %[1]d 号证书吊销列表：%[3]d 张已吊销证书，下次更新 %[4]s → %[5]s", "CRL number %d of issuer %s: %d revoked certificates, next update %s → %s", rec.Number, rec.IssuerKeyID, rec.Entries,
 		rec.NextUpdate.In(chinaTime).Format(time.DateTime), *out)
 	return nil
 }

@@ -76,7 +76,7 @@ func runEvents(e *env, args []string) error {
 		}
 	} else if len(events) > 0 {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEQ\tTIME (CST)\tTYPE\tSUBJECT")
+		fmt.Fprintln(tw, e.tr("序号\t时间（北京时间）\t类型\t对象", "SEQ\tTIME (CST)\tTYPE\tSUBJECT"))
 		for _, ev := range events {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", ev.Seq, ev.Time.In(chinaTime).Format(time.DateTime), ev.Type, ev.Subject)
 		}
@@ -87,9 +87,9 @@ func runEvents(e *env, args []string) error {
 	}
 	if !*asJSON {
 		if len(events) == 0 {
-			fmt.Fprintln(e.stdout, "No events.")
+			e.say("没有事件。", "No events.")
 		} else {
-			fmt.Fprintf(e.stdout, "%d events, chained and signed by the region root %s.\n", len(events), root.Subject.CommonName)
+			e.say("%d 个事件，已按链核验，由地区根证书 %s 签名。", "%d events, chained and signed by the region root %s.", len(events), root.Subject.CommonName)
 		}
 	}
 	return nil
@@ -133,7 +133,7 @@ func runWebhook(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Webhook %s added: %s receives every event from number %d on (served by `eseal serve`).\n", wh.ID, wh.URL, wh.FromSeq)
+		e.say("已添加推送地址 %s：%s 将收到第 %d 号起的每个事件（由 `eseal serve` 推送）。", "Webhook %s added: %s receives every event from number %d on (served by `eseal serve`).", wh.ID, wh.URL, wh.FromSeq)
 		return nil
 	case "remove":
 		if err := s.RemoveWebhook(rest[0]); errors.Is(err, certstore.ErrNotFound) {
@@ -141,7 +141,7 @@ func runWebhook(e *env, args []string) error {
 		} else if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Webhook %s removed; its undelivered events are dropped.\n", rest[0])
+		e.say("已删除推送地址 %s，其未送达的事件不再推送。", "Webhook %s removed; its undelivered events are dropped.", rest[0])
 		return nil
 	}
 	list, err := s.Webhooks()
@@ -157,11 +157,11 @@ func runWebhook(e *env, args []string) error {
 		return enc.Encode(list)
 	}
 	if len(list) == 0 {
-		fmt.Fprintln(e.stdout, "No webhooks: add one with `eseal webhook add URL`.")
+		e.say("没有推送地址：用 `eseal webhook add URL` 添加。", "No webhooks: add one with `eseal webhook add URL`.")
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tURL\tNOTE\tPENDING\tLAST ERROR")
+	fmt.Fprintln(tw, e.tr("编号\t地址\t备注\t待推送\t最近错误", "ID\tURL\tNOTE\tPENDING\tLAST ERROR"))
 	for _, wh := range list {
 		lastErr := wh.LastError
 		if lastErr == "" {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/eseal/eseal/internal/smcrypto"
 )
 
@@ -30,7 +28,7 @@ func runInit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Region %s %s set up in %s\n", r.Code, r.Name, *data)
-	fmt.Fprintf(e.stdout, "Root CA: %s\n  serial %s, valid until %s\n", root.Subject, smcrypto.SerialHex(root.SerialNumber), root.NotAfter.In(chinaTime).Format("2006-01-02"))
+	e.say("已在 %[3]s 建立地区 %[1]s %[2]s", "Region %s %s set up in %s", r.Code, r.Name, *data)
+	e.say("根证书：%s\n  序列号 %s，有效期至 %s", "Root CA: %s\n  serial %s, valid until %s", root.Subject, smcrypto.SerialHex(root.SerialNumber), root.NotAfter.In(chinaTime).Format("2006-01-02"))
 	return nil
 }

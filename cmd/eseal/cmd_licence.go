@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/reporttext"
 )
 
 // runLicence shows a licence and its history, or moves it to one of its ends.
@@ -41,28 +42,28 @@ func runLicence(e *env, args []string) error {
 			enc.SetIndent("", "  ")
 			return enc.Encode(lic)
 		}
-		fmt.Fprintf(e.stdout, "Licence:   %s\n", lic.ID)
-		fmt.Fprintf(e.stdout, "State:     %s\n", licenceWords[lic.State])
+		e.say("许可证：    %s", "Licence:   %s", lic.ID)
+		e.say("状态：      %s", "State:     %s", licenceWord(e, lic.State))
 		if lic.Holder != "" {
-			fmt.Fprintf(e.stdout, "Holder:    %s\n", lic.Holder)
+			e.say("持证人：    %s", "Holder:    %s", lic.Holder)
 		}
 		if lic.Type != "" {
-			fmt.Fprintf(e.stdout, "Type:      %s\n", lic.Type)
+			e.say("类型：      %s", "Type:      %s", lic.Type)
 		}
 		if lic.Replacement != "" {
-			fmt.Fprintf(e.stdout, "Replaced:  by %s\n", lic.Replacement)
+			e.say("替代许可证：%s", "Replaced:  by %s", lic.Replacement)
 		}
-		fmt.Fprintf(e.stdout, "Signed:    %d signature(s)\n", len(lic.Issuances))
+		e.say("签章：      %d 次", "Signed:    %d signature(s)", len(lic.Issuances))
 		for _, h := range lic.History {
-			fmt.Fprintf(e.stdout, "  %s  %s", h.At.In(chinaTime).Format(time.DateTime), licenceWords[h.State])
+			fmt.Fprintf(e.stdout, "  %s  %s", h.At.In(chinaTime).Format(time.DateTime), licenceWord(e, h.State))
 			if h.Reason != "" {
 				fmt.Fprintf(e.stdout, ": %s", h.Reason)
 			}
 			if h.Basis != "" {
-				fmt.Fprintf(e.stdout, " (basis: %s)", h.Basis)
+				fmt.Fprintf(e.stdout, e.tr("（依据：%s）", " (basis: %s)"), h.Basis)
 			}
 			if h.By != "" {
-				fmt.Fprintf(e.stdout, " by %s", h.By)
+				fmt.Fprintf(e.stdout, e.tr("，经办：%s", " by %s"), h.By)
 			}
 			fmt.Fprintln(e.stdout)
 		}
@@ -94,7 +95,7 @@ func runLicence(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Licence %s is now %s\n", lic.ID, licenceWords[lic.State])
+		e.say("许可证 %s 现为：%s", "Licence %s is now %s", lic.ID, licenceWord(e, lic.State))
 		return nil
 	}
 	return usagef("unknown subcommand %q: %s", sub, usage)
@@ -107,4 +108,15 @@ var licenceWords = map[string]string{
 	certstore.LicenceWithdrawn: "withdrawn (撤回)",
 	certstore.LicenceRevoked:   "revoked (撤销)",
 	certstore.LicenceCancelled: "cancelled (注销)",
+}
+
+// licenceWord names a licence state in the output's language.
+func licenceWord(e *env, state string) string {
+	if e.zh() {
+		return reporttext.LicenceStateZh(state)
+	}
+	if w, ok := licenceWords[state]; ok {
+		return w
+	}
+	return state
 }

@@ -62,7 +62,7 @@ func runRevoke(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Revoked certificate %s (%s): reason %s, at %s\n", rev.Serial, rev.Subject, rev.Reason,
+	e.say("已吊销证书 %s（%s）：原因 %s，时间 %s", "Revoked certificate %s (%s): reason %s, at %s", rev.Serial, rev.Subject, rev.Reason,
 		rev.RevokedAt.In(chinaTime).Format(time.DateTime))
 	return nil
 }
@@ -104,7 +104,7 @@ func revokeBulk(e *env, data, path string, confirm bool, tmpl certstore.RevokeRe
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Revoked %d certificates: reason %s\n", len(revs), tmpl.Reason)
+	e.say("已吊销 %d 张证书：原因 %s", "Revoked %d certificates: reason %s", len(revs), tmpl.Reason)
 	return nil
 }
 
@@ -142,7 +142,7 @@ func runRevokeSeal(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Revoked seal %s (%s): reason %s, at %s\n", rev.ESID, rev.Name, rev.Reason, rev.RevokedAt.In(chinaTime).Format(time.DateTime))
+	e.say("已吊销印章 %s（%s）：原因 %s，时间 %s", "Revoked seal %s (%s): reason %s, at %s", rev.ESID, rev.Name, rev.Reason, rev.RevokedAt.In(chinaTime).Format(time.DateTime))
 	return nil
 }
 
@@ -176,7 +176,7 @@ func runRevocations(e *env, args []string) error {
 		return enc.Encode(map[string]any{"certificates": certs, "seals": seals})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tID\tNAME\tREASON\tREVOKED AT (CST)\tINVALID FROM")
+	fmt.Fprintln(tw, e.tr("类别\t编号\t名称\t原因\t吊销时间（北京时间）\t失效起始", "KIND\tID\tNAME\tREASON\tREVOKED AT (CST)\tINVALID FROM"))
 	when := func(t time.Time) string {
 		if t.IsZero() {
 			return "-"
@@ -190,7 +190,7 @@ func runRevocations(e *env, args []string) error {
 		fmt.Fprintf(tw, "seal\t%s\t%s\t%s\t%s\t%s\n", r.ESID, r.Name, r.Reason, when(r.RevokedAt), when(r.InvalidityDate))
 	}
 	if len(certs)+len(seals) == 0 {
-		fmt.Fprintln(e.stdout, "Nothing is revoked.")
+		e.say("没有吊销记录。", "Nothing is revoked.")
 		return nil
 	}
 	return tw.Flush()

@@ -85,7 +85,7 @@ func runSealNew(e *env, args []string) error {
 	for _, w := range rec.PictureWarnings {
 		fmt.Fprintf(e.stderr, "eseal seal new: warning: %s\n", w)
 	}
-	fmt.Fprintf(e.stdout, "Seal %q made, valid %s to %s; signer certificate serial %s\n",
+	e.say("已制作印章“%s”，有效期 %s 至 %s；签章证书序列号 %s", "Seal %q made, valid %s to %s; signer certificate serial %s",
 		rec.Name, rec.ValidStart.In(chinaTime).Format(time.DateOnly), rec.ValidEnd.In(chinaTime).Format(time.DateOnly), rec.SignerSerial)
 	fmt.Fprintln(e.stdout, rec.ESID)
 	return nil
@@ -141,11 +141,11 @@ func runSealList(e *env, args []string) error {
 		return err
 	}
 	if len(seals) == 0 {
-		fmt.Fprintln(e.stdout, "No seals yet: make one with `eseal seal new --name NAME`.")
+		e.say("还没有印章：用 `eseal seal new --name 名称` 制作。", "No seals yet: make one with `eseal seal new --name NAME`.")
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ESID\tNAME\tVALID UNTIL\tSIGNER SERIAL")
+	fmt.Fprintln(tw, e.tr("印章编码\t名称\t有效期至\t签章证书序列号", "ESID\tNAME\tVALID UNTIL\tSIGNER SERIAL"))
 	for _, r := range seals {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ESID, r.Name, r.ValidEnd.In(chinaTime).Format(time.DateOnly), r.SignerSerial)
 	}

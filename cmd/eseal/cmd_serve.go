@@ -140,7 +140,7 @@ func runServe(e *env, args []string) error {
 			}
 		}
 	}()
-	fmt.Fprintf(e.stdout, "eseal serving on %s://%s (data %s)\n", scheme, ln.Addr(), *data)
+	e.say("eseal 服务已启动：%s://%s（数据目录 %s）", "eseal serving on %s://%s (data %s)", scheme, ln.Addr(), *data)
 	select {
 	case err := <-errc:
 		return err

@@ -143,7 +143,7 @@ func runSign(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Signed %s with seal %s (%s) at %s → %s\n", *in, sl.Name, sl.ESID,
+	e.say("已用印章 %[2]s（%[3]s）于 %[4]s 签章 %[1]s → %[5]s", "Signed %s with seal %s (%s) at %s → %s", *in, sl.Name, sl.ESID,
 		res.SigningTime.In(chinaTime).Format(time.DateTime), *out)
 	return recordIssuance(e, s, "PDF", *out, res.Digest, sl.ESID, chain[0], res.SigningTime, li)
 }
@@ -199,12 +199,12 @@ func recordIssuance(e *env, s *certstore.Store, format, doc string, digest []byt
 		return fmt.Errorf("signed, but the issuance could not be recorded: %w", err)
 	}
 	if li.id != "" {
-		fmt.Fprintf(e.stdout, "Licence %s recorded as in force\n", li.id)
+		e.say("许可证 %s 已登记为有效", "Licence %s recorded as in force", li.id)
 	}
 	if li.link != "" {
-		fmt.Fprintf(e.stdout, "Verification link: %s\n", li.link)
+		e.say("核验链接：%s", "Verification link: %s", li.link)
 	} else {
-		fmt.Fprintf(e.stdout, "Verification code: %s (the link is PUBLIC_URL/v/%s once the region records its public URL)\n", li.code, li.code)
+		e.say("核验码：%s（地区登记对外地址后，链接为 PUBLIC_URL/v/%s）", "Verification code: %s (the link is PUBLIC_URL/v/%s once the region records its public URL)", li.code, li.code)
 	}
 	return nil
 }
@@ -281,7 +281,7 @@ func signDetached(e *env, data, esID, in, out, format, cmsOIDs string, timestamp
 	if err := writeFileAtomic(e.path(out), res.Signature, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Signed %s (%d bytes, SM3 %X) with seal %s (%s) at %s → %s (%s)\n", in, res.Size, res.Digest, sl.Name, sl.ESID,
+	e.say("已用印章 %[4]s（%[5]s）于 %[6]s 签署 %[1]s（%[2]d 字节，SM3 %[3]X）→ %[7]s（%[8]s）", "Signed %s (%d bytes, SM3 %X) with seal %s (%s) at %s → %s (%s)", in, res.Size, res.Digest, sl.Name, sl.ESID,
 		res.SigningTime.In(chinaTime).Format(time.DateTime), out, res.Format)
 	return recordIssuance(e, s, "detached", in, res.Digest, sl.ESID, chain[0], res.SigningTime, li)
 }
@@ -357,7 +357,7 @@ func signOFD(e *env, data, esID, in, out string, page int, at, near string, ridi
 	if res.Stamps > 1 {
 		where = fmt.Sprintf("a riding seal across %d pages", res.Stamps)
 	}
-	fmt.Fprintf(e.stdout, "Signed %s with seal %s (%s) at %s, %s, %d files protected → %s\n", in, sl.Name, sl.ESID,
+	e.say("已用印章 %[2]s（%[3]s）于 %[4]s 签章 %[1]s，%[5]s，保护 %[6]d 个文件 → %[7]s", "Signed %s with seal %s (%s) at %s, %s, %d files protected → %s", in, sl.Name, sl.ESID,
 		res.SigningTime.In(chinaTime).Format(time.DateTime), where, res.References, out)
 	return recordIssuance(e, s, "OFD", out, res.DataHash, sl.ESID, chain[0], res.SigningTime, li)
 }

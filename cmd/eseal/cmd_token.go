@@ -56,8 +56,8 @@ func runToken(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Token %s (%s, role %s) created. It is shown only this once; the service keeps only its hash.\n", tok.ID, tok.Name, tok.Role)
-		fmt.Fprintln(e.stdout, "Send it as `Authorization: Bearer TOKEN`:")
+		e.say("已创建令牌 %s（%s，角色 %s）。令牌只显示这一次，服务只保存其哈希值。", "Token %s (%s, role %s) created. It is shown only this once; the service keeps only its hash.", tok.ID, tok.Name, tok.Role)
+		e.say("请求时以 `Authorization: Bearer 令牌` 发送：", "Send it as `Authorization: Bearer TOKEN`:")
 		fmt.Fprintln(e.stdout, plain) // the last line, for scripts: TOKEN=$(eseal token create ... | tail -1)
 		return nil
 	case "revoke":
@@ -67,7 +67,7 @@ func runToken(e *env, args []string) error {
 		} else if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Token %s (%s, role %s) revoked: it is refused from now on.\n", tok.ID, tok.Name, tok.Role)
+		e.say("已吊销令牌 %s（%s，角色 %s）：此后将被拒绝。", "Token %s (%s, role %s) revoked: it is refused from now on.", tok.ID, tok.Name, tok.Role)
 		return nil
 	}
 	list, err := s.Tokens()
@@ -83,11 +83,11 @@ func runToken(e *env, args []string) error {
 		return enc.Encode(list)
 	}
 	if len(list) == 0 {
-		fmt.Fprintln(e.stdout, "No API tokens: make one with `eseal token create --role ROLE`.")
+		e.say("没有 API 令牌：用 `eseal token create --role 角色` 创建。", "No API tokens: make one with `eseal token create --role ROLE`.")
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED (CST)\tSTATE")
+	fmt.Fprintln(tw, e.tr("编号\t名称\t角色\t创建时间（北京时间）\t状态", "ID\tNAME\tROLE\tCREATED (CST)\tSTATE"))
 	for _, t := range list {
 		state := "active"
 		if !t.RevokedAt.IsZero() {

@@ -50,11 +50,11 @@ func runTrustExport(e *env, args []string) error {
 	if err := writeFileAtomic(e.path(*out), bundle, 0o644); err != nil {
 		return fmt.Errorf("sequence %d was signed but not written: %w", b.Sequence, err)
 	}
-	fmt.Fprintf(e.stdout, "Wrote %s: the trust bundle of region %s %s, sequence %d, next update %s\n", *out, b.RegionCode, b.RegionName,
+	e.say("已写入 %s：地区 %s %s 的信任包，序号 %d，下次更新 %s", "Wrote %s: the trust bundle of region %s %s, sequence %d, next update %s", *out, b.RegionCode, b.RegionName,
 		b.Sequence, b.NextUpdate.In(chinaTime).Format(time.DateTime))
-	fmt.Fprintf(e.stdout, "  revocations and seal statuses at %s\n", b.StatusURL)
-	fmt.Fprintf(e.stdout, "Root %s\n", b.Root.Subject)
-	fmt.Fprintln(e.stdout, "Give the importing region this fingerprint by another channel than the bundle:")
+	e.say("  吊销与印章状态发布于 %s", "  revocations and seal statuses at %s", b.StatusURL)
+	e.say("根证书 %s", "Root %s", b.Root.Subject)
+	e.say("请通过信任包以外的渠道将此指纹告知导入方：", "Give the importing region this fingerprint by another channel than the bundle:")
 	fmt.Fprintf(e.stdout, "SHA-256 %s\n", b.RootFingerprint())
 	return nil
 }
@@ -103,22 +103,22 @@ func runTrustImport(e *env, args []string) error {
 		return fmt.Errorf("%s: %w; nothing imported", rest[0], err)
 	}
 	b := res.Bundle
-	fmt.Fprintf(e.stdout, "Imported the trust bundle of region %s %s: sequence %d", b.RegionCode, b.RegionName, b.Sequence)
+	fmt.Fprintf(e.stdout, e.tr("已导入地区 %s %s 的信任包：序号 %d", "Imported the trust bundle of region %s %s: sequence %d"), b.RegionCode, b.RegionName, b.Sequence)
 	if res.Previous != 0 {
-		fmt.Fprintf(e.stdout, " (after %d)", res.Previous)
+		fmt.Fprintf(e.stdout, e.tr("（此前为 %d）", " (after %d)"), res.Previous)
 	}
-	fmt.Fprintf(e.stdout, ", issued %s, next update %s\n", b.Issued.In(chinaTime).Format(time.DateTime), b.NextUpdate.In(chinaTime).Format(time.DateTime))
+	fmt.Fprintf(e.stdout, e.tr("，签发于 %s，下次更新 %s\n", ", issued %s, next update %s\n"), b.Issued.In(chinaTime).Format(time.DateTime), b.NextUpdate.In(chinaTime).Format(time.DateTime))
 	switch len(res.Added) {
 	case 0:
-		fmt.Fprintln(e.stdout, "Added 0 trust anchors; already trusted:")
+		e.say("新增 0 个信任锚；此前已信任：", "Added 0 trust anchors; already trusted:")
 	case 1:
-		fmt.Fprintln(e.stdout, "Added 1 trust anchor:")
+		e.say("新增 1 个信任锚：", "Added 1 trust anchor:")
 	default:
-		fmt.Fprintf(e.stdout, "Added %d trust anchors:\n", len(res.Added))
+		e.say("新增 %d 个信任锚：", "Added %d trust anchors:", len(res.Added))
 	}
 	for _, a := range append(res.Added, res.AlreadyTrusted...) {
 		fmt.Fprintf(e.stdout, "  %s (SHA-256 %s)\n", a.Subject, a.Fingerprint)
-		fmt.Fprintf(e.stdout, "    revocations and seal statuses from %s\n", a.StatusURL)
+		e.say("    吊销与印章状态来自 %s", "    revocations and seal statuses from %s", a.StatusURL)
 	}
 	return nil
 }

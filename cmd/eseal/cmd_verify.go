@@ -44,7 +44,6 @@ type reportFlags struct {
 	noStore  *bool
 	at       *string
 	softFail *bool
-	lang     *string
 }
 
 func addReportFlags(e *env, fs *flag.FlagSet) *reportFlags {
@@ -55,20 +54,7 @@ func addReportFlags(e *env, fs *flag.FlagSet) *reportFlags {
 	rf.noStore = fs.Bool("no-store", false, "do not use the data directory's trust anchors and revocations")
 	rf.at = fs.String("time", "", "validate as of this time (RFC 3339); default now")
 	rf.softFail = fs.Bool("revocation-soft-fail", false, "accept certificates whose revocation status nobody here knows (default: INDETERMINATE)")
-	rf.lang = fs.String("lang", "", "language of the report: zh (Chinese) or en; default from LC_ALL, LC_MESSAGES or LANG (zh_* gives Chinese)")
 	return rf
-}
-
-// language is the report's language: --lang, else the environment's.
-func (rf *reportFlags) language(e *env) (reporttext.Lang, error) {
-	if *rf.lang == "" {
-		return reporttext.LangFromEnv(e.getenv), nil
-	}
-	l, err := reporttext.ParseLang(*rf.lang)
-	if err != nil {
-		return "", usagef("--lang: %v", err)
-	}
-	return l, nil
 }
 
 // fail reports an unusable input or call: as JSON too when --json was asked for, exit 4.
@@ -119,17 +105,11 @@ func (rf *reportFlags) options(e *env, name string) (opts verify.Options, close 
 
 // print writes the report and returns the exit status its indication gives.
 func (rf *reportFlags) print(e *env, rep *verify.Report) error {
-	lang, err := rf.language(e)
-	if err != nil {
-		return err
-	}
+	lang := e.language()
 	if *rf.asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		jsonLang := lang
-		if *rf.lang == "" {
-			jsonLang = "" // JSON for programs: the localised words only when asked for
-		}
+		jsonLang := e.lang // JSON for programs: the localised words only when --lang asks for them
 		if err := enc.Encode(reporttext.JSONLang(rep, time.UTC, jsonLang)); err != nil {
 			return err
 		}

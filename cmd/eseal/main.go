@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/reporttext"
 )
 
 // Exit codes shared by every command.
@@ -60,6 +61,8 @@ type env struct {
 	dir   string
 	// ctx, when set, ends with the admin client's request (or the server); nil for a direct run.
 	ctx context.Context
+	// lang is what --lang asked for; empty: the environment's (LC_ALL, LC_MESSAGES, LANG).
+	lang reporttext.Lang
 }
 
 // context is the command's context: the admin client's request inside the server.
@@ -163,10 +166,19 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Run `eseal COMMAND -h` for a command's flags.")
 }
 
-// newFlags makes a flag set that reports errors as usage errors instead of exiting.
+// newFlags makes a flag set that reports errors as usage errors instead of exiting. Every
+// command takes --lang.
 func newFlags(e *env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("eseal "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.Func("lang", "language of the output: zh (Chinese) or en; default from LC_ALL, LC_MESSAGES or LANG (zh_* gives Chinese)", func(v string) error {
+		l, err := reporttext.ParseLang(v)
+		if err != nil {
+			return err
+		}
+		e.lang = l
+		return nil
+	})
 	return fs
 }
 
