@@ -380,9 +380,7 @@ func TestCRLRoute(t *testing.T) {
 		}
 		return resp
 	}
-	if resp := get("/v1/crl/"+issuer, nil); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("before any CRL: %d", resp.StatusCode)
-	}
+	checkProblem(t, get("/v1/crl/"+issuer, nil), http.StatusNotFound, "not_found") // before any CRL
 	if _, err := store.IssueCRL(); err != nil {
 		t.Fatal(err)
 	}
@@ -399,12 +397,8 @@ func TestCRLRoute(t *testing.T) {
 	if again := get("/v1/crl/"+issuer, map[string]string{"If-None-Match": resp.Header.Get("ETag")}); again.StatusCode != http.StatusNotModified {
 		t.Errorf("same ETag: %d", again.StatusCode)
 	}
-	if r := get("/v1/crl/00112233", nil); r.StatusCode != http.StatusNotFound {
-		t.Errorf("unknown issuer: %d", r.StatusCode)
-	}
-	if r := get("/v1/crl/not-hex", nil); r.StatusCode != http.StatusBadRequest {
-		t.Errorf("malformed issuer: %d", r.StatusCode)
-	}
+	checkProblem(t, get("/v1/crl/00112233", nil), http.StatusNotFound, "not_found")
+	checkProblem(t, get("/v1/crl/not-hex", nil), http.StatusBadRequest, "bad_request")
 }
 
 // TestStatusRoutes: GET /v1/status/... serves the region's signed status of a certificate, a
@@ -455,12 +449,12 @@ func TestStatusRoutes(t *testing.T) {
 		if err != nil || st.Type != tc.typ || st.State != tc.state {
 			t.Errorf("%s: %+v %v", tc.path, st, err)
 		}
-		if code, _ := get(bare.URL, tc.path); code != http.StatusNotFound {
-			t.Errorf("%s without a status source: %d", tc.path, code)
+		if resp, err := http.Get(bare.URL + tc.path); err == nil {
+			checkProblem(t, resp, http.StatusNotFound, "not_found") // no status source
 		}
 	}
-	if code, _ := get(srv.URL, "/v1/status/cert/"+issuer+"/xyz"); code != http.StatusBadRequest {
-		t.Errorf("malformed serial: %d", code)
+	if resp, err := http.Get(srv.URL + "/v1/status/cert/" + issuer + "/xyz"); err == nil {
+		checkProblem(t, resp, http.StatusBadRequest, "bad_request")
 	}
 }
 
@@ -519,12 +513,12 @@ func TestEventsRoute(t *testing.T) {
 		t.Errorf("nothing newer: %d %+v", code, empty)
 	}
 	for _, q := range []string{"?after=-1", "?after=x", "?limit=0", "?limit=1001", "?limit=x"} {
-		if code, _ := get(srv.URL, q); code != http.StatusBadRequest {
-			t.Errorf("%s: %d", q, code)
+		if resp, err := http.Get(srv.URL + "/v1/events" + q); err == nil {
+			checkProblem(t, resp, http.StatusBadRequest, "bad_request")
 		}
 	}
-	if code, _ := get(bare.URL, ""); code != http.StatusNotFound {
-		t.Errorf("no event source: %d", code)
+	if resp, err := http.Get(bare.URL + "/v1/events"); err == nil {
+		checkProblem(t, resp, http.StatusNotFound, "not_found")
 	}
 }
 
