@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
+	"github.com/eseal/eseal/certstore"
 	"github.com/eseal/eseal/internal/reporttext"
 )
 
@@ -33,4 +35,39 @@ func (e *env) tr(zh, en string) string {
 		return zh
 	}
 	return en
+}
+
+// errorLeadsZh say in Chinese what kind of failure a typed error is; the message that follows
+// keeps its technical detail.
+var errorLeadsZh = []struct {
+	err  error
+	lead string
+}{
+	{certstore.ErrNotInitialized, "数据目录中尚未建立地区（请先运行 eseal init）："},
+	{certstore.ErrLocked, "数据目录正被另一个 eseal 进程使用："},
+	{certstore.ErrWrongPassphrase, "密钥口令不正确："},
+	{certstore.ErrNoPassphrase, "缺少密钥口令（请设置 ESEAL_KEY_PASSPHRASE）："},
+	{certstore.ErrNotFound, "找不到："},
+	{certstore.ErrAlreadyRevoked, "已吊销，不能这样更改："},
+	{certstore.ErrSealRevoked, "印章或其证书已被吊销，不能再签章："},
+	{certstore.ErrStaleBundle, "信任包不比已导入的新："},
+	{certstore.ErrAuditBroken, "审计日志已被篡改："},
+	{certstore.ErrUnauthenticated, "令牌无效："},
+}
+
+// errorLead is the Chinese headline of an error (empty in English): its kind when it is a
+// typed one, else whether the call or the work failed.
+func (e *env) errorLead(err error, usage bool) string {
+	if !e.zh() {
+		return ""
+	}
+	for _, l := range errorLeadsZh {
+		if errors.Is(err, l.err) {
+			return l.lead
+		}
+	}
+	if usage {
+		return "用法或输入有误："
+	}
+	return "失败："
 }

@@ -138,18 +138,18 @@ func report(e *env, name string, err error) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "eseal %s: %s\n", name, ue.msg)
+		fmt.Fprintf(e.stderr, "eseal %s: %s%s\n", name, e.errorLead(err, true), ue.msg)
 		return exitUsage
 	case errors.Is(err, certstore.ErrInvalidArgument):
-		fmt.Fprintf(e.stderr, "eseal %s: %v\n", name, err)
+		fmt.Fprintf(e.stderr, "eseal %s: %s%v\n", name, e.errorLead(err, true), err)
 		return exitUsage
 	case errors.As(err, &ee):
 		if ee.err != nil {
-			fmt.Fprintf(e.stderr, "eseal %s: %v\n", name, ee.err)
+			fmt.Fprintf(e.stderr, "eseal %s: %s%v\n", name, e.errorLead(ee.err, ee.code == exitUsage), ee.err)
 		}
 		return ee.code
 	default:
-		fmt.Fprintf(e.stderr, "eseal %s: %v\n", name, err)
+		fmt.Fprintf(e.stderr, "eseal %s: %s%v\n", name, e.errorLead(err, false), err)
 		return exitFailure
 	}
 }
