@@ -72,3 +72,28 @@ func TestTokens(t *testing.T) {
 		t.Errorf("audit: %q", actions)
 	}
 }
+
+// FuzzAuthenticate: no string but the token made is accepted, and none panics.
+func FuzzAuthenticate(f *testing.F) {
+	s := initTest(f)
+	_, plain, err := s.CreateToken("fuzz", RoleAuditor)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(plain)
+	f.Add(plain[:len(plain)-1] + "A")
+	f.Add("eseal_" + strings.Repeat("0", 16) + "_")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, token string) {
+		tok, err := s.Authenticate(token)
+		if token == plain {
+			if err != nil || tok.Role != RoleAuditor {
+				t.Fatalf("the token made: %v", err)
+			}
+			return
+		}
+		if !errors.Is(err, ErrUnauthenticated) {
+			t.Fatalf("Authenticate(%q) = %+v, %v", token, tok, err)
+		}
+	})
+}
