@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -35,6 +38,7 @@ func runServe(e *env, args []string) error {
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); needs --tls-key")
 	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
 	clientCA := fs.String("client-ca", "", "require mutual TLS on the privileged routes: client certificates issued by these CAs (PEM), besides the API token")
+	healthAddr := fs.String("health-addr", "", "also answer /healthz and /readyz, and nothing else, on this address (an internal one, for probes): outside the connection limit and the rate limit, so a flood of clients does not fail the probes")
 	opsFlags := addServeOpsFlags(fs)
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -54,6 +58,13 @@ func runServe(e *env, args []string) error {
 	}
 	if err := opsFlags.check(); err != nil {
 		return err
+	}
+	var hln net.Listener // taken first: a bad address is a usage error before anything is opened
+	if *healthAddr != "" {
+		if hln, err = net.Listen("tcp", *healthAddr); err != nil {
+			return usagef("--health-addr: %v", err)
+		}
+		defer hln.Close()
 	}
 	log := opsFlags.logger(e.stderr)
 	// Only the default data directory may be set up here, as a demo; a chosen one (a mistyped
@@ -90,6 +101,12 @@ func runServe(e *env, args []string) error {
 		return err
 	}
 	var ready readiness
+	if hln != nil {
+		hs := healthServer(ready.check(s))
+		go hs.Serve(hln)
+		defer hs.Close()
+		log.Info("health checks", "addr", hln.Addr().String())
+	}
 	serverOpts := opsFlags.serverOptions()
 	serverOpts.TLS = tlsConfig
 	srv := api.NewServer(api.NewRouter(api.Config{
@@ -215,4 +232,29 @@ func serveTLSConfig(e *env, certFile, keyFile, clientCAFile string) (*tls.Config
 		cfg.ClientCAs, cfg.ClientAuth = pool, tls.VerifyClientCertIfGiven
 	}
 	return cfg, nil
+}
+
+// healthServer answers GET /healthz and /readyz only, on a listener of its own: small limits, no
+// keep-alive, nothing of the API.
+func healthServer(ready func(context.Context) error) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"ok"}`+"\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		if err := ready(ctx); err != nil {
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]string{"status": "not ready", "reason": err.Error()})
+			return
+		}
+		io.WriteString(w, `{"status":"ready"}`+"\n")
+	})
+	hs := &http.Server{Handler: mux, MaxHeaderBytes: 4 << 10, ReadHeaderTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 5 * time.Second}
+	hs.SetKeepAlivesEnabled(false)
+	return hs
 }

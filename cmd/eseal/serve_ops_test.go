@@ -302,3 +302,49 @@ func TestServeLimits(t *testing.T) {
 		t.Errorf("the log holds the token:\n%s", stderr)
 	}
 }
+
+// TestServeHealthAddr: --health-addr answers /healthz and /readyz (and nothing else) on an
+// address of its own, which clients holding the main listener's connections cannot starve; a
+// taken address is a usage error.
+func TestServeHealthAddr(t *testing.T) {
+	h, _ := opsHarness(t)
+	probe, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	healthAddr := probe.Addr().String()
+	probe.Close()
+	_, addr, _ := h.serveWith("--health-addr", healthAddr, "--max-conns", "2")
+	// Fill the main listener's connections (and its overflow) with clients that send nothing.
+	var stalled []net.Conn
+	for range 300 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		stalled = append(stalled, c)
+	}
+	defer func() {
+		for _, c := range stalled {
+			c.Close()
+		}
+	}()
+	for _, tc := range []struct {
+		path   string
+		status int
+		body   string
+	}{{"/healthz", 200, `"ok"`}, {"/readyz", 200, `"ready"`}, {"/v1/verify", 404, ""}, {"/", 404, ""}} {
+		resp, err := http.Get("http://" + healthAddr + tc.path)
+		if err != nil {
+			t.Fatalf("%s on the health address: %v", tc.path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.body) {
+			t.Errorf("%s: %d %s", tc.path, resp.StatusCode, body)
+		}
+	}
+	if _, stderr, code := h.run("serve", "--addr", "127.0.0.1:0", "--health-addr", "256.0.0.1:1"); code != exitUsage || !strings.Contains(stderr, "--health-addr") {
+		t.Errorf("a bad health address: exit %d, %s", code, stderr)
+	}
+}
