@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -32,6 +34,11 @@ type Operations struct {
 	Ready func(context.Context) error
 	// Metrics collects the metrics served at GET /metrics; nil: a new set.
 	Metrics *Metrics
+	// TrustedProxies are the reverse proxies in front of the service: a request that comes
+	// from one is keyed by the client address its X-Forwarded-For gives (the last one not
+	// itself a trusted proxy); from anywhere else the header is ignored, since a client can
+	// write it.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults of Operations.
@@ -91,7 +98,7 @@ func newOps(cfg Operations, log func(w http.ResponseWriter, r *http.Request, err
 	}}
 	if cfg.RateLimit > 0 {
 		o.limiter = httprate.NewRateLimiter(cfg.RateLimit, time.Minute,
-			httprate.WithKeyFuncs(clientIP),
+			httprate.WithKeyFuncs(func(r *http.Request) (string, error) { return clientIP(r, cfg.TrustedProxies) }),
 			httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 				// httprate has set Retry-After.
 				w.Header().Set("Connection", "close") // the body, if any, is not read
@@ -102,12 +109,38 @@ func newOps(cfg Operations, log func(w http.ResponseWriter, r *http.Request, err
 	return o
 }
 
-// clientIP keys the rate limit: the connection's address (an IPv6 client by its /64). Behind a
-// reverse proxy every client shares the proxy's address.
-func clientIP(r *http.Request) (string, error) {
+// clientIP keys the rate limit: the connection's address (an IPv6 client by its /64), or, when
+// the connection comes from a trusted proxy, the client that X-Forwarded-For names: walking the
+// header from its right end, the first address that is not a trusted proxy.
+func clientIP(r *http.Request, trusted []netip.Prefix) (string, error) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
+	}
+	isTrusted := func(s string) bool {
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return false
+		}
+		for _, p := range trusted {
+			if p.Contains(a.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(trusted) > 0 && isTrusted(host) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop := strings.TrimSpace(hops[i])
+			if _, err := netip.ParseAddr(hop); err != nil {
+				break // a malformed hop: trust nothing before it
+			}
+			host = hop
+			if !isTrusted(hop) {
+				break
+			}
+		}
 	}
 	return httprate.CanonicalizeIP(host), nil
 }

@@ -12,6 +12,8 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -860,5 +862,38 @@ func TestShutdown(t *testing.T) {
 	}
 	if _, err := os.Stat(tempDir); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestClientIPBehindProxy: the rate limit's key is the connection's address, unless the
+// connection comes from a trusted proxy: then the rightmost X-Forwarded-For hop that is not
+// itself a trusted proxy. A client's own X-Forwarded-For is ignored.
+func TestClientIPBehindProxy(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.1/32")}
+	for _, tc := range []struct {
+		remote  string
+		forward []string
+		want    string
+	}{
+		{"203.0.113.7:5000", nil, "203.0.113.7"},
+		{"203.0.113.7:5000", []string{"198.51.100.1"}, "203.0.113.7"},                  // not from a proxy: header ignored
+		{"10.1.2.3:5000", []string{"198.51.100.1"}, "198.51.100.1"},                    // from the proxy
+		{"10.1.2.3:5000", []string{"6.6.6.6, 198.51.100.1, 10.9.9.9"}, "198.51.100.1"}, // a chain of proxies; the forged left hop ignored
+		{"10.1.2.3:5000", []string{"6.6.6.6", "198.51.100.1, 192.168.1.1"}, "198.51.100.1"},
+		{"10.1.2.3:5000", []string{"garbage, 10.2.2.2"}, "10.2.2.2"}, // malformed hop: stop at the last good one
+		{"10.1.2.3:5000", nil, "10.1.2.3"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.remote
+		for _, v := range tc.forward {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		got, _ := clientIP(r, trusted)
+		if got != tc.want {
+			t.Errorf("%s %q: %s, want %s", tc.remote, tc.forward, got, tc.want)
+		}
+		if none, _ := clientIP(r, nil); tc.remote == "10.1.2.3:5000" && none != "10.1.2.3" {
+			t.Errorf("without trusted proxies: %s", none)
+		}
 	}
 }

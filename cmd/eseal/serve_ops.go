@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,10 +34,11 @@ type serveOpsFlags struct {
 	verifyQueueWait   *time.Duration
 	shutdownTimeout   *time.Duration
 	logFormat         *string
+	trustedProxies    []netip.Prefix
 }
 
 func addServeOpsFlags(fs *flag.FlagSet) *serveOpsFlags {
-	return &serveOpsFlags{
+	f := &serveOpsFlags{
 		maxHeaderBytes:    fs.Int("max-header-bytes", api.DefaultMaxHeaderBytes, "largest request header block in bytes (beyond: 431)"),
 		readHeaderTimeout: fs.Duration("read-header-timeout", api.DefaultReadHeaderTimeout, "time a client has to send its request headers"),
 		idleTimeout:       fs.Duration("idle-timeout", api.DefaultIdleTimeout, "time a kept-alive connection may wait for its next request"),
@@ -51,6 +53,19 @@ func addServeOpsFlags(fs *flag.FlagSet) *serveOpsFlags {
 		shutdownTimeout:   fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, time given to the requests in flight before they are cut short"),
 		logFormat:         fs.String("log-format", "text", "log format: text or json"),
 	}
+	fs.Func("trusted-proxy", "a reverse proxy in front of the service (address or CIDR; repeatable): the rate limit then keys its requests by the client X-Forwarded-For names", func(v string) error {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return fmt.Errorf("%q is not an address or CIDR", v)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		f.trustedProxies = append(f.trustedProxies, p.Masked())
+		return nil
+	})
+	return f
 }
 
 func (f *serveOpsFlags) check() error {
@@ -98,7 +113,7 @@ func (f *serveOpsFlags) serverOptions() api.ServerOptions {
 func (f *serveOpsFlags) operations(ready func(context.Context) error) api.Operations {
 	return api.Operations{
 		RateLimit: *f.rateLimit, MaxVerifications: *f.maxVerifications, VerifyMemory: *f.verifyMemory,
-		QueueWait: *f.verifyQueueWait, Ready: ready,
+		QueueWait: *f.verifyQueueWait, Ready: ready, TrustedProxies: f.trustedProxies,
 	}
 }
 
