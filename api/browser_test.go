@@ -92,6 +92,9 @@ func TestWebPage(t *testing.T) {
 		t.Helper()
 		err := chromedp.Do(ctx,
 			chromedp.SetUploadFiles(chromedp.ID("file"), []string{path}),
+			// The button is disabled while a verification runs (the language switch starts
+			// one): a click then would be lost.
+			chromedp.WaitEnabled(chromedp.ID("go")),
 			chromedp.Click(chromedp.ID("go")),
 			chromedp.WaitVisible(chromedp.Search(waitFor)),
 		)
@@ -179,7 +182,7 @@ func TestWebPage(t *testing.T) {
 	chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
 		return err
-	}), chromedp.Click(chromedp.ID("langSwitch")))
+	}), chromedp.Click(chromedp.ID("langSwitch")), chromedp.WaitVisible(chromedp.Search(`//div[@id="verdict" and contains(., "无效")]`)))
 
 	// A non-document: the server's reason.
 	notPDF := filepath.Join(dir, "notes.txt")
