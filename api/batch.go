@@ -64,34 +64,12 @@ func (s *server) handleSignBatch(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	esID := fields["seal"]
-	if esID == "" {
-		writeProblem(w, r, s.log, errBadRequest("the form needs a \"seal\" field: the esID of the seal to sign with"))
+	o, err := parseSignOptions(fields)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
 		return
 	}
-	page := 1
-	if p := fields["page"]; p != "" {
-		if page, err = strconv.Atoi(p); err != nil || page < 1 {
-			writeProblem(w, r, s.log, errBadRequest("page must be a page number, 1 or more"))
-			return
-		}
-	}
-	convention := smcrypto.ConventionPKCS7
-	switch strings.ToLower(fields["cms-oids"]) {
-	case "", "pkcs7":
-	case "gmt0010":
-		convention = smcrypto.ConventionGMT0010
-	default:
-		writeProblem(w, r, s.log, errBadRequest("cms-oids must be pkcs7 or gmt0010"))
-		return
-	}
-	timestamp, qr := fields["timestamp"] != "false", fields["qr"] == "true"
-	for _, name := range []string{"timestamp", "qr"} {
-		if v := fields[name]; v != "" && v != "true" && v != "false" {
-			writeProblem(w, r, s.log, errBadRequest("%s must be true or false", name))
-			return
-		}
-	}
+	esID, page, convention, timestamp, qr := o.esID, o.page, o.convention, o.timestamp, o.qr
 	st := s.storeFor(r)
 	base, err := st.PublicURL()
 	if err != nil {
@@ -102,16 +80,11 @@ func (s *server) handleSignBatch(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, errConflict("qr: the region's public URL is not set, so there is no link to encode"))
 		return
 	}
-	key, sl, chain, err := st.SealSigner(esID)
+	sealer, sl, chain, err := sealerFor(st, esID)
 	if err != nil {
 		writeProblem(w, r, s.log, storeError(err))
 		return
 	}
-	ders := make([][]byte, len(chain))
-	for i, c := range chain {
-		ders[i] = c.Raw
-	}
-	sealer := sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}
 	var stamp func([]byte) ([]byte, error)
 	if timestamp {
 		stamp = st.TimestampSignature
@@ -133,8 +106,7 @@ func (s *server) handleSignBatch(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		var digest []byte
-		var magic [4]byte
-		if n, _ := it.in.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == "PK\x03\x04" {
+		if isOFD(it.in) {
 			it.Format = "OFD"
 			res, err := sign.SignOFD(it.in, size, it.out, sealer, sign.OFDOptions{Page: page, Near: fields["near"], TimeStamp: stamp})
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/eseal/eseal/certstore"
+	"github.com/eseal/eseal/internal/seal"
 	"github.com/eseal/eseal/internal/smcrypto"
 	"github.com/eseal/eseal/sign"
 )
@@ -84,13 +85,14 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 	}
 	for name := range f.fields {
 		if !signFields[name] {
-			return nil, errBadRequest("unknown field %q (the form takes file, seal, licence-id, holder, licence-type, reason, location, page, near, detached, cms-oids, timestamp)", name)
+			return nil, errBadRequest("unknown field %q (the form takes file, seal, licence-id, holder, licence-type, reason, location, page, near, detached, cms-oids, timestamp, qr)", name)
 		}
 	}
-	esID := f.fields["seal"]
-	if esID == "" {
-		return nil, errBadRequest("the form needs a \"seal\" field: the esID of the seal to sign with")
+	o, err := parseSignOptions(f.fields)
+	if err != nil {
+		return nil, err
 	}
+	esID, convention, page, qr, timestamp := o.esID, o.convention, o.page, o.qr, o.timestamp
 	licenceID, holder, licenceType := f.fields["licence-id"], f.fields["holder"], f.fields["licence-type"]
 	if licenceID != "" {
 		if err := certstore.ValidateLicenceID(licenceID); err != nil {
@@ -98,38 +100,6 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 		}
 	} else if holder != "" || licenceType != "" {
 		return nil, errBadRequest("holder and licence-type describe a licence: give licence-id")
-	}
-	convention := smcrypto.ConventionPKCS7
-	switch strings.ToLower(f.fields["cms-oids"]) {
-	case "", "pkcs7":
-	case "gmt0010":
-		convention = smcrypto.ConventionGMT0010
-	default:
-		return nil, errBadRequest("cms-oids must be pkcs7 or gmt0010")
-	}
-	page := 1
-	if p := f.fields["page"]; p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			return nil, errBadRequest("page must be a page number, 1 or more")
-		}
-		page = n
-	}
-	qr := false
-	switch f.fields["qr"] {
-	case "", "false":
-	case "true":
-		qr = true
-	default:
-		return nil, errBadRequest("qr must be true or false")
-	}
-	timestamp := true
-	switch f.fields["timestamp"] {
-	case "", "true":
-	case "false":
-		timestamp = false
-	default:
-		return nil, errBadRequest("timestamp must be true or false")
 	}
 	st := s.storeFor(r)
 	code, err := certstore.NewVerificationCode()
@@ -145,15 +115,10 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 	if qr && link == "" {
 		return nil, errConflict("qr: the region's public URL is not set (eseal trust export --public-url URL, or serve --public-url), so there is no link to encode")
 	}
-	key, sl, chain, err := st.SealSigner(esID)
+	sealer, sl, chain, err := sealerFor(st, esID)
 	if err != nil {
 		return nil, storeError(err)
 	}
-	ders := make([][]byte, len(chain))
-	for i, c := range chain {
-		ders[i] = c.Raw
-	}
-	sealer := sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}
 	var stamp func([]byte) ([]byte, error)
 	if timestamp {
 		stamp = st.TimestampSignature
@@ -196,9 +161,7 @@ func (s *server) signForm(r *http.Request, f *form) (*signed, error) {
 		// descriptor keeps it readable until then.
 		os.Remove(out.Name())
 		fail := func(err error) (*signed, error) { out.Close(); return nil, err }
-		var magic [4]byte
-		n, _ := f.file.ReadAt(magic[:], 0)
-		if n == 4 && string(magic[:]) == "PK\x03\x04" {
+		if isOFD(f.file) {
 			if qr {
 				return fail(errBadRequest("qr: QR codes are stamped on PDF licences; this is an OFD document"))
 			}
@@ -265,9 +228,71 @@ func formatOf(f *form) string {
 	if f.fields["detached"] != "" {
 		return "detached"
 	}
-	var magic [4]byte
-	if n, _ := f.file.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == "PK\x03\x04" {
+	if isOFD(f.file) {
 		return "OFD"
 	}
 	return "PDF"
+}
+
+// sealerFor is what the sign library needs to seal with esID, from the store, with the parsed
+// seal and chain for the issuance record.
+func sealerFor(st *certstore.Store, esID string) (sign.Sealer, *seal.Seal, []*smcrypto.Certificate, error) {
+	key, sl, chain, err := st.SealSigner(esID)
+	if err != nil {
+		return sign.Sealer{}, nil, nil, err
+	}
+	ders := make([][]byte, len(chain))
+	for i, c := range chain {
+		ders[i] = c.Raw
+	}
+	return sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, sl, chain, nil
+}
+
+// isOFD tells an OFD package (a zip) from its first bytes, as uploadKind does.
+func isOFD(f io.ReaderAt) bool {
+	head := make([]byte, 4)
+	n, _ := f.ReadAt(head, 0)
+	return uploadKind(head[:n]) == "ofd"
+}
+
+// signOptions are the fields of a signing form that apply alike to one document (POST /v1/sign)
+// and to every document of a batch (POST /v1/sign/batch).
+type signOptions struct {
+	esID          string
+	page          int
+	convention    smcrypto.CMSConvention
+	timestamp, qr bool
+}
+
+func parseSignOptions(fields map[string]string) (signOptions, error) {
+	o := signOptions{esID: fields["seal"], page: 1, convention: smcrypto.ConventionPKCS7, timestamp: true}
+	if o.esID == "" {
+		return o, errBadRequest("the form needs a \"seal\" field: the esID of the seal to sign with")
+	}
+	switch strings.ToLower(fields["cms-oids"]) {
+	case "", "pkcs7":
+	case "gmt0010":
+		o.convention = smcrypto.ConventionGMT0010
+	default:
+		return o, errBadRequest("cms-oids must be pkcs7 or gmt0010")
+	}
+	if p := fields["page"]; p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return o, errBadRequest("page must be a page number, 1 or more")
+		}
+		o.page = n
+	}
+	for name, v := range map[string]*bool{"qr": &o.qr, "timestamp": &o.timestamp} {
+		switch fields[name] {
+		case "":
+		case "true":
+			*v = true
+		case "false":
+			*v = false
+		default:
+			return o, errBadRequest("%s must be true or false", name)
+		}
+	}
+	return o, nil
 }

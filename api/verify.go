@@ -83,14 +83,13 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		opts.CurrentTime = s.cfg.Now()
 	}
 	verifyFile, format := verify.VerifyPDF, "pdf"
-	var magic [4]byte
 	switch {
 	case detached != nil:
 		verifyFile = func(ctx context.Context, r io.ReaderAt, size int64, opts verify.Options) (*verify.Report, error) {
 			return verify.VerifyDetached(ctx, r, size, detached, opts)
 		}
 		format = "detached"
-	case func() bool { n, _ := up.file.ReadAt(magic[:], 0); return n == 4 && string(magic[:]) == "PK\x03\x04" }():
+	case isOFD(up.file):
 		verifyFile, format = verify.VerifyOFD, "ofd" // an OFD package is a zip
 	}
 	rep, err := verifyFile(r.Context(), up.file, up.size, opts)

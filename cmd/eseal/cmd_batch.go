@@ -89,15 +89,10 @@ func signBatch(e *env, o batchOptions) error {
 		return err
 	}
 	defer e.release(s)
-	key, sl, chain, err := s.SealSigner(o.esID)
+	sealer, sl, chain, err := sealerFor(s, o.esID)
 	if err != nil {
 		return err
 	}
-	ders := make([][]byte, len(chain))
-	for i, c := range chain {
-		ders[i] = c.Raw
-	}
-	sealer := sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}
 	if o.publicURL == "" {
 		if o.publicURL, err = s.PublicURL(); err != nil {
 			return err

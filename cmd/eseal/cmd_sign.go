@@ -111,13 +111,9 @@ func runSign(e *env, args []string) error {
 		return err
 	}
 	defer e.release(s)
-	key, sl, chain, err := s.SealSigner(*esID)
+	sealer, sl, chain, err := sealerFor(s, *esID)
 	if err != nil {
 		return err
-	}
-	ders := make([][]byte, len(chain))
-	for i, c := range chain {
-		ders[i] = c.Raw
 	}
 	if !*noTimestamp {
 		opts.TimeStamp = s.TimestampSignature
@@ -132,7 +128,7 @@ func runSign(e *env, args []string) error {
 		}
 		opts.QR = li.link
 	}
-	res, err := sign.SignPDFFile(e.path(*in), e.path(*out), sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
+	res, err := sign.SignPDFFile(e.path(*in), e.path(*out), sealer, opts)
 	var se *sign.Error
 	if errors.As(err, &se) {
 		switch se.Reason {
@@ -263,18 +259,14 @@ func signDetached(e *env, data, esID, in, out, format, cmsOIDs string, timestamp
 		return err
 	}
 	defer e.release(s)
-	key, sl, chain, err := s.SealSigner(esID)
+	sealer, sl, chain, err := sealerFor(s, esID)
 	if err != nil {
 		return err
-	}
-	ders := make([][]byte, len(chain))
-	for i, c := range chain {
-		ders[i] = c.Raw
 	}
 	if timestamp {
 		opts.TimeStamp = s.TimestampSignature
 	}
-	res, err := sign.SignDetached(f, sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
+	res, err := sign.SignDetached(f, sealer, opts)
 	if err != nil {
 		return err
 	}
@@ -331,18 +323,14 @@ func signOFD(e *env, data, esID, in, out string, page int, at, near string, ridi
 		return err
 	}
 	defer e.release(s)
-	key, sl, chain, err := s.SealSigner(esID)
+	sealer, sl, chain, err := sealerFor(s, esID)
 	if err != nil {
 		return err
-	}
-	ders := make([][]byte, len(chain))
-	for i, c := range chain {
-		ders[i] = c.Raw
 	}
 	if timestamp {
 		opts.TimeStamp = s.TimestampSignature
 	}
-	res, err := sign.SignOFDFile(e.path(in), e.path(out), sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, opts)
+	res, err := sign.SignOFDFile(e.path(in), e.path(out), sealer, opts)
 	var se *sign.Error
 	if errors.As(err, &se) {
 		switch se.Reason {

@@ -11,6 +11,9 @@ import (
 
 	"github.com/eseal/eseal/certstore"
 	"github.com/eseal/eseal/internal/remote"
+	"github.com/eseal/eseal/internal/seal"
+	"github.com/eseal/eseal/internal/smcrypto"
+	"github.com/eseal/eseal/sign"
 	"github.com/eseal/eseal/verify"
 )
 
@@ -119,4 +122,19 @@ func revocationSource(s *certstore.Store, refresh time.Duration) verify.Revocati
 		}
 		return out, nil
 	}}}
+}
+
+// sealerFor is what the sign library needs to seal with esID, from the store: the seal's key,
+// the seal, and the signer chain as DER; with the parsed seal and chain for the messages and
+// the issuance record.
+func sealerFor(s *certstore.Store, esID string) (sign.Sealer, *seal.Seal, []*smcrypto.Certificate, error) {
+	key, sl, chain, err := s.SealSigner(esID)
+	if err != nil {
+		return sign.Sealer{}, nil, nil, err
+	}
+	ders := make([][]byte, len(chain))
+	for i, c := range chain {
+		ders[i] = c.Raw
+	}
+	return sign.Sealer{Signer: key, Seal: sl.Raw, Chain: ders}, sl, chain, nil
 }
